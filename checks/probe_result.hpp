@@ -1,0 +1,59 @@
+// The result of one probe: a value every consumer (storage, metrics, `faultline check`) reads.
+// Nothing downstream parses `message`; everything it needs is a field.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "checks/taxonomy.hpp"
+
+namespace faultline {
+
+// Per-layer durations in milliseconds; each layer's own time, not cumulative. A layer that was
+// not reached (or does not apply, like TLS on http://) is nullopt.
+struct Timings {
+  std::optional<double> dns_ms;         // resolving the name (0 for IP literals)
+  std::optional<double> connect_ms;     // TCP handshake
+  std::optional<double> tls_ms;         // TLS handshake
+  std::optional<double> first_byte_ms;  // request sent until the first response byte
+  std::optional<double> total_ms;       // the whole probe, including tries of other addresses
+};
+
+// The server's certificate, recorded whether or not the probe succeeded.
+struct TlsInfo {
+  std::string version;  // "TLSv1.3"
+  std::string subject;
+  std::string issuer;
+  std::optional<std::int64_t> not_after;   // unix seconds
+  std::optional<std::int64_t> not_before;  // unix seconds
+};
+
+struct ProbeResult {
+  FailureClass cls = FailureClass::ok;
+  Phase phase = Phase::none;
+  Detail detail = Detail::none;
+  int sys_errno = 0;    // the errno that decided the result, 0 if none
+  std::string message;  // one line for humans
+  Timings timings;
+  int http_status = 0;      // 0 when no status line was received
+  std::string remote_addr;  // "192.0.2.1:443" / "[2001:db8::1]:443"; empty before connecting
+  std::vector<std::string> resolved;  // every address the name resolved to, in order tried
+  std::optional<TlsInfo> tls;
+  bool reused = false;                  // the probe ran over a kept-alive connection
+  std::optional<std::int64_t> idle_ms;  // how long that connection had been idle
+  std::int64_t started_at_ms = 0;       // unix milliseconds
+
+  bool ok() const { return cls == FailureClass::ok; }
+};
+
+// The `detail` contract string: the status code ("503") for Detail::http_status, otherwise
+// to_string(detail).
+std::string detail_text(const ProbeResult& r);
+
+// "ECONNRESET" for ECONNRESET; "" for 0; "E<number>" for values the C library cannot name.
+std::string errno_name(int err);
+
+}  // namespace faultline

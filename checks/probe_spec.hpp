@@ -1,0 +1,36 @@
+// How to probe one target: everything a probe needs, nothing about scheduling or state.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "checks/status_set.hpp"
+#include "checks/target_url.hpp"
+
+namespace faultline {
+
+struct Header {
+  std::string name;
+  std::string value;  // may be a secret (Authorization): never log, store or export it
+
+  bool operator==(const Header&) const = default;
+};
+
+struct ProbeSpec {
+  TargetUrl url;
+  // One deadline for every layer of the probe, resolve to last body byte.
+  std::chrono::milliseconds timeout{5000};
+  std::string method = "GET";
+  std::vector<Header> headers;
+  StatusSet expect_status;
+  std::string ca_file;  // empty: the system bundle libcurl was built with
+  bool tls_verify = true;
+  // Response bodies are read and discarded up to this many bytes; more never fails a probe.
+  std::size_t body_limit = 64 * 1024;
+
+  bool operator==(const ProbeSpec&) const = default;
+};
+
+}  // namespace faultline

@@ -1,0 +1,153 @@
+#include "checks/target_url.hpp"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+
+#include <memory>
+
+namespace faultline {
+namespace {
+
+struct UrlDeleter {
+  void operator()(CURLU* u) const { curl_url_cleanup(u); }
+};
+
+struct CurlStringDeleter {
+  void operator()(char* s) const { curl_free(s); }
+};
+
+// Returns the part, or an empty string when the URL does not have it.
+std::string get_part(CURLU* url, CURLUPart part, unsigned flags = 0) {
+  char* raw = nullptr;
+  if (curl_url_get(url, part, &raw, flags) != CURLUE_OK || raw == nullptr) return {};
+  std::unique_ptr<char, CurlStringDeleter> owned(raw);
+  return owned.get();
+}
+
+bool is_ip_literal(const std::string& host) {
+  unsigned char buf[16];
+  return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
+}
+
+bool is_hostname_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_';
+}
+
+}  // namespace
+
+std::string_view to_string(Scheme s) {
+  switch (s) {
+    case Scheme::http:
+      return "http";
+    case Scheme::https:
+      return "https";
+    case Scheme::tcp:
+      return "tcp";
+    case Scheme::tls:
+      return "tls";
+  }
+  return "http";
+}
+
+std::string TargetUrl::authority() const {
+  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  return h + ":" + std::to_string(port);
+}
+
+Expected<TargetUrl> parse_target_url(std::string_view text) {
+  const std::string input(text);
+  if (input.find("://") == std::string::npos) {
+    return unexpected("'" + input +
+                      "' has no scheme; use http://, https://, tcp://host:port or tls://host:port");
+  }
+  std::unique_ptr<CURLU, UrlDeleter> url(curl_url());
+  if (!url) return unexpected("out of memory parsing URL");
+  CURLUcode rc = curl_url_set(url.get(), CURLUPART_URL, input.c_str(), CURLU_NON_SUPPORT_SCHEME);
+  if (rc != CURLUE_OK) {
+    return unexpected("invalid URL '" + input + "': " + curl_url_strerror(rc));
+  }
+
+  TargetUrl out;
+  const std::string scheme = get_part(url.get(), CURLUPART_SCHEME);
+  if (scheme == "http") {
+    out.scheme = Scheme::http;
+  } else if (scheme == "https") {
+    out.scheme = Scheme::https;
+  } else if (scheme == "tcp") {
+    out.scheme = Scheme::tcp;
+  } else if (scheme == "tls") {
+    out.scheme = Scheme::tls;
+  } else {
+    return unexpected("unsupported scheme '" + scheme +
+                      "://'; use http://, https://, tcp://host:port or tls://host:port");
+  }
+
+  if (!get_part(url.get(), CURLUPART_USER).empty() ||
+      !get_part(url.get(), CURLUPART_PASSWORD).empty()) {
+    return unexpected(
+        "credentials in the URL are not supported (they would leak into logs, "
+        "metrics and the database); send them with `headers:` instead");
+  }
+  if (!get_part(url.get(), CURLUPART_FRAGMENT).empty()) {
+    return unexpected("URL fragments ('#...') are never sent to the server; remove it");
+  }
+
+  std::string host = get_part(url.get(), CURLUPART_HOST);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host.empty()) return unexpected("URL '" + input + "' has no host");
+  if (!get_part(url.get(), CURLUPART_ZONEID).empty()) {
+    return unexpected("IPv6 zone IDs are not supported in target URLs");
+  }
+  out.host_is_ip = is_ip_literal(host);
+  if (!out.host_is_ip) {
+    for (char c : host) {
+      if (!is_hostname_char(c)) {
+        return unexpected("host '" + host +
+                          "' has characters outside letters, digits, '-', '.' and '_' "
+                          "(write international names in their xn-- form)");
+      }
+    }
+  }
+  out.host = host;
+
+  const std::string port = get_part(url.get(), CURLUPART_PORT);
+  if (port.empty()) {
+    if (!out.is_http()) {
+      const std::string scheme_name(to_string(out.scheme));
+      const std::string shown =
+          out.host_is_ip && host.find(':') != std::string::npos ? "[" + host + "]" : host;
+      return unexpected(scheme_name + ":// targets need a port: " + scheme_name + "://" + shown +
+                        ":PORT");
+    }
+    out.port = out.scheme == Scheme::https ? 443 : 80;
+  } else {
+    // libcurl has already checked that the port is a number in 0..65535.
+    long p = std::stol(port);
+    if (p == 0) return unexpected("port 0 cannot be probed");
+    out.port = static_cast<std::uint16_t>(p);
+  }
+
+  std::string path = get_part(url.get(), CURLUPART_PATH);
+  const std::string query = get_part(url.get(), CURLUPART_QUERY);
+  if (out.is_http()) {
+    if (path.empty()) path = "/";
+    out.path = query.empty() ? path : path + "?" + query;
+  } else if ((!path.empty() && path != "/") || !query.empty()) {
+    return unexpected(std::string(to_string(out.scheme)) +
+                      ":// targets take no path or query; write " +
+                      std::string(to_string(out.scheme)) + "://host:port");
+  }
+
+  const bool default_port = (out.scheme == Scheme::http && out.port == 80) ||
+                            (out.scheme == Scheme::https && out.port == 443);
+  const std::string bracketed =
+      out.host.find(':') != std::string::npos ? "[" + out.host + "]" : out.host;
+  out.text = std::string(to_string(out.scheme)) + "://" +
+             (default_port ? bracketed : out.authority()) + out.path;
+  return out;
+}
+
+}  // namespace faultline

@@ -1,0 +1,89 @@
+#include "daemon/cli.hpp"
+
+#include <curl/curl.h>
+#include <openssl/opensslv.h>
+#include <sqlite3.h>
+#include <uv.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "daemon/config_loader.hpp"
+#include "daemon/logging.hpp"
+
+namespace faultline {
+namespace {
+
+constexpr const char* kDefaultConfig = "/etc/faultline/faultline.yaml";
+
+int config_check(const std::string& path) {
+  ConfigLoad load = load_config(path);
+  for (const Diagnostic& w : load.warnings) {
+    std::cerr << w.file << ':' << w.line << ':' << w.column << ": warning: " << w.message << '\n';
+  }
+  for (const Diagnostic& e : load.errors)
+    std::cerr << e.to_string() << '\n';
+  if (!load.config) {
+    std::cerr << path << ": " << load.errors.size()
+              << (load.errors.size() == 1 ? " error" : " errors") << '\n';
+    return 1;
+  }
+  std::cout << path << ": ok, " << load.config->targets.size()
+            << (load.config->targets.size() == 1 ? " target" : " targets") << '\n';
+  return 0;
+}
+
+int version() {
+  std::cout << "faultline " << FAULTLINE_VERSION << " (libcurl " << LIBCURL_VERSION << ", libuv "
+            << uv_version_string() << ", " << OPENSSL_VERSION_TEXT << ", SQLite "
+            << sqlite3_libversion() << ")\n";
+  return 0;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"faultline: an uptime monitor that says which layer failed, and what to do."};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Show help for every command");
+  std::string log_level;
+  app.add_option("--log-level", log_level,
+                 "trace, debug, info, warn, error, critical or off (overrides log.level)")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+
+  std::string run_config = kDefaultConfig;
+  CLI::App* run = app.add_subcommand("run", "Monitor the configured targets until stopped");
+  run->add_option("-c,--config", run_config, "Config file")->capture_default_str();
+
+  CLI::App* config = app.add_subcommand("config", "Work with config files");
+  config->require_subcommand(1);
+  std::string check_path;
+  CLI::App* config_check_cmd =
+      config->add_subcommand("check",
+                             "Validate a config file: exit 0 when valid, 1 with every "
+                             "error on stderr");
+  config_check_cmd->add_option("FILE", check_path, "Config file")->required();
+
+  CLI::App* version_cmd = app.add_subcommand("version", "Print the version and library versions");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+
+  auto level = parse_log_level(log_level.empty() ? "info" : log_level);
+  setup_logging(level.value_or(spdlog::level::info), stderr_is_journal());
+
+  if (*version_cmd) return version();
+  if (*config_check_cmd) return config_check(check_path);
+  if (*run) {
+    spdlog::error("faultline run is not implemented yet");
+    return 1;
+  }
+  return 2;
+}
+
+}  // namespace faultline

@@ -1,0 +1,396 @@
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "daemon/config_loader.hpp"
+
+using namespace faultline;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Every error of a config text, as printed: "t.yaml:LINE:COL: message".
+std::vector<std::string> errors_of(const std::string& yaml) {
+  std::vector<std::string> out;
+  for (const Diagnostic& d : parse_config(yaml, "t.yaml").errors)
+    out.push_back(d.to_string());
+  return out;
+}
+
+// The single error a config text must produce.
+std::string error_of(const std::string& yaml) {
+  auto errors = errors_of(yaml);
+  REQUIRE_MESSAGE(errors.size() == 1, "expected one error, got " << errors.size());
+  return errors.front();
+}
+
+Config valid(const std::string& yaml, const std::string& path = "t.yaml") {
+  ConfigLoad load = parse_config(yaml, path);
+  for (const Diagnostic& d : load.errors)
+    FAIL_CHECK(d.to_string());
+  REQUIRE(load.config.has_value());
+  return *load.config;
+}
+
+const char* kOneTarget = "targets:\n  - name: api\n    url: http://127.0.0.1:8080/\n";
+
+}  // namespace
+
+TEST_CASE("config: a minimal file gets the documented defaults") {
+  Config c = valid(kOneTarget);
+  REQUIRE(c.targets.size() == 1);
+  const TargetConfig& t = c.targets[0];
+  CHECK(t.name == "api");
+  CHECK(t.interval == std::chrono::seconds(30));
+  CHECK(t.probe.timeout == std::chrono::seconds(5));
+  CHECK(t.failure_threshold == 2);
+  CHECK(t.success_threshold == 1);
+  CHECK(t.probe.method == "GET");
+  CHECK(t.probe.expect_status.to_string() == "200-399");
+  CHECK(t.probe.tls_verify);
+  CHECK(t.probe.ca_file.empty());
+  CHECK(c.metrics.listen == "127.0.0.1:9469");
+  CHECK(c.log.level == "info");
+  CHECK(c.storage.retention.failures == std::chrono::days(90));
+  CHECK(c.storage.retention.rollups == std::chrono::days(400));
+  CHECK_FALSE(c.storage.record_successes);
+  CHECK_FALSE(c.engine.max_in_flight.has_value());
+}
+
+TEST_CASE("config: defaults are inherited and targets override them") {
+  Config c = valid(R"(defaults:
+  interval: 10s
+  timeout: 2s
+  failure_threshold: 3
+  expect_status: [200, 204]
+  labels: {env: prod, team: ops}
+  headers: {User-Agent: faultline-test, X-A: one}
+targets:
+  - name: a
+    url: https://a.example/
+  - name: b
+    url: https://b.example/
+    interval: 1m
+    timeout: 20s
+    expect_status: 200-299
+    labels: {team: core}
+    headers: {x-a: two}
+  - name: c
+    url: tcp://c.example:22
+)");
+  REQUIRE(c.targets.size() == 3);
+  const auto& a = c.targets[0];
+  CHECK(a.interval == std::chrono::seconds(10));
+  CHECK(a.probe.timeout == std::chrono::seconds(2));
+  CHECK(a.failure_threshold == 3);
+  CHECK(a.probe.expect_status.to_string() == "200,204");
+  CHECK(a.labels == Labels{{"env", "prod"}, {"team", "ops"}});
+  const auto& b = c.targets[1];
+  CHECK(b.interval == std::chrono::minutes(1));
+  CHECK(b.probe.timeout == std::chrono::seconds(20));
+  CHECK(b.failure_threshold == 3);
+  CHECK(b.probe.expect_status.to_string() == "200-299");
+  CHECK(b.labels == Labels{{"env", "prod"}, {"team", "core"}});
+  REQUIRE(b.probe.headers.size() == 2);
+  CHECK(b.probe.headers[0].name == "x-a");
+  CHECK(b.probe.headers[0].value == "two");
+  CHECK(b.probe.headers[1].name == "User-Agent");
+  // defaults' http-only settings do not make a tcp target invalid
+  CHECK(c.targets[2].probe.url.scheme == Scheme::tcp);
+}
+
+TEST_CASE("config: relative paths resolve against the config file's folder") {
+  fs::path dir = fs::temp_directory_path() / ("faultline-config-" + std::to_string(getpid()));
+  fs::create_directories(dir / "certs");
+  std::ofstream(dir / "certs" / "ca.pem") << "not checked here\n";
+  std::ofstream(dir / "faultline.yaml") << "storage: {path: ../data/f.db}\n"
+                                           "targets:\n  - name: a\n    url: https://a/\n"
+                                           "    ca_file: certs/ca.pem\n";
+  ConfigLoad load = load_config((dir / "faultline.yaml").string());
+  REQUIRE(load.config);
+  CHECK(load.config->storage.path == (dir.parent_path() / "data" / "f.db").string());
+  CHECK(load.config->targets[0].probe.ca_file == (dir / "certs" / "ca.pem").string());
+  fs::remove_all(dir);
+}
+
+TEST_CASE("config: idle_probe, engine, metrics, log and storage settings") {
+  Config c = valid(R"(engine: {max_in_flight: 500}
+metrics: {listen: "[::1]:9470", histograms: true}
+log: {level: debug}
+storage: {record_successes: true, retention: {failures: 30d, rollups: 400d}}
+targets:
+  - name: api
+    url: https://api.example/
+    idle_probe: {ladder: [30s, 2m, 5m], keepalive_check: true}
+)");
+  CHECK(c.engine.max_in_flight == 500);
+  CHECK(c.metrics.listen == "[::1]:9470");
+  CHECK(c.metrics.histograms);
+  CHECK(c.log.level == "debug");
+  CHECK(c.storage.record_successes);
+  CHECK(c.storage.retention.failures == std::chrono::days(30));
+  REQUIRE(c.targets[0].idle_probe);
+  CHECK(c.targets[0].idle_probe->ladder ==
+        std::vector<std::chrono::milliseconds>{std::chrono::seconds(30), std::chrono::minutes(2),
+                                               std::chrono::minutes(5)});
+  CHECK(c.targets[0].idle_probe->keepalive_check);
+}
+
+// --- Validation: every rule, with its message and position -------------------------------
+
+TEST_CASE("config error: unknown top-level key suggests the right one") {
+  auto errors = errors_of("target:\n  - name: a\n");
+  REQUIRE(errors.size() == 2);
+  CHECK(errors[0] == "t.yaml:1:1: unknown key 'target' in the top level (did you mean 'targets'?)");
+  CHECK(errors[1] == "t.yaml:1:1: missing 'targets:' list (use 'targets: []' for none)");
+}
+
+TEST_CASE("config error: unknown target key suggests the right one") {
+  CHECK(error_of("targets:\n  - name: a\n    url: http://a/\n    intervall: 10s\n") ==
+        "t.yaml:4:5: unknown key 'intervall' in target (did you mean 'interval'?)");
+}
+
+TEST_CASE("config error: unknown key far from every known key gets no suggestion") {
+  CHECK(error_of("targets:\n  - name: a\n    url: http://a/\n    colour: red\n") ==
+        "t.yaml:4:5: unknown key 'colour' in target");
+}
+
+TEST_CASE("config error: unknown key in defaults") {
+  CHECK(error_of("defaults:\n  timout: 1s\ntargets: []\n") ==
+        "t.yaml:2:3: unknown key 'timout' in defaults (did you mean 'timeout'?)");
+}
+
+TEST_CASE("config error: unknown key in storage.retention") {
+  CHECK(error_of("storage:\n  retention: {failure: 10d}\ntargets: []\n") ==
+        "t.yaml:2:15: unknown key 'failure' in storage.retention (did you mean 'failures'?)");
+}
+
+TEST_CASE("config error: duplicate key in a mapping") {
+  CHECK(error_of("targets:\n  - name: a\n    url: http://a/\n    name: b\n") ==
+        "t.yaml:4:5: duplicate key 'name' in target");
+}
+
+TEST_CASE("config error: a list where a duration belongs") {
+  CHECK(error_of("defaults:\n  interval: [1, 2]\ntargets: []\n") ==
+        "t.yaml:2:13: 'interval' must be a single value, not a list");
+}
+
+TEST_CASE("config error: a duration without unit") {
+  CHECK(error_of("defaults:\n  interval: 30\ntargets: []\n") ==
+        "t.yaml:2:13: 'interval': duration '30' has no unit; write e.g. 30s");
+}
+
+TEST_CASE("config error: a duration with an unknown unit") {
+  CHECK(error_of("targets:\n  - name: a\n    url: http://a/\n    timeout: 5w\n") ==
+        "t.yaml:4:14: 'timeout': duration '5w' has an unknown unit; use ms, s, m, h or d");
+}
+
+TEST_CASE("config error: an interval below the minimum") {
+  CHECK(error_of("defaults: {interval: 10ms}\ntargets: []\n") ==
+        "t.yaml:1:22: 'interval' must be at least 100ms, got 10ms");
+}
+
+TEST_CASE("config error: timeout not shorter than interval, set on the target") {
+  CHECK(
+      error_of("targets:\n  - name: a\n    url: http://a/\n    interval: 5s\n    timeout: 5s\n") ==
+      "t.yaml:5:14: target 'a': timeout 5s must be shorter than its interval 5s");
+}
+
+TEST_CASE("config error: timeout not shorter than interval, inherited") {
+  CHECK(error_of("defaults: {timeout: 1m}\ntargets:\n  - name: a\n    url: http://a/\n") ==
+        "t.yaml:3:5: target 'a': timeout 1m must be shorter than its interval 30s");
+}
+
+TEST_CASE("config error: duplicate target names") {
+  CHECK(error_of("targets:\n  - name: a\n    url: http://a/\n  - name: a\n    url: http://b/\n") ==
+        "t.yaml:4:11: duplicate target name 'a' (first used at line 2)");
+}
+
+TEST_CASE("config error: unsupported URL scheme") {
+  CHECK(error_of("targets:\n  - name: a\n    url: ftp://a/\n") ==
+        "t.yaml:3:10: 'url': unsupported scheme 'ftp://'; use http://, https://, tcp://host:port "
+        "or tls://host:port");
+}
+
+TEST_CASE("config error: tcp target without a port") {
+  CHECK(error_of("targets:\n  - name: db\n    url: tcp://db.internal\n") ==
+        "t.yaml:3:10: 'url': tcp:// targets need a port: tcp://db.internal:PORT");
+}
+
+TEST_CASE("config error: credentials in the URL") {
+  CHECK(error_of("targets:\n  - name: a\n    url: https://u:p@a/\n") ==
+        "t.yaml:3:10: 'url': credentials in the URL are not supported (they would leak into "
+        "logs, metrics and the database); send them with `headers:` instead");
+}
+
+TEST_CASE("config error: unreadable ca_file") {
+  CHECK(
+      error_of("targets:\n  - name: a\n    url: https://a/\n    ca_file: /nonexistent/ca.pem\n") ==
+      "t.yaml:4:14: 'ca_file': cannot read /nonexistent/ca.pem: No such file or directory");
+}
+
+TEST_CASE("config error: label name that Prometheus would reject") {
+  CHECK(error_of("targets:\n  - name: a\n    url: http://a/\n    labels: {team-name: x}\n") ==
+        "t.yaml:4:14: label name 'team-name' is not a valid Prometheus label name "
+        "([a-zA-Z_][a-zA-Z0-9_]*, not starting with __)");
+}
+
+TEST_CASE("config error: label name reserved for faultline's own labels") {
+  CHECK(error_of("defaults:\n  labels:\n    class: gold\ntargets: []\n") ==
+        "t.yaml:3:5: label name 'class' is reserved: faultline sets it itself");
+}
+
+TEST_CASE("config error: label names starting with two underscores") {
+  CHECK(error_of("defaults: {labels: {__x: y}}\ntargets: []\n") ==
+        "t.yaml:1:21: label name '__x' is not a valid Prometheus label name "
+        "([a-zA-Z_][a-zA-Z0-9_]*, not starting with __)");
+}
+
+TEST_CASE("config error: empty file") {
+  CHECK(error_of("") == "t.yaml:1:1: the file is empty; it needs at least a 'targets:' list");
+  CHECK(error_of("# only a comment\n") ==
+        "t.yaml:1:1: the file is empty; it needs at least a 'targets:' list");
+}
+
+TEST_CASE("config error: top level is not a mapping") {
+  CHECK(error_of("- name: a\n") ==
+        "t.yaml:1:1: the top level must be a mapping with a 'targets:' list, not a list");
+}
+
+TEST_CASE("config error: YAML syntax error with its position") {
+  CHECK(error_of("targets:\n  - name: a\n    url: [http://a/\n") ==
+        "t.yaml:4:1: YAML syntax error: end of sequence flow not found");
+}
+
+TEST_CASE("config error: no targets key") {
+  CHECK(error_of("log: {level: info}\n") ==
+        "t.yaml:1:1: missing 'targets:' list (use 'targets: []' for none)");
+}
+
+TEST_CASE("config error: targets is not a list") {
+  CHECK(error_of("targets: {name: a}\n") ==
+        "t.yaml:1:10: 'targets' must be a list of targets, not a mapping");
+}
+
+TEST_CASE("config error: target without url or name") {
+  CHECK(error_of("targets:\n  - name: a\n") == "t.yaml:2:5: target 'a' has no 'url'");
+  CHECK(error_of("targets:\n  - url: http://a/\n") == "t.yaml:2:5: target has no 'name'");
+}
+
+TEST_CASE("config error: target name with characters outside the allowed set") {
+  CHECK(error_of("targets:\n  - name: my api\n    url: http://a/\n") ==
+        "t.yaml:2:11: target name 'my api' may only hold letters, digits, '_', '.' and '-'");
+}
+
+TEST_CASE("config error: a boolean that is not true or false") {
+  CHECK(error_of("targets:\n  - name: a\n    url: https://a/\n    tls_verify: maybe\n") ==
+        "t.yaml:4:17: 'tls_verify' must be true or false, not 'maybe'");
+}
+
+TEST_CASE("config error: thresholds out of range") {
+  CHECK(error_of("defaults: {failure_threshold: 0}\ntargets: []\n") ==
+        "t.yaml:1:31: 'failure_threshold' must be a whole number from 1 to 1000, not '0'");
+  CHECK(error_of("defaults: {success_threshold: two}\ntargets: []\n") ==
+        "t.yaml:1:31: 'success_threshold' must be a whole number from 1 to 1000, not 'two'");
+}
+
+TEST_CASE("config error: status codes outside 100-599 and descending ranges") {
+  CHECK(error_of("defaults: {expect_status: [200, 200-1000]}\ntargets: []\n") ==
+        "t.yaml:1:33: 'expect_status': status code 1000 is outside 100-599");
+  CHECK(error_of("defaults: {expect_status: 399-200}\ntargets: []\n") ==
+        "t.yaml:1:27: 'expect_status': status range '399-200' is descending");
+}
+
+TEST_CASE("config error: HTTP settings on a tcp target") {
+  CHECK(error_of("targets:\n  - name: db\n    url: tcp://db:5432\n    method: HEAD\n") ==
+        "t.yaml:4:5: 'method' only applies to http:// and https:// targets, and 'db' is tcp://");
+}
+
+TEST_CASE("config error: header names that are not HTTP tokens, and line breaks in values") {
+  CHECK(error_of("defaults: {headers: {\"Bad Header\": x}}\ntargets: []\n") ==
+        "t.yaml:1:22: header name 'Bad Header' is not a valid HTTP header name");
+  CHECK(error_of("defaults: {headers: {X-A: \"a\\r\\nInjected: 1\"}}\ntargets: []\n") ==
+        "t.yaml:1:27: header 'X-A' has a line break in its value");
+}
+
+TEST_CASE("config error: idle_probe ladder must ascend") {
+  CHECK(error_of("targets:\n  - name: a\n    url: http://a/\n"
+                 "    idle_probe: {ladder: [2m, 30s]}\n") ==
+        "t.yaml:4:31: 'idle_probe.ladder' must be in ascending order without repeats");
+  CHECK(error_of("targets:\n  - name: a\n    url: http://a/\n"
+                 "    idle_probe: {keepalive_check: true}\n") ==
+        "t.yaml:4:17: 'idle_probe' needs a 'ladder' of idle times, e.g. [30s, 2m, 5m]");
+}
+
+TEST_CASE("config error: log level with a suggestion") {
+  CHECK(error_of("log: {level: inf}\ntargets: []\n") ==
+        "t.yaml:1:14: 'log.level' must be one of trace, debug, info, warn, error, critical, off; "
+        "not 'inf' (did you mean 'info'?)");
+}
+
+TEST_CASE("config error: metrics listen address") {
+  CHECK(error_of("metrics: {listen: localhost}\ntargets: []\n") ==
+        "t.yaml:1:19: 'listen' must be IPv4:PORT or [IPv6]:PORT, e.g. 127.0.0.1:9469, not "
+        "'localhost'");
+  CHECK(error_of("metrics: {listen: \"::1:9469\"}\ntargets: []\n") ==
+        "t.yaml:1:19: 'listen' must be IPv4:PORT or [IPv6]:PORT, e.g. 127.0.0.1:9469, not "
+        "'::1:9469'");
+}
+
+TEST_CASE("config error: basic_auth needs both fields") {
+  CHECK(error_of("metrics: {basic_auth: {username: prom}}\ntargets: []\n") ==
+        "t.yaml:1:23: 'metrics.basic_auth' needs both 'username' and 'password_file'");
+}
+
+TEST_CASE("config error: engine.max_in_flight must be positive") {
+  CHECK(error_of("engine: {max_in_flight: -1}\ntargets: []\n") ==
+        "t.yaml:1:25: 'engine.max_in_flight' must be a whole number from 1 to 1000000, not '-1'");
+}
+
+TEST_CASE("config error: every error is reported, in file order") {
+  auto errors = errors_of(R"(defaults:
+  intervall: 10s
+targets:
+  - name: a
+    url: gopher://a/
+  - name: a
+    url: http://b/
+    timeout: soon
+)");
+  REQUIRE(errors.size() == 4);
+  CHECK(errors[0] == "t.yaml:2:3: unknown key 'intervall' in defaults (did you mean 'interval'?)");
+  CHECK(errors[1].starts_with("t.yaml:5:10: 'url': unsupported scheme 'gopher://'"));
+  CHECK(errors[2] == "t.yaml:6:11: duplicate target name 'a' (first used at line 4)");
+  CHECK(errors[3] ==
+        "t.yaml:8:14: 'timeout': invalid duration 'soon': expected a whole number "
+        "followed by ms, s, m, h or d");
+}
+
+TEST_CASE("config error: the file cannot be read") {
+  ConfigLoad load = load_config("/nonexistent/faultline.yaml");
+  REQUIRE(load.errors.size() == 1);
+  CHECK(load.errors[0].to_string() ==
+        "/nonexistent/faultline.yaml:1:1: cannot read the config file: No such file or directory");
+}
+
+TEST_CASE("config warning: metrics on a public address without auth") {
+  ConfigLoad load = parse_config("metrics: {listen: 0.0.0.0:9469}\ntargets: []\n", "t.yaml");
+  REQUIRE(load.config);
+  REQUIRE(load.warnings.size() == 1);
+  CHECK(load.warnings[0].to_string() ==
+        "t.yaml:1:19: metrics are served on a non-loopback address without basic_auth; anyone who "
+        "can reach 0.0.0.0:9469 can read them");
+}
+
+TEST_CASE("config: the shipped example is valid") {
+  ConfigLoad load = load_config(FAULTLINE_SOURCE_DIR "/etc/faultline.yaml");
+  for (const Diagnostic& d : load.errors)
+    FAIL_CHECK(d.to_string());
+  CHECK(load.warnings.empty());
+  REQUIRE(load.config);
+  CHECK(load.config->targets.size() >= 3);
+}

@@ -1,0 +1,73 @@
+#include "checks/target_url.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace faultline;
+
+TEST_CASE("target URLs: default ports and paths") {
+  auto u = parse_target_url("https://api.example.com/healthz?full=1");
+  REQUIRE(u);
+  CHECK(u->scheme == Scheme::https);
+  CHECK(u->host == "api.example.com");
+  CHECK(u->port == 443);
+  CHECK(u->path == "/healthz?full=1");
+  CHECK_FALSE(u->host_is_ip);
+  CHECK(u->text == "https://api.example.com/healthz?full=1");
+
+  auto h = parse_target_url("http://example.com");
+  REQUIRE(h);
+  CHECK(h->port == 80);
+  CHECK(h->path == "/");
+  CHECK(h->text == "http://example.com/");
+
+  auto custom = parse_target_url("http://example.com:8080/x");
+  REQUIRE(custom);
+  CHECK(custom->port == 8080);
+  CHECK(custom->text == "http://example.com:8080/x");
+}
+
+TEST_CASE("target URLs: IPv6 literals") {
+  auto u = parse_target_url("tls://[::1]:443");
+  REQUIRE(u);
+  CHECK(u->scheme == Scheme::tls);
+  CHECK(u->host == "::1");
+  CHECK(u->port == 443);
+  CHECK(u->host_is_ip);
+  CHECK(u->authority() == "[::1]:443");
+  CHECK(u->text == "tls://[::1]:443");
+
+  auto h = parse_target_url("http://[2001:db8::1]/");
+  REQUIRE(h);
+  CHECK(h->host == "2001:db8::1");
+  CHECK(h->port == 80);
+  CHECK(h->text == "http://[2001:db8::1]/");
+}
+
+TEST_CASE("target URLs: tcp and tls need a port and take no path") {
+  auto t = parse_target_url("tcp://127.0.0.1:5432");
+  REQUIRE(t);
+  CHECK(t->scheme == Scheme::tcp);
+  CHECK(t->port == 5432);
+  CHECK(t->path.empty());
+  CHECK(t->host_is_ip);
+  CHECK(parse_target_url("tcp://db.internal").error() ==
+        "tcp:// targets need a port: tcp://db.internal:PORT");
+  CHECK(parse_target_url("tls://[::1]").error() == "tls:// targets need a port: tls://[::1]:PORT");
+  CHECK(parse_target_url("tcp://db:5432/x").error() ==
+        "tcp:// targets take no path or query; write tcp://host:port");
+}
+
+TEST_CASE("target URLs: rejected with a reason") {
+  CHECK(parse_target_url("https://user:pw@example.com/").error() ==
+        "credentials in the URL are not supported (they would leak into logs, metrics and the "
+        "database); send them with `headers:` instead");
+  CHECK(parse_target_url("ftp://example.com/").error() ==
+        "unsupported scheme 'ftp://'; use http://, https://, tcp://host:port or tls://host:port");
+  CHECK(parse_target_url("example.com").error() ==
+        "'example.com' has no scheme; use http://, https://, tcp://host:port or tls://host:port");
+  CHECK(parse_target_url("http://example.com/#top").error() ==
+        "URL fragments ('#...') are never sent to the server; remove it");
+  CHECK(parse_target_url("http://example.com:0/").error() == "port 0 cannot be probed");
+  CHECK_FALSE(parse_target_url("http://example.com:99999/").has_value());
+  CHECK_FALSE(parse_target_url("http://exa mple.com/").has_value());
+}

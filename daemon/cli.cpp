@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "daemon/check_command.hpp"
 #include "daemon/config_loader.hpp"
 #include "daemon/logging.hpp"
 
@@ -56,6 +57,27 @@ int run_cli(int argc, char** argv) {
   CLI::App* run = app.add_subcommand("run", "Monitor the configured targets until stopped");
   run->add_option("-c,--config", run_config, "Config file")->capture_default_str();
 
+  CheckOptions check;
+  CLI::App* check_cmd = app.add_subcommand(
+      "check", "Probe one target once and explain which layer failed; exit 0 ok, 1 failed");
+  check_cmd
+      ->add_option("TARGET", check.target,
+                   "http://..., https://..., tcp://host:port or tls://host:port")
+      ->required();
+  check_cmd->add_flag("--json", check.json, "Print one JSON object instead of text");
+  check_cmd->add_option("--timeout", check.timeout, "Deadline for all layers, e.g. 5s, 800ms")
+      ->capture_default_str();
+  check_cmd->add_option("--ca-file", check.ca_file,
+                        "Trust this CA bundle (PEM) instead of the "
+                        "system's");
+  check_cmd->add_flag("--insecure", check.insecure, "Do not verify the TLS certificate");
+  check_cmd->add_option("--method", check.method, "HTTP method")->capture_default_str();
+  check_cmd->add_option("--header", check.headers,
+                        "Extra request header 'Name: value' "
+                        "(repeatable)");
+  check_cmd->add_option("--expect-status", check.expect_status,
+                        "Accepted status codes, e.g. 200,204 or 200-299 (default 200-399)");
+
   CLI::App* config = app.add_subcommand("config", "Work with config files");
   config->require_subcommand(1);
   std::string check_path;
@@ -79,6 +101,7 @@ int run_cli(int argc, char** argv) {
 
   if (*version_cmd) return version();
   if (*config_check_cmd) return config_check(check_path);
+  if (*check_cmd) return run_check(check);
   if (*run) {
     spdlog::error("faultline run is not implemented yet");
     return 1;

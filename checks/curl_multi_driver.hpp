@@ -1,0 +1,49 @@
+// Drives libcurl's multi interface from a libuv loop: curl tells us which sockets and which
+// timeout to watch (socket and timer callbacks), libuv tells curl when they fire. No thread
+// per transfer, no curl_easy_perform.
+#pragma once
+
+#include <curl/curl.h>
+#include <uv.h>
+
+namespace faultline {
+
+// Receives the end of a transfer added with CurlMultiDriver::add.
+class TransferOwner {
+ public:
+  virtual ~TransferOwner() = default;
+  // Called once on the loop thread; the easy handle is already removed from the multi handle
+  // and belongs to the owner again.
+  virtual void on_transfer_done(CURL* easy, CURLcode code) = 0;
+};
+
+class CurlMultiDriver {
+ public:
+  explicit CurlMultiDriver(uv_loop_t* loop);
+  // Precondition: no transfer is running. Releases its libuv handles through the loop.
+  ~CurlMultiDriver();
+  CurlMultiDriver(const CurlMultiDriver&) = delete;
+  CurlMultiDriver& operator=(const CurlMultiDriver&) = delete;
+
+  // Starts `easy`; `owner` hears of its end. Returns false (and starts nothing) if libcurl
+  // refuses the handle.
+  bool add(CURL* easy, TransferOwner* owner);
+  // Abandons a running transfer: no on_transfer_done call follows.
+  void remove(CURL* easy);
+
+  CURLM* multi() const { return multi_; }
+
+ private:
+  struct SocketWatch;
+  static int on_socket(CURL* easy, curl_socket_t s, int what, void* userp, void* socketp);
+  static int on_timer(CURLM* multi, long timeout_ms, void* userp);
+  static void on_poll(uv_poll_t* poll, int status, int events);
+  void action(curl_socket_t s, int flags);
+  void drain_finished();
+
+  uv_loop_t* loop_;
+  CURLM* multi_;
+  uv_timer_t* timer_;
+};
+
+}  // namespace faultline

@@ -1,0 +1,170 @@
+#include "checks/curl_transfer.hpp"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string_view>
+
+namespace faultline {
+namespace {
+
+std::string bracketed(const std::string& host) {
+  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
+bool has_header(const ProbeSpec& spec, std::string_view name) {
+  for (const Header& h : spec.headers) {
+    if (h.name.size() != name.size()) continue;
+    bool same = true;
+    for (std::size_t i = 0; i < name.size() && same; ++i) {
+      same = std::tolower(static_cast<unsigned char>(h.name[i])) == name[i];
+    }
+    if (same) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+CurlTransfer::CurlTransfer(const ProbeSpec& spec, const std::string& address,
+                           std::chrono::milliseconds budget)
+    : spec_(spec), easy_(curl_easy_init()) {
+  const TargetUrl& url = spec.url;
+  const bool connect_only = !url.is_http();
+  // tcp:// and tls:// reuse libcurl's connect and TLS code through CONNECT_ONLY, so every kind
+  // of target goes through the same layers and the same classifiers.
+  const std::string scheme = url.uses_tls() ? "https" : "http";
+  const std::string authority = bracketed(url.host) + ":" + std::to_string(url.port);
+  const std::string full = scheme + "://" + authority + (connect_only ? "/" : url.path);
+  curl_easy_setopt(easy_, CURLOPT_URL, full.c_str());
+  if (!url.host_is_ip) {
+    const std::string mapping =
+        authority + ":" + bracketed(address) + ":" + std::to_string(url.port);
+    connect_to_ = curl_slist_append(nullptr, mapping.c_str());
+    curl_easy_setopt(easy_, CURLOPT_CONNECT_TO, connect_to_);
+  }
+  curl_easy_setopt(easy_, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(easy_, CURLOPT_TIMEOUT_MS,
+                   static_cast<long>(std::max<long long>(1, budget.count())));
+  curl_easy_setopt(easy_, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(easy_, CURLOPT_FOLLOWLOCATION, 0L);
+  // Every probe tests every layer, so nothing is reused between probes.
+  curl_easy_setopt(easy_, CURLOPT_FRESH_CONNECT, 1L);
+  curl_easy_setopt(easy_, CURLOPT_FORBID_REUSE, 1L);
+  curl_easy_setopt(easy_, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+  curl_easy_setopt(easy_, CURLOPT_ERRORBUFFER, error_.data());
+  curl_easy_setopt(easy_, CURLOPT_OPENSOCKETFUNCTION, &CurlTransfer::open_socket);
+  curl_easy_setopt(easy_, CURLOPT_OPENSOCKETDATA, this);
+  curl_easy_setopt(easy_, CURLOPT_CLOSESOCKETFUNCTION, &CurlTransfer::close_socket);
+  curl_easy_setopt(easy_, CURLOPT_CLOSESOCKETDATA, this);
+  if (connect_only) {
+    curl_easy_setopt(easy_, CURLOPT_CONNECT_ONLY, 1L);
+  } else {
+    curl_easy_setopt(easy_, CURLOPT_HEADERFUNCTION, &CurlTransfer::on_header);
+    curl_easy_setopt(easy_, CURLOPT_HEADERDATA, this);
+    curl_easy_setopt(easy_, CURLOPT_WRITEFUNCTION, &CurlTransfer::on_body);
+    curl_easy_setopt(easy_, CURLOPT_WRITEDATA, this);
+    if (spec.method == "HEAD") {
+      curl_easy_setopt(easy_, CURLOPT_NOBODY, 1L);
+    } else if (spec.method != "GET") {
+      curl_easy_setopt(easy_, CURLOPT_CUSTOMREQUEST, spec.method.c_str());
+    }
+    for (const Header& h : spec.headers) {
+      const std::string line = h.value.empty() ? h.name + ";" : h.name + ": " + h.value;
+      headers_ = curl_slist_append(headers_, line.c_str());
+    }
+    if (headers_ != nullptr) curl_easy_setopt(easy_, CURLOPT_HTTPHEADER, headers_);
+    if (!has_header(spec, "user-agent")) {
+      curl_easy_setopt(easy_, CURLOPT_USERAGENT, "faultline/" FAULTLINE_VERSION);
+    }
+  }
+  if (url.uses_tls()) {
+    curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYPEER, spec.tls_verify ? 1L : 0L);
+    curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYHOST, spec.tls_verify ? 2L : 0L);
+    if (!spec.ca_file.empty()) curl_easy_setopt(easy_, CURLOPT_CAINFO, spec.ca_file.c_str());
+    // Parsing a CA bundle costs more than a handshake; reuse it, but notice a replaced file
+    // within minutes.
+    curl_easy_setopt(easy_, CURLOPT_CA_CACHE_TIMEOUT, 300L);
+    curl_easy_setopt(easy_, CURLOPT_SSL_CTX_FUNCTION, &CurlTransfer::on_ssl_ctx);
+    curl_easy_setopt(easy_, CURLOPT_SSL_CTX_DATA, this);
+  }
+}
+
+CurlTransfer::~CurlTransfer() {
+  release();
+  curl_slist_free_all(headers_);
+  curl_slist_free_all(connect_to_);
+}
+
+void CurlTransfer::finish(CURLcode code) {
+  facts_.code = code;
+  facts_.error_text = error_.data();
+  curl_easy_getinfo(easy_, CURLINFO_OS_ERRNO, &facts_.os_errno);
+  curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &facts_.http_status);
+  curl_easy_getinfo(easy_, CURLINFO_REQUEST_SIZE, &facts_.request_size);
+  curl_easy_getinfo(easy_, CURLINFO_CONNECT_TIME_T, &facts_.connect_us);
+  curl_easy_getinfo(easy_, CURLINFO_APPCONNECT_TIME_T, &facts_.appconnect_us);
+  curl_easy_getinfo(easy_, CURLINFO_PRETRANSFER_TIME_T, &facts_.pretransfer_us);
+  curl_easy_getinfo(easy_, CURLINFO_STARTTRANSFER_TIME_T, &facts_.starttransfer_us);
+  curl_easy_getinfo(easy_, CURLINFO_TOTAL_TIME_T, &facts_.total_us);
+}
+
+void CurlTransfer::release() {
+  if (easy_ != nullptr) {
+    curl_easy_cleanup(easy_);
+    easy_ = nullptr;
+  }
+}
+
+curl_socket_t CurlTransfer::open_socket(void* self, curlsocktype, curl_sockaddr* address) {
+  auto* t = static_cast<CurlTransfer*>(self);
+  int fd = socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+  if (fd < 0) {
+    t->facts_.socket_errno = errno;
+    return CURL_SOCKET_BAD;
+  }
+  t->facts_.socket_opened = true;
+  t->fd_ = fd;
+  return fd;
+}
+
+int CurlTransfer::close_socket(void* self, curl_socket_t fd) {
+  auto* t = static_cast<CurlTransfer*>(self);
+  if (fd == t->fd_) {
+    t->facts_.socket = snapshot_socket(fd);
+    t->fd_ = CURL_SOCKET_BAD;
+  }
+  return close(fd);
+}
+
+std::size_t CurlTransfer::on_header(char* data, std::size_t size, std::size_t n, void* self) {
+  auto* t = static_cast<CurlTransfer*>(self);
+  const std::size_t len = size * n;
+  // The blank line ends a header block; an interim 1xx block is followed by the final one.
+  if (len <= 2 && (len == 0 || data[0] == '\r' || data[0] == '\n')) {
+    long status = 0;
+    curl_easy_getinfo(t->easy_, CURLINFO_RESPONSE_CODE, &status);
+    if (status >= 200) t->facts_.headers_done = true;
+  }
+  return len;
+}
+
+std::size_t CurlTransfer::on_body(char*, std::size_t size, std::size_t n, void* self) {
+  auto* t = static_cast<CurlTransfer*>(self);
+  const std::size_t len = size * n;
+  t->facts_.body_bytes += len;
+  if (t->facts_.body_bytes > t->spec_.body_limit) {
+    // Enough read to know the server answers; stop here instead of failing on a huge body.
+    t->facts_.body_limit_hit = true;
+    return 0;
+  }
+  return len;
+}
+
+CURLcode CurlTransfer::on_ssl_ctx(CURL*, void* ssl_ctx, void* self) {
+  observe_tls(static_cast<SSL_CTX*>(ssl_ctx), &static_cast<CurlTransfer*>(self)->facts_.tls);
+  return CURLE_OK;
+}
+
+}  // namespace faultline

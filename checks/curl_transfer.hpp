@@ -1,0 +1,76 @@
+// One attempt of a probe against one resolved address, run by libcurl: TCP connect, TLS
+// handshake and HTTP exchange (or connect only, for tcp:// and tls:// targets). It records the
+// facts every classifier needs; it decides nothing.
+#pragma once
+
+#include <curl/curl.h>
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "checks/probe_spec.hpp"
+#include "checks/socket_state.hpp"
+#include "checks/tls_observer.hpp"
+
+namespace faultline {
+
+// Everything observed during one attempt.
+struct TransferFacts {
+  CURLcode code = CURLE_OK;
+  long os_errno = 0;     // CURLINFO_OS_ERRNO; the handle is fresh, so it is never stale
+  int socket_errno = 0;  // errno of a failed socket() call (EMFILE, ENFILE, ...)
+  bool socket_opened = false;
+  std::optional<SocketSnapshot> socket;  // TCP_INFO taken just before the socket closed
+  TlsFacts tls;
+  bool headers_done = false;
+  bool body_limit_hit = false;
+  std::size_t body_bytes = 0;
+  long http_status = 0;
+  long request_size = 0;
+  // Microseconds from the start of the attempt (libcurl's cumulative timers); 0 = not reached.
+  curl_off_t connect_us = 0, appconnect_us = 0, pretransfer_us = 0, starttransfer_us = 0,
+             total_us = 0;
+  std::string error_text;  // libcurl's error buffer
+};
+
+// Owns a libcurl easy handle configured for one attempt. Not movable: libcurl keeps pointers
+// to it for its callbacks.
+class CurlTransfer {
+ public:
+  // `address` is the numeric IP to connect to; the URL keeps the target's host name, so the
+  // Host header, SNI and certificate check use the name. `budget` bounds the whole attempt.
+  CurlTransfer(const ProbeSpec& spec, const std::string& address, std::chrono::milliseconds budget);
+  ~CurlTransfer();
+  CurlTransfer(const CurlTransfer&) = delete;
+  CurlTransfer& operator=(const CurlTransfer&) = delete;
+
+  CURL* easy() const { return easy_; }
+
+  // Records the end of the transfer (result code and libcurl's timers). Call once, after
+  // libcurl reported the transfer done and before release().
+  void finish(CURLcode code);
+  // Closes the connection (if libcurl still holds it) so the socket facts are final.
+  void release();
+
+  const TransferFacts& facts() const { return facts_; }
+
+ private:
+  static curl_socket_t open_socket(void* self, curlsocktype purpose, curl_sockaddr* address);
+  static int close_socket(void* self, curl_socket_t fd);
+  static std::size_t on_header(char* data, std::size_t size, std::size_t n, void* self);
+  static std::size_t on_body(char* data, std::size_t size, std::size_t n, void* self);
+  static CURLcode on_ssl_ctx(CURL* easy, void* ssl_ctx, void* self);
+
+  const ProbeSpec& spec_;
+  CURL* easy_ = nullptr;
+  curl_slist* headers_ = nullptr;
+  curl_slist* connect_to_ = nullptr;
+  curl_socket_t fd_ = CURL_SOCKET_BAD;
+  TransferFacts facts_;
+  std::array<char, CURL_ERROR_SIZE> error_{};
+};
+
+}  // namespace faultline

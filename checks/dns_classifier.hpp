@@ -1,0 +1,22 @@
+// Resolve layer: turns a getaddrinfo outcome into the dns/* taxonomy.
+#pragma once
+
+#include <string_view>
+
+#include "checks/verdict.hpp"
+
+namespace faultline {
+
+// Classifies a failed lookup of `host`. `uv_status` is libuv's translation of the getaddrinfo
+// error (UV_EAI_NONAME, UV_EAI_NODATA, UV_EAI_AGAIN, ...). glibc answers NXDOMAIN with
+// EAI_NONAME, a name without A/AAAA records with EAI_NODATA, and SERVFAIL or an unreachable
+// resolver with EAI_AGAIN. Out-of-memory is the monitor's own failure (class local).
+Verdict classify_dns_error(int uv_status, std::string_view host);
+
+// The deadline passed while the lookup was still running.
+Verdict dns_timeout(std::string_view host, long long timeout_ms);
+
+// The lookup succeeded but gave no address faultline can connect to.
+Verdict dns_no_usable_address(std::string_view host);
+
+}  // namespace faultline

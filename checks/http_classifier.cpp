@@ -1,0 +1,122 @@
+#include "checks/http_classifier.hpp"
+
+#include <curl/curl.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "checks/connect_classifier.hpp"
+#include "checks/probe_result.hpp"
+
+namespace faultline {
+namespace {
+
+Phase phase_of(const HttpExchangeEnd& e) {
+  if (!e.request_sent || e.curl_code == CURLE_SEND_ERROR) return Phase::request;
+  return e.headers_done ? Phase::body : Phase::response;
+}
+
+std::string phase_words(Phase p) {
+  switch (p) {
+    case Phase::request:
+      return "while sending the request";
+    case Phase::response:
+      return "before the response headers were complete";
+    case Phase::body:
+      return "while reading the response body";
+    default:
+      return "";
+  }
+}
+
+bool is_malformed_reply(int code) {
+  switch (code) {
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_UNSUPPORTED_PROTOCOL:  // HTTP/0.9 or other non-HTTP bytes
+    case CURLE_BAD_CONTENT_ENCODING:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_HTTP3:
+    case CURLE_FILESIZE_EXCEEDED:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_local_code(int code) {
+  switch (code) {
+    case CURLE_OUT_OF_MEMORY:
+    case CURLE_FAILED_INIT:
+    case CURLE_BAD_FUNCTION_ARGUMENT:
+    case CURLE_UNKNOWN_OPTION:
+    case CURLE_NOT_BUILT_IN:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+Verdict classify_http_exchange(const HttpExchangeEnd& e) {
+  Verdict v;
+  v.http_status = e.http_status;
+  const bool finished =
+      e.curl_code == CURLE_OK || (e.curl_code == CURLE_WRITE_ERROR && e.body_limit_hit);
+  if (finished) {
+    if (e.expect.contains(e.http_status)) {
+      v.message = "HTTP " + std::to_string(e.http_status);
+      return v;
+    }
+    v.cls = FailureClass::http;
+    v.phase = Phase::response;
+    v.detail = Detail::http_status;
+    v.message = "HTTP " + std::to_string(e.http_status) + " from " + e.address + ", expected " +
+                e.expect.to_string();
+    return v;
+  }
+
+  v.phase = phase_of(e);
+  const std::string when = phase_words(v.phase);
+  if (is_local_code(e.curl_code)) {
+    v.cls = FailureClass::local;
+    v.message = "this host failed the probe itself: " + e.library_error;
+    return v;
+  }
+  if (e.curl_code == CURLE_OPERATION_TIMEDOUT) {
+    v.cls = FailureClass::timeout;
+    v.message = "deadline reached " + when + " from " + e.address + " (" +
+                std::to_string(e.elapsed_ms) + " ms after the request started)";
+    return v;
+  }
+  const bool reset =
+      e.socket.end == SocketEnd::peer_reset || e.os_errno == ECONNRESET || e.os_errno == EPIPE;
+  if (reset) {
+    v.cls = FailureClass::reset;
+    v.sys_errno = e.os_errno == EPIPE ? EPIPE : ECONNRESET;
+    v.message = "connection reset by " + e.address + " " + when;
+    return v;
+  }
+  if (e.os_errno != 0 && e.os_errno != EAGAIN) {
+    Verdict c = classify_connect_errno(e.os_errno, e.address);
+    c.phase = v.phase;
+    c.message =
+        e.address + ": " + std::strerror(e.os_errno) + " (" + errno_name(e.os_errno) + ") " + when;
+    return c;
+  }
+  const bool closed = e.curl_code == CURLE_GOT_NOTHING || e.curl_code == CURLE_PARTIAL_FILE ||
+                      e.socket.end == SocketEnd::peer_closed;
+  if (closed && !is_malformed_reply(e.curl_code)) {
+    v.cls = FailureClass::closed;
+    v.message = e.address + " closed the connection " + when;
+    return v;
+  }
+  v.cls = FailureClass::http;
+  v.detail = Detail::malformed;
+  v.message = "the reply from " + e.address + " is not valid HTTP";
+  if (!e.library_error.empty()) v.message += ": " + e.library_error;
+  return v;
+}
+
+}  // namespace faultline

@@ -1,0 +1,301 @@
+#include "checks/probe_engine.hpp"
+
+#include <netdb.h>
+
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "checks/curl_transfer.hpp"
+#include "checks/dns_classifier.hpp"
+#include "checks/transfer_classifier.hpp"
+#include "checks/uv_timer.hpp"
+
+namespace faultline {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Past the deadline libcurl enforces itself; this only catches a transfer that failed to end.
+constexpr std::chrono::milliseconds kDeadlineGrace{500};
+
+double ms_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+std::int64_t unix_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string numeric_host(const sockaddr* sa) {
+  char buf[INET6_ADDRSTRLEN] = "";
+  if (sa->sa_family == AF_INET) {
+    uv_ip4_name(reinterpret_cast<const sockaddr_in*>(sa), buf, sizeof buf);
+  } else if (sa->sa_family == AF_INET6) {
+    uv_ip6_name(reinterpret_cast<const sockaddr_in6*>(sa), buf, sizeof buf);
+  }
+  return buf;
+}
+
+std::string with_port(const std::string& ip, int port) {
+  return (ip.find(':') != std::string::npos ? "[" + ip + "]" : ip) + ":" + std::to_string(port);
+}
+
+double us_to_ms(curl_off_t us) {
+  return static_cast<double>(us) / 1000.0;
+}
+
+// A pending getaddrinfo outlives an abandoned probe: libuv cannot stop a lookup that a pool
+// thread is already running, so the request owns itself and the probe merely detaches.
+struct DnsLookup {
+  uv_getaddrinfo_t req{};
+  std::function<void(int, addrinfo*)> on_done;
+};
+
+}  // namespace
+
+class ProbeEngine::Probe final : public TransferOwner {
+ public:
+  Probe(ProbeEngine& engine, ProbeId id, std::shared_ptr<const ProbeSpec> spec, ProbeCallback done)
+      : engine_(engine),
+        id_(id),
+        spec_(std::move(spec)),
+        done_(std::move(done)),
+        started_(Clock::now()),
+        deadline_(started_ + spec_->timeout),
+        timer_(engine.loop_) {
+    result_.started_at_ms = unix_ms_now();
+  }
+
+  ~Probe() override {
+    detach_lookup();
+    abandon_transfer();
+  }
+
+  ProbeCallback take_callback() { return std::move(done_); }
+
+  void begin() {
+    const TargetUrl& url = spec_->url;
+    if (url.host_is_ip) {
+      result_.timings.dns_ms = 0.0;
+      addresses_.push_back(url.host);
+      result_.resolved = addresses_;
+      // Deferred so that the callback never runs inside Prober::start().
+      timer_.start(0, [this] { next_attempt(); });
+      return;
+    }
+    lookup_ = new DnsLookup;
+    lookup_->req.data = lookup_;
+    lookup_->on_done = [this](int status, addrinfo* res) { on_resolved(status, res); };
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_protocol = IPPROTO_TCP;
+    int rc = uv_getaddrinfo(
+        engine_.loop_, &lookup_->req,
+        [](uv_getaddrinfo_t* req, int status, addrinfo* res) {
+          auto* lookup = static_cast<DnsLookup*>(req->data);
+          if (lookup->on_done) {
+            lookup->on_done(status, res);
+          } else if (res != nullptr) {
+            uv_freeaddrinfo(res);
+          }
+          delete lookup;
+        },
+        url.host.c_str(), nullptr, &hints);
+    if (rc != 0) {
+      delete lookup_;
+      lookup_ = nullptr;
+      Verdict v = classify_dns_error(rc, url.host);
+      timer_.start(0, [this, v] { finish(v); });
+      return;
+    }
+    timer_.start(remaining_ms(), [this] {
+      detach_lookup();
+      finish(dns_timeout(spec_->url.host, spec_->timeout.count()));
+    });
+  }
+
+  void on_transfer_done(CURL*, CURLcode code) override {
+    transfer_->finish(code);
+    transfer_->release();
+    timer_.stop();
+    const TransferFacts& facts = transfer_->facts();
+    const std::string remote = with_port(addresses_[attempt_ - 1], spec_->url.port);
+    Verdict verdict = classify_transfer(facts, *spec_, remote, unix_ms_now() / 1000);
+    record_attempt(facts, remote, verdict);
+
+    const bool fast_connect_failure =
+        verdict.phase == Phase::connect &&
+        (verdict.cls == FailureClass::refused || verdict.cls == FailureClass::unreachable);
+    transfer_.reset();
+    if (fast_connect_failure && attempt_ < addresses_.size() && remaining_ms() > 0) {
+      next_attempt();
+      return;
+    }
+    finish(verdict);
+  }
+
+ private:
+  long long remaining_ms() const {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now());
+    return std::max<long long>(0, left.count());
+  }
+
+  void on_resolved(int status, addrinfo* res) {
+    lookup_ = nullptr;  // the request frees itself after this call
+    timer_.stop();
+    result_.timings.dns_ms = ms_between(started_, Clock::now());
+    if (status != 0) {
+      if (res != nullptr) uv_freeaddrinfo(res);
+      finish(classify_dns_error(status, spec_->url.host));
+      return;
+    }
+    for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
+      if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6) continue;
+      std::string ip = numeric_host(ai->ai_addr);
+      if (!ip.empty()) addresses_.push_back(std::move(ip));
+    }
+    uv_freeaddrinfo(res);
+    result_.resolved = addresses_;
+    if (addresses_.empty()) {
+      finish(dns_no_usable_address(spec_->url.host));
+      return;
+    }
+    if (remaining_ms() == 0) {
+      finish(dns_timeout(spec_->url.host, spec_->timeout.count()));
+      return;
+    }
+    next_attempt();
+  }
+
+  void next_attempt() {
+    const std::string& address = addresses_[attempt_++];
+    const auto budget = std::chrono::milliseconds(std::max<long long>(1, remaining_ms()));
+    transfer_ = std::make_unique<CurlTransfer>(*spec_, address, budget);
+    if (!engine_.curl_.add(transfer_->easy(), this)) {
+      transfer_.reset();
+      Verdict v;
+      v.cls = FailureClass::local;
+      v.phase = Phase::connect;
+      v.message = "libcurl refused to start a transfer";
+      finish(v);
+      return;
+    }
+    timer_.start(static_cast<std::uint64_t>((budget + kDeadlineGrace).count()), [this] {
+      // libcurl should have ended the transfer at its own timeout; treat it as the deadline.
+      CURL* easy = transfer_->easy();
+      engine_.curl_.remove(easy);
+      on_transfer_done(easy, CURLE_OPERATION_TIMEDOUT);
+    });
+  }
+
+  void record_attempt(const TransferFacts& f, const std::string& remote, const Verdict& v) {
+    Timings& t = result_.timings;
+    t.connect_ms.reset();
+    t.tls_ms.reset();
+    t.first_byte_ms.reset();
+    const bool connected = f.connect_us > 0;
+    if (f.socket_opened) result_.remote_addr = remote;
+    if (!connected) {
+      if (v.phase == Phase::connect && f.socket_opened) t.connect_ms = us_to_ms(f.total_us);
+      return;
+    }
+    t.connect_ms = us_to_ms(f.connect_us);
+    curl_off_t layer_start = f.connect_us;
+    if (spec_->url.uses_tls()) {
+      t.tls_ms = f.appconnect_us > 0 ? us_to_ms(f.appconnect_us - f.connect_us)
+                                     : us_to_ms(f.total_us - f.connect_us);
+      if (f.appconnect_us > 0) layer_start = f.appconnect_us;
+    }
+    if (f.tls.cert) result_.tls = f.tls.cert;
+    if (spec_->url.is_http() && (f.appconnect_us > 0 || !spec_->url.uses_tls())) {
+      const curl_off_t request_start = f.pretransfer_us > 0 ? f.pretransfer_us : layer_start;
+      if (f.starttransfer_us > 0) {
+        t.first_byte_ms = us_to_ms(f.starttransfer_us - request_start);
+      } else if (v.phase == Phase::request || v.phase == Phase::response) {
+        t.first_byte_ms = us_to_ms(f.total_us - request_start);
+      }
+    }
+  }
+
+  void finish(const Verdict& v) {
+    result_.cls = v.cls;
+    result_.phase = v.cls == FailureClass::ok ? Phase::none : v.phase;
+    result_.detail = v.cls == FailureClass::ok ? Detail::none : v.detail;
+    result_.sys_errno = v.sys_errno;
+    result_.http_status = v.http_status;
+    result_.message = v.message;
+    if (attempt_ > 1) {
+      result_.message += " (address " + std::to_string(attempt_) + " of " +
+                         std::to_string(addresses_.size()) + " tried)";
+    }
+    result_.timings.total_ms = ms_between(started_, Clock::now());
+    engine_.complete(id_, std::move(result_));
+  }
+
+  void detach_lookup() {
+    if (lookup_ != nullptr) {
+      lookup_->on_done = nullptr;
+      uv_cancel(reinterpret_cast<uv_req_t*>(&lookup_->req));
+      lookup_ = nullptr;
+    }
+  }
+
+  void abandon_transfer() {
+    if (transfer_) {
+      engine_.curl_.remove(transfer_->easy());
+      transfer_.reset();
+    }
+  }
+
+  ProbeEngine& engine_;
+  ProbeId id_;
+  std::shared_ptr<const ProbeSpec> spec_;
+  ProbeCallback done_;
+  Clock::time_point started_;
+  Clock::time_point deadline_;
+  UvTimer timer_;
+  DnsLookup* lookup_ = nullptr;
+  std::vector<std::string> addresses_;
+  std::size_t attempt_ = 0;
+  std::unique_ptr<CurlTransfer> transfer_;
+  ProbeResult result_;
+};
+
+ProbeEngine::ProbeEngine(uv_loop_t* loop) : loop_(loop), curl_(loop) {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+ProbeEngine::~ProbeEngine() {
+  probes_.clear();
+}
+
+ProbeId ProbeEngine::start(std::shared_ptr<const ProbeSpec> spec, ProbeCallback done) {
+  const ProbeId id = next_id_++;
+  auto probe = std::make_unique<Probe>(*this, id, std::move(spec), std::move(done));
+  Probe* raw = probe.get();
+  probes_.emplace(id, std::move(probe));
+  raw->begin();
+  return id;
+}
+
+void ProbeEngine::cancel(ProbeId id) {
+  probes_.erase(id);
+}
+
+void ProbeEngine::complete(ProbeId id, ProbeResult result) {
+  auto it = probes_.find(id);
+  if (it == probes_.end()) return;
+  ProbeCallback done = it->second->take_callback();
+  // Destroyed before the callback runs, so the callback may start new probes freely.
+  probes_.erase(it);
+  if (done) done(std::move(result));
+}
+
+}  // namespace faultline

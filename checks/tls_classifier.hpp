@@ -1,0 +1,36 @@
+// TLS layer: decides which tls/* detail a failed handshake gets. A reset or EOF in the middle
+// of a handshake is a TLS problem (tls/reset, tls/closed), never a plain TCP reset.
+#pragma once
+
+#include <string>
+
+#include "checks/socket_state.hpp"
+#include "checks/tls_observer.hpp"
+#include "checks/verdict.hpp"
+
+namespace faultline {
+
+struct TlsHandshakeFailure {
+  TlsFacts facts;
+  SocketSnapshot socket;           // the connection's state when it was given up
+  bool timed_out = false;          // the probe's deadline ended the handshake
+  bool hostname_rejected = false;  // the chain verified but the name check failed
+  bool verify_enabled = true;
+  std::string host;           // the name we asked for (SNI / certificate check)
+  std::string address;        // "127.0.0.1:443"
+  long long elapsed_ms = 0;   // time spent in the handshake
+  long long now_unix = 0;     // for "expired 3 days ago"
+  std::string library_error;  // libcurl/OpenSSL's own words, used in the message only
+};
+
+// Order of evidence: a certificate verdict (expired, not yet valid, untrusted, name) wins,
+// then the deadline, then an alert from the server, then what the socket saw (RST -> reset,
+// FIN with no byte received -> closed), and anything else is a handshake/protocol failure
+// (version or cipher mismatch, non-TLS bytes on the port).
+Verdict classify_tls_failure(const TlsHandshakeFailure& f);
+
+// A certificate verification error (X509_V_ERR_*) as a tls detail: expired, not_yet_valid,
+// hostname_mismatch, or untrusted for every chain problem.
+Detail tls_detail_for_verify_error(int x509_error);
+
+}  // namespace faultline

@@ -1,0 +1,29 @@
+// TLS layer: watches the handshake libcurl runs through OpenSSL and records what happened in
+// it (certificate, verification error, alerts each way), so a failure can be classified from
+// facts rather than from curl's error text.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "checks/probe_result.hpp"
+
+typedef struct ssl_ctx_st SSL_CTX;
+
+namespace faultline {
+
+struct TlsFacts {
+  bool handshake_done = false;
+  int verify_error = 0;         // the first X509_V_ERR_* of chain verification; 0 when none
+  int verify_error_depth = -1;  // 0 = the server's own certificate
+  int alert_received = -1;      // TLS alert description the server sent; -1 when none
+  int alert_sent = -1;          // TLS alert description we sent; -1 when none
+  std::optional<TlsInfo> cert;  // the server's leaf certificate, and the protocol version
+};
+
+// Hooks OpenSSL's info and verify callbacks on `ctx` (a context libcurl created for one
+// connection) so they fill `facts`. Verification outcomes are not changed: the verify callback
+// passes OpenSSL's decision through. `facts` must outlive the connection.
+void observe_tls(SSL_CTX* ctx, TlsFacts* facts);
+
+}  // namespace faultline

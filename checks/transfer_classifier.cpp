@@ -1,0 +1,70 @@
+#include "checks/transfer_classifier.hpp"
+
+#include "checks/connect_classifier.hpp"
+#include "checks/http_classifier.hpp"
+#include "checks/tls_classifier.hpp"
+
+namespace faultline {
+namespace {
+
+long long ms(curl_off_t us) {
+  return static_cast<long long>(us / 1000);
+}
+
+}  // namespace
+
+Verdict classify_transfer(const TransferFacts& f, const ProbeSpec& spec, const std::string& remote,
+                          std::int64_t now_unix) {
+  if (!f.socket_opened && f.socket_errno != 0) {
+    return classify_connect_errno(f.socket_errno, remote);
+  }
+  const SocketSnapshot socket = f.socket.value_or(SocketSnapshot{});
+  const bool connected = f.connect_us > 0 && socket.end != SocketEnd::connecting;
+  if (!connected) {
+    if (f.code == CURLE_OPERATION_TIMEDOUT) return connect_timeout(remote, ms(f.total_us));
+    if (f.os_errno != 0) return classify_connect_errno(static_cast<int>(f.os_errno), remote);
+    Verdict v = classify_connect_errno(0, remote);
+    v.message = "connecting to " + remote + " failed: " + f.error_text;
+    return v;
+  }
+
+  const TargetUrl& url = spec.url;
+  if (url.uses_tls() && f.appconnect_us == 0) {
+    TlsHandshakeFailure t;
+    t.facts = f.tls;
+    t.socket = socket;
+    t.timed_out = f.code == CURLE_OPERATION_TIMEDOUT;
+    t.hostname_rejected = f.code == CURLE_PEER_FAILED_VERIFICATION && f.tls.verify_error == 0;
+    t.verify_enabled = spec.tls_verify;
+    t.host = url.host;
+    t.address = remote;
+    t.elapsed_ms = ms(f.total_us - f.connect_us);
+    t.now_unix = now_unix;
+    t.library_error = f.error_text;
+    return classify_tls_failure(t);
+  }
+
+  if (!url.is_http() && f.code == CURLE_OK) {
+    Verdict ok;
+    ok.message = url.uses_tls() ? "TLS handshake with " + remote + " completed"
+                                : "TCP connection to " + remote + " accepted";
+    return ok;
+  }
+
+  HttpExchangeEnd e;
+  e.curl_code = f.code;
+  e.os_errno = static_cast<int>(f.os_errno);
+  e.socket = socket;
+  e.request_sent = f.request_size > 0;
+  e.headers_done = f.headers_done;
+  e.body_limit_hit = f.body_limit_hit;
+  e.http_status = static_cast<int>(f.http_status);
+  e.expect = spec.expect_status;
+  e.address = remote;
+  const curl_off_t request_start = f.pretransfer_us > 0 ? f.pretransfer_us : f.connect_us;
+  e.elapsed_ms = ms(f.total_us - request_start);
+  e.library_error = f.error_text;
+  return classify_http_exchange(e);
+}
+
+}  // namespace faultline

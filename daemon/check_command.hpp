@@ -1,0 +1,24 @@
+// `faultline check`: one probe, explained for a person or as JSON for a script.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace faultline {
+
+struct CheckOptions {
+  std::string target;
+  bool json = false;
+  std::string timeout = "5s";
+  std::string ca_file;
+  bool insecure = false;
+  std::string method = "GET";
+  std::vector<std::string> headers;  // "Name: value"
+  std::string expect_status;         // "200,204"; empty = 200-399
+};
+
+// Exit status: 0 when the target is ok, 1 for a classified failure, 2 for bad options (with a
+// message on stderr).
+int run_check(const CheckOptions& options);
+
+}  // namespace faultline

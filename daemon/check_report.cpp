@@ -1,0 +1,176 @@
+#include "daemon/check_report.hpp"
+
+#include <cstdio>
+#include <ctime>
+#include <optional>
+#include <vector>
+
+#include "checks/advice.hpp"
+
+namespace faultline {
+namespace {
+
+enum class Layer { dns, tcp, tls, http };
+
+Layer layer_of(Phase p) {
+  switch (p) {
+    case Phase::dns:
+      return Layer::dns;
+    case Phase::connect:
+      return Layer::tcp;
+    case Phase::tls:
+      return Layer::tls;
+    default:
+      return Layer::http;
+  }
+}
+
+std::string ms_text(std::optional<double> ms) {
+  if (!ms) return "";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, *ms < 10 ? "%.1f ms" : "%.0f ms", *ms);
+  return buf;
+}
+
+std::string join(const std::vector<std::string>& items, const char* sep) {
+  std::string out;
+  for (const auto& s : items)
+    out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+
+class Painter {
+ public:
+  explicit Painter(bool color) : color_(color) {}
+  std::string ok(const std::string& s) const { return wrap("32", s); }
+  std::string bad(const std::string& s) const { return wrap("1;31", s); }
+  std::string dim(const std::string& s) const { return wrap("2", s); }
+  std::string bold(const std::string& s) const { return wrap("1", s); }
+
+ private:
+  std::string wrap(const char* code, const std::string& s) const {
+    return color_ ? "\033[" + std::string(code) + "m" + s + "\033[0m" : s;
+  }
+  bool color_;
+};
+
+std::string pad(std::string s, std::size_t width) {
+  if (s.size() < width) s.append(width - s.size(), ' ');
+  return s;
+}
+
+std::string tls_line(const TlsInfo& tls, std::int64_t now_unix) {
+  std::string line = tls.version.empty() ? std::string() : tls.version + ", ";
+  line += tls.subject.empty() ? "no subject" : tls.subject;
+  if (tls.not_after) {
+    const long long days = (*tls.not_after - now_unix) / 86'400;
+    line += ", expires " + iso8601_utc(*tls.not_after).substr(0, 10);
+    line += days >= 0 ? " (" + std::to_string(days) + " days left)"
+                      : " (" + std::to_string(-days) + " days ago)";
+  }
+  return line;
+}
+
+}  // namespace
+
+std::string iso8601_utc(std::int64_t unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string render_check_text(const ProbeSpec& spec, const ProbeResult& r, std::int64_t now_unix,
+                              bool color) {
+  const Painter p(color);
+  const TargetUrl& url = spec.url;
+  std::vector<Layer> layers = {Layer::dns, Layer::tcp};
+  if (url.uses_tls()) layers.push_back(Layer::tls);
+  if (url.is_http()) layers.push_back(Layer::http);
+  const std::optional<Layer> failed =
+      r.ok() ? std::nullopt : std::optional<Layer>(layer_of(r.phase));
+
+  std::string out = p.bold(url.text) + "\n";
+  for (Layer layer : layers) {
+    const bool is_failed = failed && *failed == layer;
+    std::string name, what;
+    std::optional<double> ms;
+    switch (layer) {
+      case Layer::dns:
+        name = "DNS";
+        ms = r.timings.dns_ms;
+        what = url.host_is_ip
+                   ? url.host + " (IP literal, no lookup)"
+                   : url.host + (r.resolved.empty() ? "" : " -> " + join(r.resolved, ", "));
+        break;
+      case Layer::tcp:
+        name = "TCP";
+        ms = r.timings.connect_ms;
+        what = r.remote_addr.empty() ? url.authority() : r.remote_addr;
+        break;
+      case Layer::tls:
+        name = "TLS";
+        ms = r.timings.tls_ms;
+        what = r.tls ? tls_line(*r.tls, now_unix) : "handshake";
+        break;
+      case Layer::http:
+        name = "HTTP";
+        ms = r.timings.first_byte_ms;
+        what = spec.method + " " + url.path +
+               (r.http_status ? " -> " + std::to_string(r.http_status) : std::string()) +
+               (r.timings.first_byte_ms ? ", first byte" : "");
+        break;
+    }
+    const std::string mark = is_failed ? p.bad("FAIL") : p.ok(" ok ");
+    out += "  " + mark + "  " + pad(name, 5) + pad(what, 58) + " " + p.dim(ms_text(ms)) + "\n";
+    if (is_failed) {
+      std::string tag = std::string(to_string(r.cls));
+      const std::string detail = detail_text(r);
+      if (!detail.empty()) tag += "/" + detail;
+      tag += " (phase " + std::string(to_string(r.phase)) + ")";
+      if (r.sys_errno != 0) tag += " " + errno_name(r.sys_errno);
+      out += "        " + p.bad(tag) + "\n";
+      out += "        " + r.message + "\n\n";
+      out += "  " + p.bold("What to check:") + " " + std::string(advice_for(r)) + "\n";
+      break;
+    }
+  }
+  out += "\n  " + (r.ok() ? p.ok("OK") : p.bad("FAILED")) + "  " +
+         (r.ok() ? r.message + ", " : "") + "total " + ms_text(r.timings.total_ms) + "\n";
+  return out;
+}
+
+nlohmann::ordered_json check_json(const ProbeSpec& spec, const ProbeResult& r) {
+  using json = nlohmann::ordered_json;
+  auto opt = [](std::optional<double> v) { return v ? json(*v) : json(nullptr); };
+  json out;
+  out["target"] = spec.url.text;
+  out["class"] = to_string(r.cls);
+  out["phase"] = to_string(r.phase);
+  out["detail"] = detail_text(r);
+  out["errno"] = r.sys_errno ? json(errno_name(r.sys_errno)) : json(nullptr);
+  out["message"] = r.message;
+  out["timings"] = {{"dns_ms", opt(r.timings.dns_ms)},
+                    {"connect_ms", opt(r.timings.connect_ms)},
+                    {"tls_ms", opt(r.timings.tls_ms)},
+                    {"first_byte_ms", opt(r.timings.first_byte_ms)},
+                    {"total_ms", opt(r.timings.total_ms)}};
+  out["http_status"] = r.http_status ? json(r.http_status) : json(nullptr);
+  out["remote_addr"] = r.remote_addr.empty() ? json(nullptr) : json(r.remote_addr);
+  if (r.tls) {
+    out["tls"] = {
+        {"not_after", r.tls->not_after ? json(iso8601_utc(*r.tls->not_after)) : json(nullptr)},
+        {"subject", r.tls->subject},
+        {"issuer", r.tls->issuer},
+        {"version", r.tls->version.empty() ? json(nullptr) : json(r.tls->version)}};
+  } else {
+    out["tls"] = nullptr;
+  }
+  const std::string_view advice = advice_for(r);
+  out["advice"] = advice.empty() ? json(nullptr) : json(std::string(advice));
+  return out;
+}
+
+}  // namespace faultline

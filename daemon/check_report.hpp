@@ -1,0 +1,28 @@
+// How `faultline check` shows one probe result: layer by layer for a person, or as one JSON
+// object for a script.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "checks/probe_result.hpp"
+#include "checks/probe_spec.hpp"
+
+namespace faultline {
+
+// One line per layer in order (DNS, TCP, TLS, HTTP as they apply to the target), each with its
+// timing, stopping at the layer that failed, which is followed by the message and advice.
+// `now_unix` dates certificate expiry ("29 days left"). ANSI colours only when `color`.
+std::string render_check_text(const ProbeSpec& spec, const ProbeResult& result,
+                              std::int64_t now_unix, bool color);
+
+// The documented JSON object: target, class, phase, detail, errno, message, timings{...},
+// http_status, remote_addr, tls{not_after,subject,issuer,version}, advice. Keys that do not
+// apply are null; phase and detail are "" for ok.
+nlohmann::ordered_json check_json(const ProbeSpec& spec, const ProbeResult& result);
+
+// "2026-11-27T10:00:00Z"
+std::string iso8601_utc(std::int64_t unix_seconds);
+
+}  // namespace faultline

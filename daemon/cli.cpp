@@ -11,6 +11,7 @@
 
 #include "daemon/check_command.hpp"
 #include "daemon/config_loader.hpp"
+#include "daemon/daemon.hpp"
 #include "daemon/logging.hpp"
 
 namespace faultline {
@@ -47,6 +48,8 @@ int version() {
 int run_cli(int argc, char** argv) {
   CLI::App app{"faultline: an uptime monitor that says which layer failed, and what to do."};
   app.require_subcommand(1);
+  // `faultline run -c X --log-level debug` reads as naturally as the option before `run`.
+  app.fallthrough();
   app.set_help_all_flag("--help-all", "Show help for every command");
   std::string log_level;
   app.add_option("--log-level", log_level,
@@ -103,8 +106,8 @@ int run_cli(int argc, char** argv) {
   if (*config_check_cmd) return config_check(check_path);
   if (*check_cmd) return run_check(check);
   if (*run) {
-    spdlog::error("faultline run is not implemented yet");
-    return 1;
+    return run_daemon(run_config,
+                      log_level.empty() ? std::nullopt : std::optional<std::string>(log_level));
   }
   return 2;
 }

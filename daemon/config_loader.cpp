@@ -516,7 +516,7 @@ bool check_listen(Checker& c, const YAML::Node& v, MetricsConfig& m) {
   bool port_ok =
       !port.empty() && port.size() <= 5 &&
       std::all_of(port.begin(), port.end(), [](char ch) { return ch >= '0' && ch <= '9'; }) &&
-      std::stoi(port) >= 1 && std::stoi(port) <= 65535;
+      std::stoi(port) >= 0 && std::stoi(port) <= 65535;
   if (!host_ok || !port_ok) {
     c.error(v.Mark(),
             "'listen' must be IPv4:PORT or [IPv6]:PORT, e.g. 127.0.0.1:9469, not '" + *s + "'");

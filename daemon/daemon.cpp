@@ -1,0 +1,277 @@
+#include "daemon/daemon.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+
+#include "checks/probe_engine.hpp"
+#include "checks/uv_timer.hpp"
+#include "daemon/fd_limit.hpp"
+#include "daemon/logging.hpp"
+
+namespace faultline {
+
+struct Daemon::ReloadWork {
+  uv_work_t req{};
+  std::string path;
+  ConfigLoad load;
+  Daemon* daemon = nullptr;  // cleared if the daemon goes away first
+};
+
+namespace {
+
+void log_diagnostics(const ConfigLoad& load) {
+  for (const Diagnostic& w : load.warnings)
+    spdlog::warn("config: {}", w.to_string());
+  for (const Diagnostic& e : load.errors)
+    spdlog::error("config: {}", e.to_string());
+}
+
+std::string join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names)
+    out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+}  // namespace
+
+Daemon::Daemon(uv_loop_t* loop, Config config, const Clock& clock, Prober& prober,
+               std::vector<ResultSink*> sinks, Notifier& notifier, DaemonOptions options,
+               DaemonObservers observers)
+    : loop_(loop),
+      config_(std::move(config)),
+      clock_(clock),
+      notifier_(notifier),
+      options_(options),
+      observers_(std::move(observers)),
+      router_(clock, std::move(sinks)),
+      scheduler_(clock, prober, *this, options.max_in_flight),
+      tick_timer_(std::make_unique<UvTimer>(loop)),
+      grace_timer_(std::make_unique<UvTimer>(loop)),
+      watchdog_timer_(std::make_unique<UvTimer>(loop)) {}
+
+Daemon::~Daemon() {
+  if (reload_in_progress_ != nullptr) reload_in_progress_->daemon = nullptr;
+}
+
+void Daemon::start() {
+  scheduler_.set_targets(config_.targets);
+  router_.announce_targets(scheduler_.targets());
+  signals_ = std::make_unique<UvSignals>(loop_);
+  signals_->on(SIGHUP, [this] { request_reload(); });
+  signals_->on(SIGTERM, [this] { request_stop(); });
+  signals_->on(SIGINT, [this] { request_stop(); });
+  arm_tick();
+  arm_watchdog();
+  const std::string status = std::to_string(config_.targets.size()) + " targets";
+  spdlog::info("faultline {} monitoring {} (config {}, at most {} probes in flight)",
+               FAULTLINE_VERSION, status, config_.path, scheduler_.max_in_flight());
+  notifier_.ready("monitoring " + status);
+}
+
+void Daemon::arm_tick() {
+  auto wake = scheduler_.next_wake_ms();
+  if (!wake) {
+    tick_timer_->stop();
+    return;
+  }
+  const std::int64_t delay = std::max<std::int64_t>(0, *wake - clock_.monotonic_ms());
+  tick_timer_->start(static_cast<std::uint64_t>(delay), [this] {
+    scheduler_.tick();
+    arm_tick();
+  });
+}
+
+void Daemon::arm_watchdog() {
+  auto period = notifier_.watchdog_period();
+  if (!period) return;
+  // Sent from the loop thread on purpose: a stuck loop stops the pings and systemd restarts us.
+  notifier_.watchdog();
+  watchdog_timer_->start(static_cast<std::uint64_t>(period->count()), [this] { arm_watchdog(); });
+}
+
+void Daemon::on_probe_started(const MonitoredTarget& target, std::int64_t lag_ms) {
+  router_.on_probe_started(target, lag_ms);
+  if (observers_.schedule_lag) observers_.schedule_lag(lag_ms);
+}
+
+void Daemon::on_probe_finished(MonitoredTarget& target, const ProbeResult& result) {
+  router_.on_probe_finished(target, result);
+  if (stopping_ && !stopped_ && scheduler_.in_flight() == 0) finish_stop();
+}
+
+void Daemon::request_reload() {
+  if (stopping_) return;
+  if (reload_in_progress_ != nullptr) {
+    reload_again_ = true;
+    return;
+  }
+  notifier_.reloading();
+  spdlog::info("reloading {}", config_.path);
+  auto* work = new ReloadWork;
+  work->req.data = work;
+  work->path = config_.path;
+  work->daemon = this;
+  reload_in_progress_ = work;
+  // Reading and validating the file (and checking ca_file paths) touches the disk, so it runs
+  // in libuv's pool; only applying the result happens on the loop.
+  uv_queue_work(
+      loop_, &work->req,
+      [](uv_work_t* req) {
+        auto* w = static_cast<ReloadWork*>(req->data);
+        w->load = load_config(w->path);
+      },
+      [](uv_work_t* req, int) {
+        auto* w = static_cast<ReloadWork*>(req->data);
+        if (w->daemon != nullptr) {
+          Daemon* d = w->daemon;
+          d->reload_in_progress_ = nullptr;
+          d->apply_reload(std::move(w->load));
+        }
+        delete w;
+      });
+}
+
+void Daemon::apply_reload(ConfigLoad load) {
+  const std::int64_t now_s = clock_.unix_ms() / 1000;
+  if (stopping_) return;
+  if (!load.config) {
+    log_diagnostics(load);
+    spdlog::error("reload failed: {} has {} error(s); still running the previous config",
+                  config_.path, load.errors.size());
+    if (observers_.reload) observers_.reload(false, now_s);
+    notifier_.ready("reload failed; running the previous config");
+  } else {
+    log_diagnostics(load);
+    Config next = std::move(*load.config);
+    if (next.storage != config_.storage) {
+      spdlog::warn("reload: storage settings changed; they take effect after a restart");
+    }
+    if (next.metrics != config_.metrics) {
+      spdlog::warn("reload: metrics settings changed; they take effect after a restart");
+    }
+    if (!options_.log_level_forced && next.log.level != config_.log.level) {
+      if (auto level = parse_log_level(next.log.level)) spdlog::set_level(*level);
+    }
+    if (next.engine.max_in_flight && next.engine != config_.engine) {
+      scheduler_.set_max_in_flight(static_cast<std::size_t>(*next.engine.max_in_flight));
+    }
+    ReloadSummary s = scheduler_.set_targets(next.targets);
+    router_.announce_targets(scheduler_.targets());
+    spdlog::info("reloaded: {} added, {} removed, {} changed, {} unchanged{}{}{}", s.added.size(),
+                 s.removed.size(), s.changed.size(), s.unchanged,
+                 s.added.empty() ? "" : " (added: " + join(s.added) + ")",
+                 s.removed.empty() ? "" : " (removed: " + join(s.removed) + ")",
+                 s.changed.empty() ? "" : " (changed: " + join(s.changed) + ")");
+    // The stored config keeps the engine/storage/metrics settings we run with.
+    StorageConfig storage = config_.storage;
+    MetricsConfig metrics = config_.metrics;
+    config_ = std::move(next);
+    config_.storage = storage;
+    config_.metrics = metrics;
+    if (observers_.reload) observers_.reload(true, now_s);
+    arm_tick();
+    notifier_.ready("monitoring " + std::to_string(config_.targets.size()) + " targets");
+  }
+  if (reload_again_) {
+    reload_again_ = false;
+    request_reload();
+  }
+}
+
+void Daemon::request_stop() {
+  if (stopping_) {
+    spdlog::warn("second stop signal: exiting at once");
+    std::_Exit(1);
+  }
+  stopping_ = true;
+  notifier_.stopping();
+  scheduler_.stop();
+  tick_timer_->stop();
+  spdlog::info("stopping: waiting up to {} ms for {} probe(s) in flight",
+               options_.stop_grace.count(), scheduler_.in_flight());
+  if (scheduler_.in_flight() == 0) {
+    finish_stop();
+    return;
+  }
+  grace_timer_->start(static_cast<std::uint64_t>(options_.stop_grace.count()),
+                      [this] { finish_stop(); });
+}
+
+void Daemon::finish_stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (scheduler_.in_flight() > 0) {
+    spdlog::warn("stopping: cancelling {} probe(s) still running", scheduler_.in_flight());
+    scheduler_.cancel_running();
+  }
+  grace_timer_->stop();
+  watchdog_timer_->stop();
+  router_.flush(options_.flush_budget);
+  signals_.reset();
+  spdlog::info("stopped");
+  uv_stop(loop_);
+}
+
+int run_daemon(const std::string& config_path, std::optional<std::string> log_level_override) {
+  // Every name lookup holds a pool thread for its whole duration; four would let one slow
+  // resolver starve every other probe's DNS.
+  setenv("UV_THREADPOOL_SIZE", "32", 0);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  ConfigLoad load = load_config(config_path);
+  if (!load.config) {
+    for (const Diagnostic& e : load.errors)
+      std::cerr << e.to_string() << "\n";
+    spdlog::error("cannot start: {} has {} error(s)", config_path, load.errors.size());
+    return 1;
+  }
+  Config config = std::move(*load.config);
+  if (!log_level_override) {
+    if (auto level = parse_log_level(config.log.level)) spdlog::set_level(*level);
+  }
+  for (const Diagnostic& w : load.warnings)
+    spdlog::warn("config: {}", w.to_string());
+
+  const FdLimit fds = raise_fd_limit();
+  const std::size_t supported = default_max_in_flight(fds.soft);
+  std::size_t max_in_flight = supported;
+  if (config.engine.max_in_flight) {
+    max_in_flight = static_cast<std::size_t>(*config.engine.max_in_flight);
+    if (max_in_flight > supported) {
+      spdlog::warn(
+          "engine.max_in_flight {} needs more file descriptors than the limit of {} "
+          "allows (about {}); probes may fail as 'local' under load",
+          max_in_flight, fds.soft, supported);
+    }
+  }
+  if (fds.soft > fds.soft_before) {
+    spdlog::debug("raised the file descriptor limit from {} to {}", fds.soft_before, fds.soft);
+  }
+
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  int rc = 0;
+  {
+    SystemClock clock;
+    SystemdNotifier notifier;
+    ProbeEngine engine(&loop);
+    std::vector<ResultSink*> sinks;
+    DaemonOptions options;
+    options.max_in_flight = max_in_flight;
+    options.log_level_forced = log_level_override.has_value();
+    Daemon daemon(&loop, std::move(config), clock, engine, sinks, notifier, options);
+    daemon.start();
+    uv_run(&loop, UV_RUN_DEFAULT);
+    rc = daemon.stopped() ? 0 : 1;
+  }
+  // Let libuv release handles; lookups still running in the pool are abandoned with the
+  // process.
+  uv_run(&loop, UV_RUN_NOWAIT);
+  return rc;
+}
+
+}  // namespace faultline

@@ -1,0 +1,119 @@
+// Decides when each target is probed: a fixed-rate schedule per target at a phase derived from
+// its name, a global cap on probes in flight (excess waits in a queue, nothing is dropped), no
+// second probe of a target while one is still running or waiting (that tick is skipped and
+// counted), and schedule lag measured for every probe. It owns no timer: the daemon calls
+// tick() when next_wake_ms() arrives, and tests call it after advancing a FakeClock.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <queue>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "checks/prober.hpp"
+#include "checks/result_sink.hpp"
+#include "daemon/clock.hpp"
+#include "daemon/config.hpp"
+#include "daemon/target_health.hpp"
+
+namespace faultline {
+
+// A configured target and its live state. Lives at a stable address while it stays
+// configured unchanged.
+struct MonitoredTarget {
+  explicit MonitoredTarget(TargetConfig c);
+
+  TargetConfig config;
+  std::shared_ptr<const ProbeSpec> spec;
+  TargetInfo info;
+  TargetHealth health;
+};
+
+// Hears of probes starting and finishing, on the loop thread.
+class SchedulerListener {
+ public:
+  virtual ~SchedulerListener() = default;
+  // `lag_ms` is actual start minus planned start (time spent waiting for the in-flight cap,
+  // or a late timer).
+  virtual void on_probe_started(const MonitoredTarget& target, std::int64_t lag_ms) = 0;
+  virtual void on_probe_finished(MonitoredTarget& target, const ProbeResult& result) = 0;
+};
+
+struct ReloadSummary {
+  std::vector<std::string> added, removed, changed;
+  std::size_t unchanged = 0;
+};
+
+class Scheduler {
+ public:
+  Scheduler(const Clock& clock, Prober& prober, SchedulerListener& listener,
+            std::size_t max_in_flight);
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // Makes `targets` the configured set. Unchanged targets keep their phase, state and any
+  // running probe; removed ones stop (a running probe is cancelled, its result never
+  // arrives); changed ones restart from scratch with the new settings; new ones start.
+  ReloadSummary set_targets(const std::vector<TargetConfig>& targets);
+  void set_max_in_flight(std::size_t max_in_flight);
+
+  // Starts every probe that is due, up to the in-flight cap.
+  void tick();
+  // When tick() next has work (monotonic ms); nullopt once stopped or with no targets.
+  std::optional<std::int64_t> next_wake_ms() const;
+
+  // Stops scheduling: no further ticks, queued probes are dropped; running ones finish.
+  void stop();
+  // Cancels every running probe; their results never arrive.
+  void cancel_running();
+
+  std::size_t in_flight() const { return in_flight_; }
+  std::size_t queued() const { return queue_.size(); }
+  std::size_t max_in_flight() const { return max_in_flight_; }
+  // Ticks not started because the target's previous probe was still running or waiting, or
+  // because the loop fell a whole interval behind.
+  std::uint64_t skipped_total() const { return skipped_total_; }
+  // The configured targets, in config order.
+  std::vector<const TargetInfo*> targets() const;
+  const MonitoredTarget* find(std::string_view name) const;
+
+ private:
+  struct Entry;
+  // Heap and queue items name an entry by its generation, which is never reused: an item
+  // left behind by a removed or replaced target simply finds nothing in live_.
+  struct Due {
+    std::int64_t at;
+    std::uint64_t generation;
+    bool operator>(const Due& o) const { return at > o.at; }
+  };
+
+  void add(const TargetConfig& config);
+  void remove(const std::string& name);
+  void start(Entry& entry);
+  void finished(Entry& entry, const ProbeResult& result);
+  void drain_queue();
+  Entry* live(std::uint64_t generation) const;
+
+  const Clock& clock_;
+  Prober& prober_;
+  SchedulerListener& listener_;
+  std::size_t max_in_flight_;
+  std::size_t in_flight_ = 0;
+  std::uint64_t skipped_total_ = 0;
+  std::uint64_t next_generation_ = 1;
+  bool stopped_ = false;
+  std::unordered_map<std::string, std::unique_ptr<Entry>> entries_;
+  std::unordered_map<std::uint64_t, Entry*> live_;
+  std::vector<std::string> order_;
+  std::priority_queue<Due, std::vector<Due>, std::greater<>> heap_;
+  std::deque<std::uint64_t> queue_;
+};
+
+}  // namespace faultline

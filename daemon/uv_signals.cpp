@@ -1,0 +1,22 @@
+#include "daemon/uv_signals.hpp"
+
+namespace faultline {
+
+UvSignals::~UvSignals() {
+  for (Handle* h : handles_) {
+    uv_signal_stop(&h->signal);
+    uv_close(reinterpret_cast<uv_handle_t*>(&h->signal),
+             [](uv_handle_t* handle) { delete static_cast<Handle*>(handle->data); });
+  }
+}
+
+void UvSignals::on(int signum, std::function<void()> fn) {
+  auto* h = new Handle{{}, std::move(fn)};
+  uv_signal_init(loop_, &h->signal);
+  h->signal.data = h;
+  uv_signal_start(
+      &h->signal, [](uv_signal_t* s, int) { static_cast<Handle*>(s->data)->fn(); }, signum);
+  handles_.push_back(h);
+}
+
+}  // namespace faultline

@@ -1,0 +1,106 @@
+// Recording test doubles for the daemon's seams: a prober that never touches the network, a
+// sink that remembers what it was told, and a notifier that records messages.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "checks/prober.hpp"
+#include "checks/result_sink.hpp"
+#include "daemon/notifier.hpp"
+
+namespace faultline::testing {
+
+class FakeProber final : public Prober {
+ public:
+  struct Started {
+    ProbeId id;
+    std::shared_ptr<const ProbeSpec> spec;
+    ProbeCallback done;
+  };
+
+  ProbeId start(std::shared_ptr<const ProbeSpec> spec, ProbeCallback done) override {
+    ProbeId id = next_++;
+    running_[id] = Started{id, std::move(spec), std::move(done)};
+    started.push_back(running_[id].spec->url.text);
+    return id;
+  }
+  void cancel(ProbeId id) override {
+    if (running_.erase(id)) cancelled.push_back(id);
+  }
+  std::size_t in_flight() const override { return running_.size(); }
+
+  // Finishes the oldest running probe of `url` (or any, if empty) with `result`.
+  bool finish(const std::string& url, ProbeResult result) {
+    for (auto it = running_.begin(); it != running_.end(); ++it) {
+      if (url.empty() || it->second.spec->url.text == url) {
+        auto done = std::move(it->second.done);
+        running_.erase(it);
+        done(std::move(result));
+        return true;
+      }
+    }
+    return false;
+  }
+  std::vector<ProbeId> running_ids() const {
+    std::vector<ProbeId> ids;
+    for (const auto& [id, s] : running_)
+      ids.push_back(id);
+    return ids;
+  }
+
+  std::vector<std::string> started;  // URL of every probe started, in order
+  std::vector<ProbeId> cancelled;
+
+ private:
+  ProbeId next_ = 1;
+  std::map<ProbeId, Started> running_;
+};
+
+class RecordingSink final : public ResultSink {
+ public:
+  void on_targets(const std::vector<const TargetInfo*>& targets) override {
+    target_sets.emplace_back();
+    for (const TargetInfo* t : targets)
+      target_sets.back().push_back(t->name);
+  }
+  void on_result(const TargetInfo& target, const ProbeResult& result) override {
+    results.emplace_back(target.name, result);
+  }
+  void on_state_change(const TargetInfo& target, const StateChange& change) override {
+    changes.emplace_back(target.name, change);
+  }
+  void flush(std::chrono::milliseconds) override { ++flushes; }
+
+  std::vector<std::vector<std::string>> target_sets;
+  std::vector<std::pair<std::string, ProbeResult>> results;
+  std::vector<std::pair<std::string, StateChange>> changes;
+  int flushes = 0;
+};
+
+class RecordingNotifier final : public Notifier {
+ public:
+  void ready(const std::string&) override { messages.push_back("READY=1"); }
+  void reloading() override { messages.push_back("RELOADING=1"); }
+  void stopping() override { messages.push_back("STOPPING=1"); }
+  void watchdog() override { messages.push_back("WATCHDOG=1"); }
+  void status(const std::string&) override {}
+  std::optional<std::chrono::milliseconds> watchdog_period() const override { return std::nullopt; }
+
+  std::vector<std::string> messages;
+};
+
+inline ProbeResult ok_result() {
+  return ProbeResult{};
+}
+
+inline ProbeResult failed(FailureClass cls, Phase phase = Phase::connect) {
+  ProbeResult r;
+  r.cls = cls;
+  r.phase = phase;
+  r.message = "test failure";
+  return r;
+}
+
+}  // namespace faultline::testing

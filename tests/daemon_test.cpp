@@ -1,0 +1,154 @@
+// The daemon on a real libuv loop with a FakeProber: reload, stop and flush, driven by real
+// signals, with no network.
+#include "daemon/daemon.hpp"
+
+#include <doctest/doctest.h>
+#include <uv.h>
+
+#include <csignal>
+#include <functional>
+
+#include "checks/uv_timer.hpp"
+#include "daemon_fakes.hpp"
+#include "temp_dir.hpp"
+
+using namespace faultline;
+using namespace faultline::testing;
+
+namespace {
+
+std::string config_text(const std::vector<std::string>& names,
+                        const std::string& interval = "200ms",
+                        const std::string& timeout = "100ms") {
+  std::string text = "defaults: {interval: " + interval + ", timeout: " + timeout + "}\ntargets:\n";
+  for (const auto& n : names)
+    text += "  - name: " + n + "\n    url: http://" + n + ".test/\n";
+  return text;
+}
+
+struct Harness {
+  TempDir dir;
+  uv_loop_t loop{};
+  SystemClock clock;
+  FakeProber prober;
+  RecordingSink sink;
+  RecordingNotifier notifier;
+  std::vector<std::pair<bool, std::int64_t>> reloads;
+  std::unique_ptr<Daemon> daemon;
+
+  explicit Harness(const std::string& text, DaemonOptions options = {}) {
+    uv_loop_init(&loop);
+    const std::string path = dir.write("faultline.yaml", text);
+    ConfigLoad load = load_config(path);
+    REQUIRE(load.config);
+    DaemonObservers observers;
+    observers.reload = [this](bool ok, std::int64_t t) { reloads.emplace_back(ok, t); };
+    daemon =
+        std::make_unique<Daemon>(&loop, std::move(*load.config), clock, prober,
+                                 std::vector<ResultSink*>{&sink}, notifier, options, observers);
+  }
+  ~Harness() {
+    daemon.reset();
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+  }
+
+  // Runs the loop until `done` holds, or fails after `limit_ms`.
+  void run_until(const std::function<bool()>& done, int limit_ms = 5000) {
+    bool expired = false;
+    UvTimer guard(&loop);
+    guard.start(static_cast<std::uint64_t>(limit_ms), [&] { expired = true; });
+    while (!done() && !expired)
+      uv_run(&loop, UV_RUN_ONCE);
+    REQUIRE_MESSAGE(done(), "condition not reached within " << limit_ms << " ms");
+  }
+};
+
+}  // namespace
+
+TEST_CASE("daemon: SIGHUP with an invalid file keeps the old config, a valid one applies") {
+  Harness h(config_text({"a", "b"}));
+  h.daemon->start();
+  CHECK(h.notifier.messages == std::vector<std::string>{"READY=1"});
+  REQUIRE(h.sink.target_sets.size() == 1);
+  CHECK(h.sink.target_sets[0] == std::vector<std::string>{"a", "b"});
+
+  h.dir.write("faultline.yaml", "targets:\n  - name: a\n    url: [oops\n");
+  raise(SIGHUP);
+  h.run_until([&] { return h.reloads.size() == 1; });
+  CHECK_FALSE(h.reloads[0].first);
+  CHECK(h.sink.target_sets.size() == 1);
+  CHECK(h.daemon->scheduler().targets().size() == 2);
+  CHECK(h.notifier.messages == std::vector<std::string>{"READY=1", "RELOADING=1", "READY=1"});
+
+  h.dir.write("faultline.yaml", config_text({"a", "c"}));
+  raise(SIGHUP);
+  h.run_until([&] { return h.reloads.size() == 2; });
+  CHECK(h.reloads[1].first);
+  REQUIRE(h.sink.target_sets.size() == 2);
+  CHECK(h.sink.target_sets[1] == std::vector<std::string>{"a", "c"});
+  CHECK(h.daemon->scheduler().find("b") == nullptr);
+}
+
+TEST_CASE("daemon: a config file deleted before the reload keeps the daemon running") {
+  Harness h(config_text({"a"}));
+  h.daemon->start();
+  std::filesystem::remove(h.dir.file("faultline.yaml"));
+  h.daemon->request_reload();
+  h.run_until([&] { return h.reloads.size() == 1; });
+  CHECK_FALSE(h.reloads[0].first);
+  CHECK(h.daemon->scheduler().targets().size() == 1);
+}
+
+TEST_CASE("daemon: SIGTERM lets probes in flight finish, then flushes every sink once") {
+  Harness h(config_text({"a", "b", "c"}));
+  h.daemon->start();
+  h.run_until([&] { return h.prober.in_flight() == 3; });
+  const std::size_t started = h.prober.started.size();
+  // The probes end 150 ms into the grace period.
+  UvTimer finisher(&h.loop);
+  finisher.start(150, [&] {
+    while (h.prober.finish("", ok_result())) {
+    }
+  });
+  raise(SIGTERM);
+  h.run_until([&] { return h.daemon->stopped(); });
+  CHECK(h.sink.results.size() == started);  // every in-flight probe's result was delivered
+  CHECK(h.sink.flushes == 1);
+  CHECK(h.prober.cancelled.empty());
+  CHECK(h.prober.started.size() == started);  // nothing new started after the signal
+  CHECK(h.notifier.messages.back() == "STOPPING=1");
+}
+
+TEST_CASE("daemon: probes still running after the grace period are cancelled, then flushed") {
+  DaemonOptions options;
+  options.stop_grace = std::chrono::milliseconds(300);
+  Harness h(config_text({"a", "b"}), options);
+  h.daemon->start();
+  h.run_until([&] { return h.prober.in_flight() == 2; });
+  const auto t0 = std::chrono::steady_clock::now();
+  h.daemon->request_stop();
+  h.run_until([&] { return h.daemon->stopped(); });
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  CHECK(waited >= std::chrono::milliseconds(250));
+  CHECK(waited < std::chrono::seconds(3));
+  CHECK(h.prober.cancelled.size() == 2);
+  CHECK(h.sink.results.empty());
+  CHECK(h.sink.flushes == 1);
+}
+
+TEST_CASE("daemon: results reach the sinks and state changes are events") {
+  Harness h(config_text({"a"}));
+  h.daemon->start();
+  for (int i = 0; i < 3; ++i) {
+    h.run_until([&] { return h.prober.in_flight() == 1; });
+    h.prober.finish("", failed(FailureClass::refused));
+  }
+  REQUIRE(h.sink.results.size() == 3);
+  REQUIRE(h.sink.changes.size() == 1);
+  CHECK(h.sink.changes[0].first == "a");
+  CHECK(h.sink.changes[0].second.to == TargetState::down);
+  CHECK(h.sink.changes[0].second.cls == FailureClass::refused);
+  h.daemon->request_stop();
+  h.run_until([&] { return h.daemon->stopped(); });
+}

@@ -104,7 +104,7 @@ void CurlMultiDriver::drain_finished() {
     const CURLcode code = msg->data.result;
     TransferOwner* owner = nullptr;
     curl_easy_getinfo(easy, CURLINFO_PRIVATE, &owner);
-    curl_multi_remove_handle(multi_, easy);
+    if (owner == nullptr || !owner->keep_after_done()) curl_multi_remove_handle(multi_, easy);
     if (owner != nullptr) owner->on_transfer_done(easy, code);
   }
 }

@@ -13,8 +13,12 @@ class TransferOwner {
  public:
   virtual ~TransferOwner() = default;
   // Called once on the loop thread; the easy handle is already removed from the multi handle
-  // and belongs to the owner again.
+  // and belongs to the owner again, unless keep_after_done() said otherwise.
   virtual void on_transfer_done(CURL* easy, CURLcode code) = 0;
+  // True to leave the handle in the multi handle after it is done: libcurl closes a
+  // CONNECT_ONLY connection when its handle is removed, and curl_easy_send/recv need it open.
+  // The owner then calls CurlMultiDriver::remove itself.
+  virtual bool keep_after_done() const { return false; }
 };
 
 class CurlMultiDriver {

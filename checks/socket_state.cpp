@@ -58,6 +58,7 @@ SocketSnapshot snapshot_socket(int fd) {
       out.end = SocketEnd::unknown;
       break;
   }
+  out.unacked = info.tcpi_unacked;
   if (len >= offsetof(tcp_info, tcpi_bytes_received) + sizeof(info.tcpi_bytes_received)) {
     out.bytes_received = info.tcpi_bytes_received;
     out.bytes_acked = info.tcpi_bytes_acked;

@@ -21,6 +21,7 @@ struct SocketSnapshot {
   SocketEnd end = SocketEnd::unknown;
   std::uint64_t bytes_received = 0;  // payload bytes the peer sent us (tcpi_bytes_received)
   std::uint64_t bytes_acked = 0;     // payload bytes of ours the peer acknowledged
+  std::uint32_t unacked = 0;         // segments of ours still waiting for an ACK
 };
 
 // Reads TCP_INFO of `fd`. Never fails: problems give SocketEnd::unknown.

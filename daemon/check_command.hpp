@@ -15,10 +15,12 @@ struct CheckOptions {
   std::string method = "GET";
   std::vector<std::string> headers;  // "Name: value"
   std::string expect_status;         // "200,204"; empty = 200-399
+  std::string idle;                  // "10s,30s,60s": run the idle-reset experiment too
 };
 
-// Exit status: 0 when the target is ok, 1 for a classified failure, 2 for bad options (with a
-// message on stderr).
+// Exit status: 0 when the target is ok, 1 for a classified failure (or, with `idle`, a
+// middlebox or server resetting idle connections), 2 for bad options (with a message on
+// stderr).
 int run_check(const CheckOptions& options);
 
 }  // namespace faultline

@@ -173,4 +173,65 @@ nlohmann::ordered_json check_json(const ProbeSpec& spec, const ProbeResult& r) {
   return out;
 }
 
+namespace {
+
+std::string seconds(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, s == static_cast<long long>(s) ? "%.0f s" : "%.1f s", s);
+  return buf;
+}
+
+double to_s(std::chrono::milliseconds ms) {
+  return static_cast<double>(ms.count()) / 1000.0;
+}
+
+}  // namespace
+
+std::string render_idle_text(const IdleReport& report, bool color) {
+  const Painter p(color);
+  std::string out = "\n" + p.bold("Idle connections") + "\n";
+  for (const IdleStepResult& s : report.steps) {
+    std::string idle = "idle " + seconds(to_s(s.request.idle));
+    if (s.request.keepalive) idle += ", keepalive every " + seconds(to_s(*s.request.keepalive));
+    const std::string outcome(to_string(s.outcome));
+    const std::string mark = s.outcome == IdleOutcome::survived ? p.ok(pad(outcome, 17))
+                             : s.outcome == IdleOutcome::error  ? p.dim(pad(outcome, 17))
+                                                                : p.bad(pad(outcome, 17));
+    out += "  " + pad(idle, 34) + mark + " " + s.message + "\n";
+  }
+  const IdleFinding& f = report.finding;
+  const bool bad =
+      f.kind == IdleFindingKind::middlebox_reset || f.kind == IdleFindingKind::server_reset;
+  out += "\n  " +
+         (bad ? p.bad(std::string(to_string(f.kind))) : p.ok(std::string(to_string(f.kind)))) +
+         ": " + f.summary + "\n";
+  out += "  " + p.bold("What to do:") + " " + f.advice + "\n";
+  return out;
+}
+
+nlohmann::ordered_json idle_json(const IdleReport& report) {
+  using json = nlohmann::ordered_json;
+  const IdleFinding& f = report.finding;
+  json out;
+  out["kind"] = to_string(f.kind);
+  out["threshold_low_s"] = f.threshold_low_s;
+  out["threshold_high_s"] = f.threshold_high_s ? json(*f.threshold_high_s) : json(nullptr);
+  out["keepalive_verified"] = to_string(f.keepalive_verified);
+  out["keepalive_interval_s"] =
+      f.keepalive_interval_s ? json(*f.keepalive_interval_s) : json(nullptr);
+  out["advice"] = f.advice;
+  out["summary"] = f.summary;
+  json steps = json::array();
+  for (const IdleStepResult& s : report.steps) {
+    steps.push_back(
+        {{"idle_s", to_s(s.request.idle)},
+         {"keepalive_s", s.request.keepalive ? json(to_s(*s.request.keepalive)) : json(nullptr)},
+         {"outcome", to_string(s.outcome)},
+         {"ended_after_s", s.ended_after ? json(to_s(*s.ended_after)) : json(nullptr)},
+         {"message", s.message}});
+  }
+  out["steps"] = std::move(steps);
+  return out;
+}
+
 }  // namespace faultline

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "checks/idle_once.hpp"
 #include "checks/probe_result.hpp"
 #include "checks/probe_spec.hpp"
 
@@ -21,6 +22,14 @@ std::string render_check_text(const ProbeSpec& spec, const ProbeResult& result,
 // http_status, remote_addr, tls{not_after,subject,issuer,version}, advice. Keys that do not
 // apply are null; phase and detail are "" for ok.
 nlohmann::ordered_json check_json(const ProbeSpec& spec, const ProbeResult& result);
+
+// The idle-reset experiment: one line per step in the order they ended, then the verdict and
+// the advice.
+std::string render_idle_text(const IdleReport& report, bool color);
+
+// {kind, threshold_low_s, threshold_high_s, keepalive_verified, keepalive_interval_s, advice,
+//  summary, steps: [{idle_s, keepalive_s, outcome, ended_after_s, message}]}
+nlohmann::ordered_json idle_json(const IdleReport& report);
 
 // "2026-11-27T10:00:00Z"
 std::string iso8601_utc(std::int64_t unix_seconds);

@@ -80,6 +80,11 @@ int run_cli(int argc, char** argv) {
                         "(repeatable)");
   check_cmd->add_option("--expect-status", check.expect_status,
                         "Accepted status codes, e.g. 200,204 or 200-299 (default 200-399)");
+  check_cmd->add_option("--idle", check.idle,
+                        "Also run the idle-connection experiment with these idle times, e.g. "
+                        "10s,30s,60s: finds the idle time after which a middlebox resets (or "
+                        "the server closes) connections and verifies the TCP keepalive fix. "
+                        "Exit 1 when a middlebox or the server resets idle connections");
 
   CLI::App* config = app.add_subcommand("config", "Work with config files");
   config->require_subcommand(1);

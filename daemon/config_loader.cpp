@@ -155,7 +155,8 @@ class Checker {
   void each_key(const YAML::Node& map, std::string_view where, Keys allowed, Fn fn) {
     std::set<std::string> seen;
     for (auto it = map.begin(); it != map.end(); ++it) {
-      const YAML::Node& key = it->first;
+      // A copy: yaml-cpp iterators hand out a temporary pair.
+      const YAML::Node key = it->first;
       if (!key.IsScalar()) {
         error(key.Mark(), "keys in " + std::string(where) + " must be plain words");
         continue;
@@ -297,7 +298,8 @@ class Checker {
     std::map<std::string, std::string> out;
     bool ok = true;
     for (auto it = n.begin(); it != n.end(); ++it) {
-      const YAML::Node& key = it->first;
+      // A copy: yaml-cpp iterators hand out a temporary pair.
+      const YAML::Node key = it->first;
       std::string name = key.IsScalar() ? key.Scalar() : std::string();
       if (!is_valid_label_name(name) || name.starts_with("__")) {
         error(key.Mark(), "label name '" + name +
@@ -334,7 +336,8 @@ class Checker {
     std::set<std::string> seen;
     bool ok = true;
     for (auto it = n.begin(); it != n.end(); ++it) {
-      const YAML::Node& key = it->first;
+      // A copy: yaml-cpp iterators hand out a temporary pair.
+      const YAML::Node key = it->first;
       std::string name = key.IsScalar() ? key.Scalar() : std::string();
       if (!is_http_token(name)) {
         error(key.Mark(), "header name '" + name + "' is not a valid HTTP header name");

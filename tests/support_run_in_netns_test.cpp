@@ -41,10 +41,13 @@ std::string read_file(const char* path) {
   return text.str();
 }
 
-// Inside the child: prints "NAME rc=N ms=M addr=A" for one getaddrinfo(NAME, AF_UNSPEC).
-void print_lookup(const char* name) {
+// Inside the child: prints "LABEL rc=N ms=M addr=A" for one getaddrinfo(name) (LABEL defaults
+// to the name).
+void print_lookup(const char* name, int family = AF_UNSPEC, int flags = 0,
+                  const char* label = nullptr) {
   addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
+  hints.ai_family = family;
+  hints.ai_flags = flags;
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* result = nullptr;
   auto start = std::chrono::steady_clock::now();
@@ -58,7 +61,8 @@ void print_lookup(const char* name) {
                   NI_NUMERICHOST);
     ::freeaddrinfo(result);
   }
-  std::printf("%s rc=%d ms=%lld addr=%s\n", name, rc, static_cast<long long>(ms), host);
+  std::printf("%s rc=%d ms=%lld addr=%s\n", label ? label : name, rc, static_cast<long long>(ms),
+              host);
 }
 
 struct Lookup {
@@ -71,9 +75,12 @@ struct Lookup {
 std::map<std::string, Lookup> parse_lookups(const std::string& output) {
   std::map<std::string, Lookup> out;
   std::istringstream lines(output);
-  std::string name, rc, ms, addr;
-  while (lines >> name >> rc >> ms >> addr) {
-    if (!rc.starts_with("rc=") || !ms.starts_with("ms=") || !addr.starts_with("addr=")) continue;
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    std::string name, rc, ms, addr;
+    if (!(words >> name >> rc >> ms >> addr) || !rc.starts_with("rc=") || !ms.starts_with("ms=") ||
+        !addr.starts_with("addr="))
+      continue;
     out[name] = {std::stoi(rc.substr(3)), std::stoll(ms.substr(3)), addr.substr(5)};
   }
   return out;
@@ -203,4 +210,35 @@ TEST_CASE("run_in_netns: getaddrinfo through FakeDnsServer on 127.0.0.1:53") {
   // timeout:1 attempts:1: one second, give or take scheduling.
   CHECK(seen["drop.test"].ms >= 900);
   CHECK(seen["drop.test"].ms < 5000);
+}
+
+// A trap for the engine, pinned here: glibc's AI_ADDRCONFIG ignores loopback addresses, so in a
+// namespace with only lo it refuses a single-family lookup outright, without asking DNS.
+// AF_UNSPEC with AI_ADDRCONFIG is unaffected.
+TEST_CASE("run_in_netns: AI_ADDRCONFIG with one family fails before any DNS query when only lo") {
+  NetnsOptions options;
+  options.resolv_conf = std::string(kFakeDnsResolvConf);
+  options.nsswitch_conf = "hosts: files dns\n";
+  NetnsResult r = run_in_netns(
+      [] {
+        FakeDnsServer dns("127.0.0.1", 53);
+        dns.a("a.test", "127.0.0.1").aaaa("six.test", "::1");
+        print_lookup("a.test", AF_INET, AI_ADDRCONFIG, "inet-addrconfig");
+        print_lookup("six.test", AF_INET6, AI_ADDRCONFIG, "inet6-addrconfig");
+        int queries_so_far = dns.queries();
+        std::printf("DNS queries sent for the two AI_ADDRCONFIG lookups: %d\n", queries_so_far);
+        print_lookup("a.test", AF_UNSPEC, AI_ADDRCONFIG, "unspec-addrconfig");
+        print_lookup("a.test", AF_INET6, 0, "inet6-of-a-v4-only-name");
+        return queries_so_far == 0 ? 0 : 1;
+      },
+      options);
+  if (skipped(r)) return;
+  REQUIRE_MESSAGE(r.ok(), r.describe());
+  INFO(r.output);
+  auto seen = parse_lookups(r.output);
+  CHECK(seen["inet-addrconfig"].rc == EAI_NONAME);
+  CHECK(seen["inet6-addrconfig"].rc == EAI_NONAME);
+  CHECK(seen["unspec-addrconfig"].rc == 0);
+  CHECK(seen["unspec-addrconfig"].addr == "127.0.0.1");
+  CHECK(seen["inet6-of-a-v4-only-name"].rc == EAI_NODATA);
 }

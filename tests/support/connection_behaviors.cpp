@@ -1,0 +1,317 @@
+#include "tests/support/connection_behaviors.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <chrono>
+#include <optional>
+#include <string_view>
+
+#include "tests/support/server_stream.hpp"
+
+namespace faultline::testing {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Big enough for any probe's request head; a client sending more is not a probe.
+constexpr std::size_t kMaxRequestHead = std::size_t{64} * 1024;
+// What rst_mid_body and close_mid_body promise versus what they send before giving up.
+constexpr std::size_t kPromisedBody = 100000;
+constexpr std::size_t kSentBody = 4096;
+// slow_body promises this much so that no probe deadline is ever reached by finishing.
+constexpr std::size_t kSlowBodyLength = 1000000;
+
+struct RequestHead {
+  std::string text;
+  bool keep_alive = false;
+  bool is_head = false;
+  std::size_t content_length = 0;
+};
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
+  return s;
+}
+
+// Whether a comma-separated header value such as "keep-alive, Upgrade" holds `token`.
+bool has_token(std::string_view value, std::string_view token) {
+  std::string v = lower(value);
+  std::string_view rest = v;
+  while (!rest.empty()) {
+    std::size_t comma = rest.find(',');
+    if (trim(rest.substr(0, comma)) == token) return true;
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+RequestHead parse_head(std::string text) {
+  RequestHead head;
+  std::string_view view = text;
+  std::size_t eol = view.find("\r\n");
+  std::string_view request_line = view.substr(0, eol);
+  head.is_head = request_line.starts_with("HEAD ");
+  bool http11 = request_line.ends_with("HTTP/1.1");
+  std::string connection;
+  while (eol != std::string_view::npos) {
+    view.remove_prefix(eol + 2);
+    eol = view.find("\r\n");
+    std::string_view line = view.substr(0, eol);
+    std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    std::string name = lower(trim(line.substr(0, colon)));
+    std::string_view value = trim(line.substr(colon + 1));
+    if (name == "connection") connection = value;
+    if (name == "content-length")
+      std::from_chars(value.data(), value.data() + value.size(), head.content_length);
+  }
+  head.keep_alive = http11 ? !has_token(connection, "close") : has_token(connection, "keep-alive");
+  head.text = std::move(text);
+  return head;
+}
+
+struct NextRequest {
+  IoStatus status;  // ok when `head` holds a request
+  RequestHead head;
+};
+
+// Splits the byte stream into requests, keeping whatever follows one head (a body, a
+// pipelined request) for the next call. Request bodies are discarded by Content-Length;
+// chunked request bodies are not supported (probes do not send them).
+class RequestReader {
+ public:
+  explicit RequestReader(ConnectionContext& ctx) : ctx_(ctx) {}
+
+  // Reads the next request head and discards its body. `idle_timeout` bounds only the wait
+  // for the first byte of the request; once it has started it may take as long as it likes.
+  NextRequest next(ServerStream& stream,
+                   std::optional<std::chrono::milliseconds> idle_timeout = std::nullopt) {
+    std::size_t end;
+    while ((end = buffer_.find("\r\n\r\n")) == std::string::npos) {
+      if (buffer_.size() > kMaxRequestHead) return {IoStatus::error, {}};
+      IoResult r = fill(stream, buffer_.empty() ? idle_timeout : std::nullopt);
+      if (r.status != IoStatus::ok) return {r.status, {}};
+    }
+    RequestHead head = parse_head(buffer_.substr(0, end + 4));
+    buffer_.erase(0, end + 4);
+    ctx_.requests.fetch_add(1);
+    {
+      std::lock_guard lock(ctx_.mutex);
+      ctx_.last_request = head.text;
+    }
+    std::size_t body_left = head.content_length;
+    while (body_left > 0) {
+      if (buffer_.empty()) {
+        IoResult r = fill(stream, std::nullopt);
+        if (r.status != IoStatus::ok) return {r.status, {}};
+      }
+      std::size_t n = std::min(body_left, buffer_.size());
+      buffer_.erase(0, n);
+      body_left -= n;
+    }
+    return {IoStatus::ok, std::move(head)};
+  }
+
+  // Reads whatever comes first and keeps it; for the TLS behaviours that only look.
+  IoResult fill(ServerStream& stream, std::optional<std::chrono::milliseconds> timeout) {
+    char chunk[4096];
+    IoResult r = stream.read(chunk, sizeof chunk, timeout);
+    if (r.status == IoStatus::ok) buffer_.append(chunk, r.bytes);
+    return r;
+  }
+
+  const std::string& buffered() const { return buffer_; }
+
+ private:
+  ConnectionContext& ctx_;
+  std::string buffer_;
+};
+
+std::string_view reason_phrase(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 204:
+      return "No Content";
+    case 301:
+      return "Moved Permanently";
+    case 302:
+      return "Found";
+    case 304:
+      return "Not Modified";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "Status";
+  }
+}
+
+// A response head; no Content-Length line when `content_length` is none.
+std::string response_head(int status, std::optional<std::size_t> content_length,
+                          bool connection_close, std::string_view content_type = "text/plain") {
+  std::string head = "HTTP/1.1 " + std::to_string(status) + " " +
+                     std::string(reason_phrase(status)) +
+                     "\r\nContent-Type: " + std::string(content_type) + "\r\n";
+  if (content_length) head += "Content-Length: " + std::to_string(*content_length) + "\r\n";
+  if (connection_close) head += "Connection: close\r\n";
+  return head + "\r\n";
+}
+
+void serve_http(ConnectionContext& ctx, ServerStream& stream, int status) {
+  RequestReader reader(ctx);
+  // RFC 9110: these statuses never carry a body, so they get neither body nor length.
+  bool bodyless = status < 200 || status == 204 || status == 304;
+  std::optional<std::chrono::milliseconds> idle;  // the first request may take its time
+  for (;;) {
+    NextRequest request = reader.next(stream, idle);
+    if (request.status == IoStatus::timed_out) {
+      stream.close();  // the idle keep-alive timeout: an orderly FIN, like nginx
+      return;
+    }
+    if (request.status != IoStatus::ok) return;
+    bool close = !request.head.keep_alive;
+    std::string response = response_head(
+        status, bodyless ? std::nullopt : std::optional(ctx.options.body.size()), close);
+    if (!bodyless && !request.head.is_head) response += ctx.options.body;
+    if (stream.write_all(response) != IoStatus::ok) return;
+    if (close) {
+      stream.close();
+      return;
+    }
+    idle = ctx.options.keep_alive_idle_timeout;
+  }
+}
+
+// Reads until the first TLS record is complete (or the bytes turn out not to be TLS).
+bool read_client_hello(ConnectionContext& ctx, ServerStream& stream) {
+  RequestReader reader(ctx);
+  for (;;) {
+    if (reader.fill(stream, std::nullopt).status != IoStatus::ok) return false;
+    const std::string& got = reader.buffered();
+    if (static_cast<unsigned char>(got[0]) != 0x16) return true;  // not a handshake record
+    if (got.size() < 5) continue;
+    std::size_t length =
+        static_cast<unsigned char>(got[3]) * 256u + static_cast<unsigned char>(got[4]);
+    if (got.size() >= 5 + length) return true;
+  }
+}
+
+bool tls_handshake(ConnectionContext& ctx, ServerStream& stream) {
+  bool ok = stream.handshake(ctx.tls.get());
+  (ok ? ctx.tls_handshakes : ctx.tls_handshake_failures).fetch_add(1);
+  return ok;
+}
+
+// Sends one byte per interval until the promised length, the peer leaves, or stop.
+void drip_body(ConnectionContext& ctx, ServerStream& stream) {
+  for (std::size_t sent = 0; sent < kSlowBodyLength; ++sent) {
+    Clock::time_point due = Clock::now() + ctx.options.slow_body_interval;
+    // Keep reading meanwhile, so a client that closes is noticed and we stop.
+    for (Clock::time_point now = Clock::now(); now < due; now = Clock::now()) {
+      char discard[512];
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(due - now);
+      IoStatus s = stream.read(discard, sizeof discard, left).status;
+      if (s != IoStatus::ok && s != IoStatus::timed_out) return;
+    }
+    if (stream.write_all("x") != IoStatus::ok) return;
+  }
+}
+
+void stream_forever(ServerStream& stream) {
+  const std::string chunk(std::size_t{16} * 1024, 'z');
+  while (stream.write_all(chunk) == IoStatus::ok) {
+  }
+}
+
+}  // namespace
+
+void serve_connection(ConnectionContext& ctx, UniqueFd connection) {
+  ServerStream stream(std::move(connection), ctx.stop);
+  RequestReader reader(ctx);
+  auto read_request = [&] { return reader.next(stream).status == IoStatus::ok; };
+  const std::string truncated =
+      response_head(200, kPromisedBody, false) + std::string(kSentBody, 'x');
+  switch (ctx.options.behavior) {
+    case Behavior::http_ok:
+      serve_http(ctx, stream, 200);
+      break;
+    case Behavior::http_status:
+      serve_http(ctx, stream, ctx.options.status);
+      break;
+    case Behavior::rst_after_request:
+      if (read_request()) stream.reset();
+      break;
+    case Behavior::rst_mid_body:
+      if (read_request() && stream.write_all(truncated) == IoStatus::ok) stream.reset();
+      break;
+    case Behavior::close_without_reply:
+      if (read_request()) stream.close();
+      break;
+    case Behavior::close_mid_body:
+      if (read_request() && stream.write_all(truncated) == IoStatus::ok) stream.close();
+      break;
+    case Behavior::accept_never_answer:
+    case Behavior::tcp_accept_hold:
+      stream.hold();
+      break;
+    case Behavior::slow_body:
+      if (read_request() &&
+          stream.write_all(response_head(200, kSlowBodyLength, false)) == IoStatus::ok)
+        drip_body(ctx, stream);
+      break;
+    case Behavior::garbage:
+      if (read_request() && stream.write_all(ctx.options.garbage) == IoStatus::ok) stream.close();
+      break;
+    case Behavior::endless_body:
+      if (read_request() &&
+          stream.write_all(response_head(200, std::nullopt, true, "application/octet-stream")) ==
+              IoStatus::ok)
+        stream_forever(stream);
+      break;
+    case Behavior::rst_after_client_hello:
+      if (read_client_hello(ctx, stream)) stream.reset();
+      break;
+    case Behavior::silent_after_client_hello:
+      if (read_client_hello(ctx, stream)) stream.hold();
+      break;
+    case Behavior::tls_http_ok:
+      if (tls_handshake(ctx, stream)) serve_http(ctx, stream, 200);
+      break;
+    case Behavior::tls_accept_only:
+      if (tls_handshake(ctx, stream)) stream.hold();
+      break;
+  }
+}
+
+}  // namespace faultline::testing

@@ -1,0 +1,100 @@
+// LoopbackServer: a real TCP server on loopback that misbehaves in one chosen way per
+// connection, one behaviour per row of the probe engine's test table.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "tests/support/tls_material.hpp"
+
+namespace faultline::testing {
+
+// What the server does with every connection it accepts. "Read the request" means: read up to
+// the blank line that ends the request head (and any Content-Length body after it).
+enum class Behavior {
+  http_ok,                    // 200 with a small body and Content-Length; keep-alive honoured
+  http_status,                // like http_ok with LoopbackServerOptions::status
+  rst_after_request,          // read the request, then RST (SO_LINGER {1, 0}), nothing sent
+  rst_mid_body,               // read, send a head with Content-Length: 100000 and 4 KiB, RST
+  close_without_reply,        // read the request, then FIN, nothing sent
+  close_mid_body,             // read, send a head with Content-Length: 100000 and 4 KiB, FIN
+  accept_never_answer,        // accept, read and discard whatever comes, never reply
+  slow_body,                  // read, send a head, then one body byte per slow_body_interval
+  garbage,                    // read, send LoopbackServerOptions::garbage, then FIN
+  endless_body,               // read, send a head without length, then body until the peer stops
+  rst_after_client_hello,     // read the first TLS record (the ClientHello), then RST
+  silent_after_client_hello,  // read the ClientHello, never answer
+  tls_http_ok,                // TLS handshake with LoopbackServerOptions::tls, then http_ok
+  tls_accept_only,            // TLS handshake, then hold until the peer closes
+  tcp_accept_hold,            // accept and hold until the peer closes (tcp:// probes)
+};
+
+// Every knob of a LoopbackServer; only `behavior` matters to most tests.
+struct LoopbackServerOptions {
+  Behavior behavior = Behavior::http_ok;
+  // Status code for http_status.
+  int status = 503;
+  // Numeric address to listen on: "127.0.0.1" or "::1".
+  std::string bind_address = "127.0.0.1";
+  // Certificate chain and key; required by tls_http_ok and tls_accept_only.
+  std::optional<TlsMaterial> tls{};
+  // slow_body: the pause between two body bytes.
+  std::chrono::milliseconds slow_body_interval{200};
+  // http_ok, http_status, tls_http_ok: close (FIN) a keep-alive connection that has been idle
+  // this long after a response. None: keep it until the client closes it.
+  std::optional<std::chrono::milliseconds> keep_alive_idle_timeout{};
+  // The body of http_ok, http_status and tls_http_ok responses.
+  std::string body = "ok\n";
+  // What `garbage` sends instead of an HTTP response.
+  std::string garbage = "SSH-2.0-OpenSSH_9.2\r\n";
+};
+
+// Listens as soon as the constructor returns, so a client may connect right away; serves each
+// connection on its own thread. The destructor stops every thread promptly (they all wait on a
+// shared eventfd as well as on their socket), even with clients mid-connection, closes every
+// socket and joins. Construction throws (std::system_error, std::invalid_argument,
+// std::runtime_error for unusable TLS material): a test cannot go on without its server.
+class LoopbackServer {
+ public:
+  explicit LoopbackServer(Behavior behavior);
+  explicit LoopbackServer(LoopbackServerOptions options);
+  ~LoopbackServer();
+  LoopbackServer(const LoopbackServer&) = delete;
+  LoopbackServer& operator=(const LoopbackServer&) = delete;
+
+  // The port the kernel picked.
+  std::uint16_t port() const;
+
+  // "127.0.0.1:PORT" or "[::1]:PORT".
+  std::string authority() const;
+
+  // scheme + "://" + authority() + path, e.g. url("https", "/healthz").
+  std::string url(std::string_view scheme = "http", std::string_view path = "/") const;
+
+  // Connections accepted so far. Thread-safe, like every counter below.
+  int connections() const;
+
+  // Waits until connections() >= n, at most `timeout`; returns whether it got there. A client's
+  // connect() returns before the server thread has accepted, so tests wait with this.
+  bool wait_for_connections(int n, std::chrono::milliseconds timeout) const;
+
+  // Complete request heads read so far (every behaviour that reads requests counts them).
+  int requests() const;
+
+  // The last request head read (request line and headers, up to the blank line), or "".
+  std::string last_request() const;
+
+  // TLS handshakes that completed, and that the client aborted or that failed.
+  int tls_handshakes() const;
+  int tls_handshake_failures() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace faultline::testing

@@ -84,7 +84,13 @@ int CurlMultiDriver::on_timer(CURLM*, long timeout_ms, void* userp) {
 void CurlMultiDriver::on_poll(uv_poll_t* poll, int status, int events) {
   auto* watch = static_cast<SocketWatch*>(poll->data);
   int flags = 0;
-  if (status < 0) flags |= CURL_CSELECT_ERR;
+  if (status < 0) {
+    // libuv reports EPOLLERR (an RST, typically) as an error status. Telling curl only
+    // CURL_CSELECT_ERR makes it fail with "select/poll returned error" (CURLE_SEND_ERROR)
+    // without looking; letting it read and write finds the real errno and any data that
+    // arrived before the RST.
+    flags = CURL_CSELECT_IN | CURL_CSELECT_OUT;
+  }
   if (events & UV_READABLE) flags |= CURL_CSELECT_IN;
   if (events & UV_WRITABLE) flags |= CURL_CSELECT_OUT;
   watch->driver->action(watch->fd, flags);

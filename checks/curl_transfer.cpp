@@ -29,7 +29,7 @@ bool has_header(const ProbeSpec& spec, std::string_view name) {
 
 CurlTransfer::CurlTransfer(const ProbeSpec& spec, const std::string& address,
                            std::chrono::milliseconds budget)
-    : spec_(spec), easy_(curl_easy_init()) {
+    : spec_(spec), easy_(curl_easy_init()), started_(std::chrono::steady_clock::now()) {
   const TargetUrl& url = spec.url;
   const bool connect_only = !url.is_http();
   // tcp:// and tls:// reuse libcurl's connect and TLS code through CONNECT_ONLY, so every kind
@@ -108,6 +108,24 @@ void CurlTransfer::finish(CURLcode code) {
   curl_easy_getinfo(easy_, CURLINFO_PRETRANSFER_TIME_T, &facts_.pretransfer_us);
   curl_easy_getinfo(easy_, CURLINFO_STARTTRANSFER_TIME_T, &facts_.starttransfer_us);
   curl_easy_getinfo(easy_, CURLINFO_TOTAL_TIME_T, &facts_.total_us);
+
+  using Clock = std::chrono::steady_clock;
+  auto ms = [](Clock::time_point a, Clock::time_point b) {
+    return std::chrono::duration<double, std::milli>(b - a).count();
+  };
+  const Clock::time_point end = Clock::now();
+  std::optional<Clock::time_point> connected_at;
+  if (spec_.url.uses_tls()) {
+    // libcurl starts TLS (and calls our context hook) as soon as TCP is connected.
+    connected_at = facts_.tls.started_at;
+  } else if (facts_.connect_us > 0) {
+    connected_at = started_ + std::chrono::microseconds(facts_.connect_us);
+  }
+  facts_.tcp_connected = connected_at.has_value();
+  if (connected_at && socket_opened_at_) facts_.connect_ms = ms(*socket_opened_at_, *connected_at);
+  if (facts_.tls.started_at) {
+    facts_.tls_ms = ms(*facts_.tls.started_at, facts_.tls.done_at.value_or(end));
+  }
 }
 
 void CurlTransfer::release() {
@@ -126,6 +144,7 @@ curl_socket_t CurlTransfer::open_socket(void* self, curlsocktype, curl_sockaddr*
   }
   t->facts_.socket_opened = true;
   t->fd_ = fd;
+  t->socket_opened_at_ = std::chrono::steady_clock::now();
   return fd;
 }
 

@@ -31,9 +31,14 @@ struct TransferFacts {
   long http_status = 0;
   long request_size = 0;
   // Microseconds from the start of the attempt (libcurl's cumulative timers); 0 = not reached.
+  // libcurl 7.88 reports CONNECT only once every layer of the connection is up, TLS included,
+  // so the TCP and TLS layers are timed with our own clock below.
   curl_off_t connect_us = 0, appconnect_us = 0, pretransfer_us = 0, starttransfer_us = 0,
              total_us = 0;
-  std::string error_text;  // libcurl's error buffer
+  bool tcp_connected = false;
+  std::optional<double> connect_ms;  // socket() to TCP connected
+  std::optional<double> tls_ms;      // TLS started to TLS done, or to the failure
+  std::string error_text;            // libcurl's error buffer
 };
 
 // Owns a libcurl easy handle configured for one attempt. Not movable: libcurl keeps pointers
@@ -69,6 +74,8 @@ class CurlTransfer {
   curl_slist* headers_ = nullptr;
   curl_slist* connect_to_ = nullptr;
   curl_socket_t fd_ = CURL_SOCKET_BAD;
+  std::chrono::steady_clock::time_point started_;
+  std::optional<std::chrono::steady_clock::time_point> socket_opened_at_;
   TransferFacts facts_;
   std::array<char, CURL_ERROR_SIZE> error_{};
 };

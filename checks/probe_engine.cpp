@@ -1,6 +1,7 @@
 #include "checks/probe_engine.hpp"
 
 #include <netdb.h>
+#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <mutex>
@@ -127,6 +128,15 @@ class ProbeEngine::Probe final : public TransferOwner {
     const TransferFacts& facts = transfer_->facts();
     const std::string remote = with_port(addresses_[attempt_ - 1], spec_->url.port);
     Verdict verdict = classify_transfer(facts, *spec_, remote, unix_ms_now() / 1000);
+    if (spdlog::should_log(spdlog::level::trace)) {
+      spdlog::trace(
+          "probe {} {}: curl={} errno={} socket={} rx={} request={} connect={}us "
+          "appconnect={}us headers_done={} -> {}",
+          spec_->url.text, remote, static_cast<int>(facts.code), facts.os_errno,
+          facts.socket ? static_cast<int>(facts.socket->end) : -1,
+          facts.socket ? facts.socket->bytes_received : 0, facts.request_size, facts.connect_us,
+          facts.appconnect_us, facts.headers_done, to_string(verdict.cls));
+    }
     record_attempt(facts, remote, verdict);
 
     const bool fast_connect_failure =
@@ -196,29 +206,22 @@ class ProbeEngine::Probe final : public TransferOwner {
 
   void record_attempt(const TransferFacts& f, const std::string& remote, const Verdict& v) {
     Timings& t = result_.timings;
-    t.connect_ms.reset();
-    t.tls_ms.reset();
-    t.first_byte_ms.reset();
-    const bool connected = f.connect_us > 0;
     if (f.socket_opened) result_.remote_addr = remote;
-    if (!connected) {
-      if (v.phase == Phase::connect && f.socket_opened) t.connect_ms = us_to_ms(f.total_us);
-      return;
-    }
-    t.connect_ms = us_to_ms(f.connect_us);
-    curl_off_t layer_start = f.connect_us;
-    if (spec_->url.uses_tls()) {
-      t.tls_ms = f.appconnect_us > 0 ? us_to_ms(f.appconnect_us - f.connect_us)
-                                     : us_to_ms(f.total_us - f.connect_us);
-      if (f.appconnect_us > 0) layer_start = f.appconnect_us;
-    }
     if (f.tls.cert) result_.tls = f.tls.cert;
-    if (spec_->url.is_http() && (f.appconnect_us > 0 || !spec_->url.uses_tls())) {
-      const curl_off_t request_start = f.pretransfer_us > 0 ? f.pretransfer_us : layer_start;
+    // The failed layer gets the time it took to fail; layers not reached stay empty.
+    t.connect_ms = f.connect_ms;
+    if (!f.tcp_connected && v.phase == Phase::connect && f.socket_opened) {
+      t.connect_ms = us_to_ms(f.total_us);
+    }
+    t.tls_ms = f.tls_ms;
+    t.first_byte_ms.reset();
+    const bool exchange_started =
+        spec_->url.is_http() && f.tcp_connected && (!spec_->url.uses_tls() || f.appconnect_us > 0);
+    if (exchange_started && f.pretransfer_us > 0) {
       if (f.starttransfer_us > 0) {
-        t.first_byte_ms = us_to_ms(f.starttransfer_us - request_start);
+        t.first_byte_ms = us_to_ms(f.starttransfer_us - f.pretransfer_us);
       } else if (v.phase == Phase::request || v.phase == Phase::response) {
-        t.first_byte_ms = us_to_ms(f.total_us - request_start);
+        t.first_byte_ms = us_to_ms(f.total_us - f.pretransfer_us);
       }
     }
   }

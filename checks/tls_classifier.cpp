@@ -106,7 +106,8 @@ Verdict classify_tls_failure(const TlsHandshakeFailure& f) {
                 " (a TLS problem, not TCP: the server or a middlebox rejected the ClientHello)";
     return v;
   }
-  if (f.socket.end == SocketEnd::peer_closed && f.socket.bytes_received == 0) {
+  // tcpi_bytes_received counts the FIN itself, so a silent close reads as 1.
+  if (f.socket.end == SocketEnd::peer_closed && f.socket.bytes_received <= 1) {
     v.detail = Detail::closed;
     v.message = "TLS: the server closed the connection" + during + " without a word";
     return v;

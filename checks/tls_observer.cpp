@@ -60,6 +60,7 @@ void on_info(const SSL* ssl, int where, int ret) {
   }
   if (where & SSL_CB_HANDSHAKE_DONE) {
     facts->handshake_done = true;
+    if (!facts->done_at) facts->done_at = std::chrono::steady_clock::now();
     if (!facts->cert) record_certificate(*facts, SSL_get0_peer_certificate(ssl));
     if (facts->cert) facts->cert->version = SSL_get_version(ssl);
   }
@@ -83,6 +84,7 @@ int on_verify(int preverify_ok, X509_STORE_CTX* store) {
 }  // namespace
 
 void observe_tls(SSL_CTX* ctx, TlsFacts* facts) {
+  facts->started_at = std::chrono::steady_clock::now();
   SSL_CTX_set_ex_data(ctx, facts_index(), facts);
   SSL_CTX_set_info_callback(ctx, on_info);
   SSL_CTX_set_verify(ctx, SSL_CTX_get_verify_mode(ctx), on_verify);

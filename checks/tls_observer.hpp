@@ -3,6 +3,7 @@
 // facts rather than from curl's error text.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 
@@ -13,6 +14,9 @@ typedef struct ssl_ctx_st SSL_CTX;
 namespace faultline {
 
 struct TlsFacts {
+  // When libcurl began the handshake (it builds the TLS context once TCP is connected) and
+  // when OpenSSL finished it.
+  std::optional<std::chrono::steady_clock::time_point> started_at, done_at;
   bool handshake_done = false;
   int verify_error = 0;         // the first X509_V_ERR_* of chain verification; 0 when none
   int verify_error_depth = -1;  // 0 = the server's own certificate

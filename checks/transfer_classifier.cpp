@@ -19,9 +19,12 @@ Verdict classify_transfer(const TransferFacts& f, const ProbeSpec& spec, const s
     return classify_connect_errno(f.socket_errno, remote);
   }
   const SocketSnapshot socket = f.socket.value_or(SocketSnapshot{});
-  const bool connected = f.connect_us > 0 && socket.end != SocketEnd::connecting;
+  const bool connected = f.tcp_connected && socket.end != SocketEnd::connecting;
   if (!connected) {
     if (f.code == CURLE_OPERATION_TIMEDOUT) return connect_timeout(remote, ms(f.total_us));
+    if (f.os_errno == 0 && socket.end == SocketEnd::connecting) {
+      return connect_timeout(remote, ms(f.total_us));
+    }
     if (f.os_errno != 0) return classify_connect_errno(static_cast<int>(f.os_errno), remote);
     Verdict v = classify_connect_errno(0, remote);
     v.message = "connecting to " + remote + " failed: " + f.error_text;
@@ -38,7 +41,7 @@ Verdict classify_transfer(const TransferFacts& f, const ProbeSpec& spec, const s
     t.verify_enabled = spec.tls_verify;
     t.host = url.host;
     t.address = remote;
-    t.elapsed_ms = ms(f.total_us - f.connect_us);
+    t.elapsed_ms = static_cast<long long>(f.tls_ms.value_or(0));
     t.now_unix = now_unix;
     t.library_error = f.error_text;
     return classify_tls_failure(t);

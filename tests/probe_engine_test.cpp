@@ -225,7 +225,7 @@ TEST_CASE("probe: tls_verify false accepts a bad certificate but still reports i
 }
 
 TEST_CASE("probe: plain HTTP on a port probed with https:// is tls/handshake") {
-  LoopbackServer server(Behavior::http_ok);
+  LoopbackServer server(Behavior::http_answers_client_hello);
   ProbeResult r = probe(spec_for(server.url("https")));
   check_class(r, FailureClass::tls, Phase::tls, "handshake");
 }
@@ -244,7 +244,7 @@ TEST_CASE("probe: silence after the ClientHello is tls/timeout") {
 }
 
 TEST_CASE("probe: EOF during the handshake is tls/closed") {
-  LoopbackServer server(Behavior::close_without_reply);
+  LoopbackServer server(Behavior::close_after_client_hello);
   check_class(probe(spec_for(server.url("https"))), FailureClass::tls, Phase::tls, "closed");
 }
 

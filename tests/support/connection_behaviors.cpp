@@ -305,6 +305,16 @@ void serve_connection(ConnectionContext& ctx, UniqueFd connection) {
     case Behavior::silent_after_client_hello:
       if (read_client_hello(ctx, stream)) stream.hold();
       break;
+    case Behavior::close_after_client_hello:
+      if (read_client_hello(ctx, stream)) stream.close();
+      break;
+    case Behavior::http_answers_client_hello:
+      if (read_client_hello(ctx, stream) &&
+          stream.write_all("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: "
+                           "close\r\n\r\n") == IoStatus::ok) {
+        stream.close();
+      }
+      break;
     case Behavior::tls_http_ok:
       if (tls_handshake(ctx, stream)) serve_http(ctx, stream, 200);
       break;

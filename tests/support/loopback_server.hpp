@@ -28,6 +28,9 @@ enum class Behavior {
   endless_body,               // read, send a head without length, then body until the peer stops
   rst_after_client_hello,     // read the first TLS record (the ClientHello), then RST
   silent_after_client_hello,  // read the ClientHello, never answer
+  close_after_client_hello,   // read the ClientHello, then FIN: EOF during the handshake
+  http_answers_client_hello,  // read the ClientHello, answer "HTTP/1.1 400" and FIN, as a
+                              // plain HTTP server (nginx) does on its port probed with https
   tls_http_ok,                // TLS handshake with LoopbackServerOptions::tls, then http_ok
   tls_accept_only,            // TLS handshake, then hold until the peer closes
   tcp_accept_hold,            // accept and hold until the peer closes (tcp:// probes)

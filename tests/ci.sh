@@ -11,6 +11,8 @@ packages=(
   libspdlog-dev doctest-dev libssl-dev libcli11-dev nlohmann-json3-dev libsystemd-dev
   # used by the tests themselves
   openssl sqlite3 iproute2 nftables procps
+  # packaging tests: systemd-analyze, groff, strace
+  systemd groff-base strace
 )
 as_root=()
 [ "$(id -u)" = 0 ] || as_root=(sudo)

@@ -16,6 +16,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need strace systemd-analyze openssl pgrep
+[ -z "${FAULTLINE_SANITIZE:-}" ] || skip "a $FAULTLINE_SANITIZE sanitizer build makes system \
+calls the shipped binary does not, and LeakSanitizer cannot run under strace"
 binary=$(realpath "$1")
 unit=$2
 
@@ -59,9 +61,14 @@ chmod 644 "$tmp/cert.pem"
 openssl s_server -accept 127.0.0.1:0 -cert "$tmp/cert.pem" -key "$tmp/key.pem" -www \
   >"$tmp/server.log" 2>&1 &
 server=$!
+tracer=
 daemon=
 cleanup() {
-  [ -z "$daemon" ] || kill -KILL "$daemon" 2>/dev/null || true
+  # On a failure the daemon may still run; strace's child is it even before $daemon is known.
+  if [ -n "$tracer" ]; then
+    [ -n "$daemon" ] || daemon=$(pgrep -P "$tracer" || true)
+    kill -KILL $daemon "$tracer" 2>/dev/null || true
+  fi
   kill "$server" 2>/dev/null || true
   wait 2>/dev/null || true
   cleanup_tmp
@@ -155,6 +162,7 @@ wait_for 20 '>added: ' 1
 kill -TERM "$daemon"
 status=0
 wait "$tracer" || status=$?
+tracer=
 daemon=
 [ "$status" = 0 ] || fail "the daemon exited with $status after SIGTERM:
 $(tail -20 "$tmp/daemon.log")"

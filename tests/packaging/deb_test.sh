@@ -4,6 +4,7 @@
 # left. Needs root; refuses to touch a machine that already has faultline installed.
 # Usage: deb_test.sh CPACK BUILD_DIR VERSION
 set -euo pipefail
+# shellcheck source=tests/packaging/lib.sh
 . "$(dirname "$0")/lib.sh"
 cpack=$1
 build=$2

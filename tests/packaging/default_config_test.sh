@@ -4,6 +4,7 @@
 # and its commented target examples valid once uncommented.
 # Usage: default_config_test.sh FAULTLINE_BINARY CONFIG
 set -euo pipefail
+# shellcheck source=tests/packaging/lib.sh
 . "$(dirname "$0")/lib.sh"
 binary=$1
 config=$2

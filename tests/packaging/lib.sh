@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers shared by the packaging tests; sourced, never run. CTest treats exit 77 as "skipped"
 # (SKIP_RETURN_CODE in CMakeLists.txt), which is how a test without its tools says so.
 

@@ -3,6 +3,7 @@
 # page cannot fall behind checks/taxonomy.hpp.
 # Usage: man_page_test.sh SOURCE_DIR
 set -euo pipefail
+# shellcheck source=tests/packaging/lib.sh
 . "$(dirname "$0")/lib.sh"
 need groff
 src=$1
@@ -22,5 +23,5 @@ done | grep -vxE 'none|http_status' | sort -u)
 section=$(sed -n '/^\.SH FAILURE TAXONOMY/,/^\.SH /p' "$page")
 [ -n "$section" ] || fail "$page has no FAILURE TAXONOMY section"
 missing=$(for w in $words; do grep -qw -- "$w" <<<"$section" || echo "$w"; done)
-[ -z "$missing" ] || fail "FAILURE TAXONOMY in $page does not mention: $(echo $missing)"
+[ -z "$missing" ] || fail "FAILURE TAXONOMY in $page does not mention: $(tr '\n' ' ' <<<"$missing")"
 echo "$page: renders cleanly and covers $(wc -w <<<"$words") taxonomy words"

@@ -3,6 +3,7 @@
 # monitor: the hardening may tighten, but never at the cost of these.
 # Usage: unit_contract_test.sh UNIT
 set -euo pipefail
+# shellcheck source=tests/packaging/lib.sh
 . "$(dirname "$0")/lib.sh"
 unit=$1
 errors=0
@@ -19,6 +20,7 @@ lacks() {  # extended regexp a line must not match
 
 has 'Type=notify'
 has 'ExecStart=/usr/bin/faultline run -c /etc/faultline/faultline.yaml'
+# shellcheck disable=SC2016 # $MAINPID is literal text in the unit
 has 'ExecReload=/bin/kill -HUP $MAINPID'
 has 'Restart=on-failure'
 has 'DynamicUser=yes'

@@ -2,6 +2,7 @@
 # The unit's sandbox is rated by `systemd-analyze security`; issue 8 requires an overall
 # exposure of 2.0 or lower. Usage: unit_security_test.sh UNIT
 set -euo pipefail
+# shellcheck source=tests/packaging/lib.sh
 . "$(dirname "$0")/lib.sh"
 need systemd-analyze
 unit=$1

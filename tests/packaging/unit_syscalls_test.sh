@@ -14,6 +14,7 @@
 # A path the run does not take is not checked; the run takes the ones the daemon takes today.
 # Usage: unit_syscalls_test.sh FAULTLINE_BINARY UNIT
 set -euo pipefail
+# shellcheck source=tests/packaging/lib.sh
 . "$(dirname "$0")/lib.sh"
 need strace systemd-analyze openssl pgrep
 [ -z "${FAULTLINE_SANITIZE:-}" ] || skip "a $FAULTLINE_SANITIZE sanitizer build makes system \
@@ -67,6 +68,7 @@ cleanup() {
   # On a failure the daemon may still run; strace's child is it even before $daemon is known.
   if [ -n "$tracer" ]; then
     [ -n "$daemon" ] || daemon=$(pgrep -P "$tracer" || true)
+    # shellcheck disable=SC2086 # an empty $daemon must vanish
     kill -KILL $daemon "$tracer" 2>/dev/null || true
   fi
   kill "$server" 2>/dev/null || true
@@ -93,6 +95,7 @@ if [ "$(id -u)" = 0 ]; then
   # at a loopback address where nothing answers, so the query stays on this machine.
   printf 'nameserver 127.0.0.2\noptions timeout:1 attempts:1\n' >"$tmp/resolv.conf"
   chmod 644 "$tmp/resolv.conf"
+  # shellcheck disable=SC2016 # expanded by the inner sh
   wrap=(unshare --mount sh -c 'mount --bind "$0" /etc/resolv.conf && exec "$@"' "$tmp/resolv.conf")
 fi
 dns_target=

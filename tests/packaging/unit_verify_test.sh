@@ -6,6 +6,7 @@
 # (unknown keys, unparsable values), so any output at all fails the test too.
 # Usage: unit_verify_test.sh CMAKE BUILD_DIR
 set -euo pipefail
+# shellcheck source=tests/packaging/lib.sh
 . "$(dirname "$0")/lib.sh"
 need systemd-analyze man
 cmake=$1

@@ -11,6 +11,8 @@ packages=(
   libspdlog-dev doctest-dev libssl-dev libcli11-dev nlohmann-json3-dev libsystemd-dev
   # used by the tests themselves
   openssl sqlite3 iproute2 nftables procps
+  # packaging tests: systemd-analyze, man and groff, cpack's dpkg-shlibdeps and file, strace
+  systemd man-db groff-base dpkg-dev file strace
 )
 as_root=()
 [ "$(id -u)" = 0 ] || as_root=(sudo)

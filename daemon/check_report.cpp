@@ -89,12 +89,11 @@ std::string render_check_text(const ProbeSpec& spec, const ProbeResult& r, std::
   std::vector<Layer> layers = {Layer::dns, Layer::tcp};
   if (url.uses_tls()) layers.push_back(Layer::tls);
   if (url.is_http()) layers.push_back(Layer::http);
-  const std::optional<Layer> failed =
-      r.ok() ? std::nullopt : std::optional<Layer>(layer_of(r.phase));
+  const Layer failed_layer = layer_of(r.phase);
 
   std::string out = p.bold(url.text) + "\n";
   for (Layer layer : layers) {
-    const bool is_failed = failed && *failed == layer;
+    const bool is_failed = !r.ok() && failed_layer == layer;
     std::string name, what;
     std::optional<double> ms;
     switch (layer) {

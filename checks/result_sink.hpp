@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "checks/idle_bracket.hpp"
 #include "checks/probe_result.hpp"
 #include "checks/target_url.hpp"
 
@@ -61,6 +62,11 @@ class ResultSink {
 
   // Every up/down transition, exactly once.
   virtual void on_state_change(const TargetInfo& target, const StateChange& change) = 0;
+
+  // The verdict of an idle-connection experiment (idle_probe targets), each time one ends,
+  // at `at_ms` (unix milliseconds). Sinks that do not record findings ignore it.
+  virtual void on_idle_finding(const TargetInfo& /*target*/, const IdleFinding& /*finding*/,
+                               std::int64_t /*at_ms*/) {}
 
   // Persist or publish everything accepted so far, waiting at most `budget`. Called once at
   // shutdown, after the last result.

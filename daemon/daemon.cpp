@@ -47,8 +47,11 @@ Daemon::Daemon(uv_loop_t* loop, Config config, const Clock& clock, Prober& probe
       notifier_(notifier),
       options_(options),
       observers_(std::move(observers)),
-      router_(clock, std::move(sinks)),
+      router_(clock, sinks),
       scheduler_(clock, prober, *this, options.max_in_flight),
+      idle_(loop, clock, sinks,
+            observers_.idle_runner ? observers_.idle_runner : IdleMonitor::experiment_runner(loop),
+            IdleMonitor::Options{}),
       tick_timer_(std::make_unique<UvTimer>(loop)),
       grace_timer_(std::make_unique<UvTimer>(loop)),
       watchdog_timer_(std::make_unique<UvTimer>(loop)) {}
@@ -60,6 +63,7 @@ Daemon::~Daemon() {
 void Daemon::start() {
   scheduler_.set_targets(config_.targets);
   router_.announce_targets(scheduler_.targets());
+  idle_.set_targets(scheduler_.monitored());
   signals_ = std::make_unique<UvSignals>(loop_);
   signals_->on(SIGHUP, [this] { request_reload(); });
   signals_->on(SIGTERM, [this] { request_stop(); });
@@ -161,6 +165,7 @@ void Daemon::apply_reload(ConfigLoad load) {
     }
     ReloadSummary s = scheduler_.set_targets(next.targets);
     router_.announce_targets(scheduler_.targets());
+    idle_.set_targets(scheduler_.monitored());
     spdlog::info("reloaded: {} added, {} removed, {} changed, {} unchanged{}{}{}", s.added.size(),
                  s.removed.size(), s.changed.size(), s.unchanged,
                  s.added.empty() ? "" : " (added: " + join(s.added) + ")",
@@ -190,6 +195,7 @@ void Daemon::request_stop() {
   stopping_ = true;
   notifier_.stopping();
   scheduler_.stop();
+  idle_.stop();
   tick_timer_->stop();
   spdlog::info("stopping: waiting up to {} ms for {} probe(s) in flight",
                options_.stop_grace.count(), scheduler_.in_flight());

@@ -16,6 +16,7 @@
 #include "daemon/clock.hpp"
 #include "daemon/config.hpp"
 #include "daemon/config_loader.hpp"
+#include "daemon/idle_monitor.hpp"
 #include "daemon/notifier.hpp"
 #include "daemon/result_router.hpp"
 #include "daemon/scheduler.hpp"
@@ -39,6 +40,8 @@ struct DaemonOptions {
 struct DaemonObservers {
   std::function<void(bool ok, std::int64_t unix_seconds)> reload;
   std::function<void(std::int64_t lag_ms)> schedule_lag;
+  // Replaces the real idle-connection experiment (tests).
+  IdleMonitor::Runner idle_runner;
 };
 
 class Daemon final : public SchedulerListener {
@@ -82,6 +85,7 @@ class Daemon final : public SchedulerListener {
   DaemonObservers observers_;
   ResultRouter router_;
   Scheduler scheduler_;
+  IdleMonitor idle_;
   std::unique_ptr<UvTimer> tick_timer_;
   std::unique_ptr<UvTimer> grace_timer_;
   std::unique_ptr<UvTimer> watchdog_timer_;

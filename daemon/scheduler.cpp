@@ -183,6 +183,16 @@ std::vector<const TargetInfo*> Scheduler::targets() const {
   return out;
 }
 
+std::vector<const MonitoredTarget*> Scheduler::monitored() const {
+  std::vector<const MonitoredTarget*> out;
+  out.reserve(order_.size());
+  for (const std::string& name : order_) {
+    auto it = entries_.find(name);
+    if (it != entries_.end()) out.push_back(it->second->target.get());
+  }
+  return out;
+}
+
 const MonitoredTarget* Scheduler::find(std::string_view name) const {
   auto it = entries_.find(std::string(name));
   return it == entries_.end() ? nullptr : it->second->target.get();

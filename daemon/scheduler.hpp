@@ -82,6 +82,7 @@ class Scheduler {
   std::uint64_t skipped_total() const { return skipped_total_; }
   // The configured targets, in config order.
   std::vector<const TargetInfo*> targets() const;
+  std::vector<const MonitoredTarget*> monitored() const;
   const MonitoredTarget* find(std::string_view name) const;
 
  private:

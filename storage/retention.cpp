@@ -9,19 +9,22 @@ Expected<PruneOutcome> prune_expired(SqliteConnection& db, const StorageOptions&
                                      std::int64_t now_ms) {
   struct Table {
     const char* name;
+    const char* key;      // what identifies a row (rollups has no rowid)
+    const char* columns;  // the same, as a select list
     std::int64_t cutoff_ms;
   };
   const std::array tables = {
-      Table{"failures", now_ms - options.retention_failures.count()},
-      Table{"probes", now_ms - options.retention_failures.count()},
-      Table{"rollups", now_ms - options.retention_rollups.count()},
-      Table{"state_changes", now_ms - options.retention_rollups.count()},
+      Table{"failures", "rowid", "rowid", now_ms - options.retention_failures.count()},
+      Table{"probes", "rowid", "rowid", now_ms - options.retention_failures.count()},
+      Table{"rollups", "(target_id, time)", "target_id, time",
+            now_ms - options.retention_rollups.count()},
+      Table{"state_changes", "rowid", "rowid", now_ms - options.retention_rollups.count()},
   };
   PruneOutcome outcome;
   for (const Table& table : tables) {
     // The subquery walks the table's time index, so finding nothing to delete costs one seek.
-    auto stmt = db.prepare(std::string("DELETE FROM ") + table.name +
-                           " WHERE rowid IN (SELECT rowid FROM " + table.name +
+    auto stmt = db.prepare(std::string("DELETE FROM ") + table.name + " WHERE " + table.key +
+                           " IN (SELECT " + table.columns + " FROM " + table.name +
                            " WHERE time < ?1 LIMIT ?2)");
     if (!stmt) return unexpected("cannot prune " + std::string(table.name) + ": " + stmt.error());
     for (int chunk = 0; chunk < options.prune_chunks_per_pass; ++chunk) {

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -135,6 +136,7 @@ ChildOutcome run_in_child(const std::function<std::string()>& body,
                           std::chrono::milliseconds timeout) {
   int fds[2];
   REQUIRE(pipe(fds) == 0);
+  std::fflush(nullptr);  // or buffered test output would be written twice
   const pid_t pid = fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {

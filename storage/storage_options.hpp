@@ -20,7 +20,7 @@ struct StorageOptions {
   // Also keep one `probes` row per probe, successes included (see docs/storage.md for growth).
   bool record_successes = false;
   // Rows kept in memory while the database cannot be written; past this the oldest are dropped
-  // and counted. About 250 bytes each, so the default bounds the queue near 25 MB.
+  // and counted. A failure row takes about 350 bytes, so the default bounds the queue near 35 MB.
   std::size_t queue_capacity = 100'000;
   // Rows written in one transaction at most; a busy queue is drained in several.
   std::size_t max_batch_rows = 5'000;

@@ -19,7 +19,7 @@
 #include "storage_test_support.hpp"
 
 using namespace faultline;
-using namespace faultline::test;
+using namespace faultline::testing;
 
 namespace {
 
@@ -139,7 +139,7 @@ TEST_CASE("storage faults: a full disk keeps rows queued and recovers when space
   TempDir dir;
   ChildOutcome child = run_in_child(
       [&]() -> std::string {
-        if (auto e = mount_private_tmpfs(dir.path(), 8 << 20); !e.empty()) return e;
+        if (auto e = mount_private_tmpfs(dir.path().string(), 8 << 20); !e.empty()) return e;
         StorageOptions options = fast_options(dir.file("h.db"));
         auto opened = SqliteStore::open(options);
         CHILD_CHECK(opened, "open: " + opened.error());
@@ -199,7 +199,7 @@ TEST_CASE("storage faults: a volume that turns read-only keeps rows queued until
         // mount like a daemon whose volume was remounted read-only after an error.
         const std::string backing = dir.file("backing");
         const std::string seen = dir.file("seen");
-        if (auto e = mount_private_tmpfs(dir.path(), 16 << 20); !e.empty()) return e;
+        if (auto e = mount_private_tmpfs(dir.path().string(), 16 << 20); !e.empty()) return e;
         std::filesystem::create_directory(backing);
         std::filesystem::create_directory(seen);
         CHILD_CHECK(mount(backing.c_str(), seen.c_str(), nullptr, MS_BIND, nullptr) == 0,

@@ -15,7 +15,7 @@
 #include "storage_test_support.hpp"
 
 using namespace faultline;
-using namespace faultline::test;
+using namespace faultline::testing;
 
 namespace {
 
@@ -150,7 +150,7 @@ TEST_CASE("storage schema: a database on a read-only filesystem is refused at st
   TempDir dir;
   ChildOutcome child = run_in_child(
       [&]() -> std::string {
-        if (auto e = mount_private_tmpfs(dir.path(), 4 << 20); !e.empty()) return e;
+        if (auto e = mount_private_tmpfs(dir.path().string(), 4 << 20); !e.empty()) return e;
         StorageOptions options;
         options.path = dir.file("h.db");
         if (auto db = open_database(options); !db) return "creating: " + db.error();

@@ -9,7 +9,7 @@
 #include "storage_test_support.hpp"
 
 using namespace faultline;
-using namespace faultline::test;
+using namespace faultline::testing;
 
 namespace {
 

@@ -9,24 +9,10 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <thread>
 
-namespace faultline::test {
-
-TempDir::TempDir() {
-  const char* base = std::getenv("TMPDIR");
-  std::string pattern = std::string(base && *base ? base : "/tmp") + "/faultline-storage-XXXXXX";
-  REQUIRE_MESSAGE(mkdtemp(pattern.data()) != nullptr, "mkdtemp: " << std::strerror(errno));
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
+namespace faultline::testing {
 
 std::int64_t unix_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -196,4 +182,4 @@ std::string mount_private_tmpfs(const std::string& dir, std::int64_t size_bytes)
   return {};
 }
 
-}  // namespace faultline::test
+}  // namespace faultline::testing

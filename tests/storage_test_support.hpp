@@ -1,4 +1,4 @@
-// Helpers shared by the storage tests: temporary directories, result builders, a plain sqlite3
+// Helpers shared by the storage tests (beside temp_dir.hpp): result builders, a plain sqlite3
 // connection for looking at what the store wrote, and a forked child for tests that must mount
 // filesystems or be killed.
 #pragma once
@@ -14,22 +14,9 @@
 #include "checks/probe_result.hpp"
 #include "checks/result_sink.hpp"
 #include "storage/storage_options.hpp"
+#include "temp_dir.hpp"
 
-namespace faultline::test {
-
-// A fresh directory under $TMPDIR (or /tmp), removed with everything in it on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+namespace faultline::testing {
 
 std::int64_t unix_now_ms();
 
@@ -84,4 +71,4 @@ ChildOutcome run_in_child(const std::function<std::string()>& body,
 // "" or the reason it failed.
 std::string mount_private_tmpfs(const std::string& dir, std::int64_t size_bytes);
 
-}  // namespace faultline::test
+}  // namespace faultline::testing

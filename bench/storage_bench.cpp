@@ -132,6 +132,7 @@ void probes_growth(const std::string& dir, int interval_s) {
   auto store = open_or_die(options);
   // Ten targets for a day, interleaved as the scheduler would run them.
   std::vector<TargetInfo> targets;
+  targets.reserve(10);
   for (int t = 0; t < 10; ++t) {
     targets.push_back(TargetInfo{"target-" + std::to_string(t),
                                  "https://service-" + std::to_string(t) + ".example/healthz",
@@ -139,6 +140,7 @@ void probes_growth(const std::string& dir, int interval_s) {
                                  {{"team", "core"}}});
   }
   std::vector<const TargetInfo*> refs;
+  refs.reserve(targets.size());
   for (const auto& t : targets)
     refs.push_back(&t);
   store->on_targets(refs);

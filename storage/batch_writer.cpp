@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <utility>
 #include <vector>
 
 namespace faultline {
@@ -119,22 +120,26 @@ BatchWriter::~BatchWriter() = default;
 
 Expected<BatchWriter> BatchWriter::create(SqliteConnection& db, bool record_successes) {
   BatchWriter writer(record_successes);
-  std::vector<SqliteStatement> s;
+  writer.stmts_ = std::make_unique<Statements>();
+  Statements& st = *writer.stmts_;
   // IMMEDIATE: take the write lock at BEGIN, where the busy timeout applies, rather than failing
   // half-way through the batch when a read lock cannot be upgraded.
-  for (std::string sql :
-       {std::string("BEGIN IMMEDIATE"), std::string("COMMIT"), std::string("ROLLBACK"),
-        std::string(kUpsertTarget), std::string(kTouchTarget),
-        std::string("INSERT INTO failures ") + kResultColumns,
-        std::string("INSERT INTO probes ") + kResultColumns, std::string(kInsertState),
-        std::string(kUpsertRollup)}) {
+  const std::pair<SqliteStatement*, std::string> statements[] = {
+      {&st.begin, "BEGIN IMMEDIATE"},
+      {&st.commit, "COMMIT"},
+      {&st.rollback, "ROLLBACK"},
+      {&st.upsert_target, kUpsertTarget},
+      {&st.touch_target, kTouchTarget},
+      {&st.insert_failure, std::string("INSERT INTO failures ") + kResultColumns},
+      {&st.insert_probe, std::string("INSERT INTO probes ") + kResultColumns},
+      {&st.insert_state, kInsertState},
+      {&st.upsert_rollup, kUpsertRollup},
+  };
+  for (const auto& [slot, sql] : statements) {
     auto stmt = db.prepare(sql);
     if (!stmt) return unexpected("cannot prepare statement: " + stmt.error());
-    s.push_back(std::move(*stmt));
+    *slot = std::move(*stmt);
   }
-  writer.stmts_ = std::make_unique<Statements>(Statements{
-      std::move(s[0]), std::move(s[1]), std::move(s[2]), std::move(s[3]), std::move(s[4]),
-      std::move(s[5]), std::move(s[6]), std::move(s[7]), std::move(s[8])});
   return writer;
 }
 

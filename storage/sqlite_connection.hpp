@@ -25,6 +25,8 @@ inline Status ok_status() {
 // is reset afterwards and can be bound again. Move-only.
 class SqliteStatement {
  public:
+  // An empty statement, only to be assigned a prepared one.
+  SqliteStatement() = default;
   explicit SqliteStatement(sqlite3_stmt* stmt) : stmt_(stmt) {}
 
   // Parameter indexes are 1-based, as in SQL (?1). Binding never fails for a valid index; an

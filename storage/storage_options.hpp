@@ -39,7 +39,7 @@ struct StorageOptions {
   // Chunks per table per pass.
   int prune_chunks_per_pass = 4;
   // The WAL file is truncated back to this size whenever it restarts (PRAGMA journal_size_limit).
-  std::int64_t journal_size_limit_bytes = 16 * 1024 * 1024;
+  std::int64_t journal_size_limit_bytes = std::int64_t{16} * 1024 * 1024;
 };
 
 // Counters readable from any thread; the exporter publishes them as faultline_storage_*.

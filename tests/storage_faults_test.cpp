@@ -90,7 +90,7 @@ TEST_CASE("storage faults: locked past the busy timeout, rows stay queued up to 
 TEST_CASE("storage faults: a reader holding a snapshot never stalls writes, and the WAL shrinks") {
   TempDir dir;
   StorageOptions options = fast_options(dir.file("h.db"));
-  options.journal_size_limit_bytes = 512 * 1024;
+  options.journal_size_limit_bytes = std::int64_t{512} * 1024;
   auto store = open_store(options);
   const TargetInfo api = make_target("api");
   store->on_targets({&api});

@@ -16,6 +16,7 @@ QueuedRow row_at(std::int64_t t) {
 
 std::vector<std::int64_t> times_of(const std::vector<QueuedRow>& rows) {
   std::vector<std::int64_t> out;
+  out.reserve(rows.size());
   for (const auto& r : rows)
     out.push_back(std::get<ResultRow>(r).time_ms);
   return out;

@@ -69,7 +69,7 @@ TEST_CASE("storage faults: locked past the busy timeout, rows stay queued up to 
   for (int i = 100; i < 300; ++i)
     store->on_result(api, failure_at(kBase + i));
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(500));
-  CHECK(wait_until([&] { return store->stats().write_errors_total >= 2; },
+  CHECK(eventually([&] { return store->stats().write_errors_total >= 2; },
                    std::chrono::seconds(20)));  // retried after the backoff
   StorageStats during = store->stats();
   CHECK(during.queue_rows == 50);
@@ -121,7 +121,7 @@ TEST_CASE("storage faults: a reader holding a snapshot never stalls writes, and 
   REQUIRE(reader.exec("COMMIT") == "");
   // Once the reader is gone a passive checkpoint catches up and the next commit restarts the WAL
   // and trims it to journal_size_limit.
-  CHECK(wait_until(
+  CHECK(eventually(
       [&] {
         store->on_result(api, failure_at(t++));
         return file_size(options.path + "-wal") <= options.journal_size_limit_bytes;
@@ -137,51 +137,46 @@ TEST_CASE("storage faults: a full disk keeps rows queued and recovers when space
     return;
   }
   TempDir dir;
-  ChildOutcome child = run_in_child(
-      [&]() -> std::string {
-        if (auto e = mount_private_tmpfs(dir.path().string(), 8 << 20); !e.empty()) return e;
-        StorageOptions options = fast_options(dir.file("h.db"));
-        auto opened = SqliteStore::open(options);
-        CHILD_CHECK(opened, "open: " + opened.error());
-        SqliteStore& store = **opened;
-        const TargetInfo api = make_target("api");
-        store.on_targets({&api});
-        std::int64_t t = kBase;
-        for (int i = 0; i < 100; ++i)
-          store.on_result(api, failure_at(t++, 200));
-        store.flush(std::chrono::seconds(10));
-        CHILD_CHECK(store.stats().queue_rows == 0, "first rows not written");
+  NetnsResult child = run_on_tmpfs(dir.path().string(), 8 << 20, [&]() -> std::string {
+    StorageOptions options = fast_options(dir.file("h.db"));
+    auto opened = SqliteStore::open(options);
+    CHILD_CHECK(opened, "open: " + opened.error());
+    SqliteStore& store = **opened;
+    const TargetInfo api = make_target("api");
+    store.on_targets({&api});
+    std::int64_t t = kBase;
+    for (int i = 0; i < 100; ++i)
+      store.on_result(api, failure_at(t++, 200));
+    store.flush(std::chrono::seconds(10));
+    CHILD_CHECK(store.stats().queue_rows == 0, "first rows not written");
 
-        // Fill the filesystem to the last byte.
-        const std::string filler = dir.file("filler");
-        int fd = ::open(filler.c_str(), O_WRONLY | O_CREAT, 0644);
-        CHILD_CHECK(fd >= 0, "creating filler");
-        const std::string chunk(4096, 'f');
-        while (write(fd, chunk.data(), chunk.size()) > 0) {
-        }
-        close(fd);
+    // Fill the filesystem to the last byte.
+    const std::string filler = dir.file("filler");
+    int fd = ::open(filler.c_str(), O_WRONLY | O_CREAT, 0644);
+    CHILD_CHECK(fd >= 0, "creating filler");
+    const std::string chunk(4096, 'f');
+    while (write(fd, chunk.data(), chunk.size()) > 0) {
+    }
+    close(fd);
 
-        for (int i = 0; i < 3000; ++i)
-          store.on_result(api, failure_at(t++, 500));
-        CHILD_CHECK(wait_until([&] { return store.stats().write_errors_total >= 2; },
-                               std::chrono::seconds(20)),
-                    "no write error on a full disk");
-        CHILD_CHECK(store.stats().queue_rows > 0, "rows not kept while the disk is full");
-        CHILD_CHECK(store.stats().rows_dropped_total == 0, "rows dropped below the bound");
+    for (int i = 0; i < 3000; ++i)
+      store.on_result(api, failure_at(t++, 500));
+    CHILD_CHECK(
+        eventually([&] { return store.stats().write_errors_total >= 2; }, std::chrono::seconds(20)),
+        "no write error on a full disk");
+    CHILD_CHECK(store.stats().queue_rows > 0, "rows not kept while the disk is full");
+    CHILD_CHECK(store.stats().rows_dropped_total == 0, "rows dropped below the bound");
 
-        std::filesystem::remove(filler);
-        store.flush(std::chrono::seconds(20));
-        const StorageStats s = store.stats();
-        CHILD_CHECK(s.queue_rows == 0,
-                    "not recovered: " + std::to_string(s.queue_rows) + " queued");
-        TestDb db(options.path);
-        CHILD_CHECK(db.scalar("SELECT count(*) FROM failures") == t - kBase, "rows lost");
-        CHILD_CHECK(db.rows("PRAGMA integrity_check")[0][0] == "ok", "integrity");
-        return "";
-      },
-      std::chrono::seconds(90));
-  CHECK_MESSAGE(child.exited, child.report);
-  CHECK_MESSAGE(child.exit_code == 0, child.report);
+    std::filesystem::remove(filler);
+    store.flush(std::chrono::seconds(20));
+    const StorageStats s = store.stats();
+    CHILD_CHECK(s.queue_rows == 0, "not recovered: " + std::to_string(s.queue_rows) + " queued");
+    TestDb db(options.path);
+    CHILD_CHECK(db.scalar("SELECT count(*) FROM failures") == t - kBase, "rows lost");
+    CHILD_CHECK(db.rows("PRAGMA integrity_check")[0][0] == "ok", "integrity");
+    return "";
+  });
+  CHECK_MESSAGE(child.ok(), child.describe());
 }
 
 TEST_CASE("storage faults: a volume that turns read-only keeps rows queued until it is writable") {
@@ -190,72 +185,68 @@ TEST_CASE("storage faults: a volume that turns read-only keeps rows queued until
     return;
   }
   TempDir dir;
-  ChildOutcome child = run_in_child(
-      [&]() -> std::string {
-        // The store sees the tmpfs through a bind mount of its own, which alone is made read-only.
-        // The kernel refuses to remount a mount read-only while a file on it is open for writing,
-        // so the store's connection has to be closed first: a shell's write lock (on the other
-        // mount) makes the writer fail, and after a failure it reconnects, meeting the read-only
-        // mount like a daemon whose volume was remounted read-only after an error.
-        const std::string backing = dir.file("backing");
-        const std::string seen = dir.file("seen");
-        if (auto e = mount_private_tmpfs(dir.path().string(), 16 << 20); !e.empty()) return e;
-        std::filesystem::create_directory(backing);
-        std::filesystem::create_directory(seen);
-        CHILD_CHECK(mount(backing.c_str(), seen.c_str(), nullptr, MS_BIND, nullptr) == 0,
-                    std::string("bind mount: ") + strerror(errno));
+  NetnsResult child = run_on_tmpfs(dir.path().string(), 16 << 20, [&]() -> std::string {
+    // The store sees the tmpfs through a bind mount of its own, which alone is made read-only.
+    // The kernel refuses to remount a mount read-only while a file on it is open for writing,
+    // so the store's connection has to be closed first: a shell's write lock (on the other
+    // mount) makes the writer fail, and after a failure it reconnects, meeting the read-only
+    // mount like a daemon whose volume was remounted read-only after an error.
+    const std::string backing = dir.file("backing");
+    const std::string seen = dir.file("seen");
+    std::filesystem::create_directory(backing);
+    std::filesystem::create_directory(seen);
+    CHILD_CHECK(mount(backing.c_str(), seen.c_str(), nullptr, MS_BIND, nullptr) == 0,
+                std::string("bind mount: ") + strerror(errno));
 
-        StorageOptions options = fast_options(seen + "/h.db");
-        options.busy_timeout = std::chrono::milliseconds(100);
-        auto opened = SqliteStore::open(options);
-        CHILD_CHECK(opened, "open: " + opened.error());
-        SqliteStore& store = **opened;
-        const TargetInfo api = make_target("api");
-        store.on_targets({&api});
-        std::int64_t t = kBase;
-        store.on_result(api, failure_at(t++));
-        store.flush(std::chrono::seconds(10));
+    StorageOptions options = fast_options(seen + "/h.db");
+    options.busy_timeout = std::chrono::milliseconds(100);
+    auto opened = SqliteStore::open(options);
+    CHILD_CHECK(opened, "open: " + opened.error());
+    SqliteStore& store = **opened;
+    const TargetInfo api = make_target("api");
+    store.on_targets({&api});
+    std::int64_t t = kBase;
+    store.on_result(api, failure_at(t++));
+    store.flush(std::chrono::seconds(10));
 
-        // The lock is held by another process: SQLite keeps a closed connection's descriptors
-        // open while its own process holds locks on the same file, which would pin the mount.
-        FILE* shell = popen(("sqlite3 " + backing + "/h.db >/dev/null").c_str(), "w");
-        CHILD_CHECK(shell != nullptr, "starting sqlite3");
-        std::fputs("BEGIN IMMEDIATE;\n", shell);
-        std::fflush(shell);
-        store.on_result(api, failure_at(t++));
-        CHILD_CHECK(wait_until([&] { return store.stats().write_errors_total >= 1; },
-                               std::chrono::seconds(20)),
-                    "no failure while locked");
-        bool read_only = wait_until(
-            [&] {
-              return mount(nullptr, seen.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY,
-                           nullptr) == 0;
-            },
-            std::chrono::seconds(20));
-        CHILD_CHECK(read_only, std::string("remount read-only: ") + strerror(errno));
-        std::fputs("ROLLBACK;\n.quit\n", shell);
-        CHILD_CHECK(pclose(shell) == 0, "sqlite3 failed");
+    // The lock is held by another process: SQLite keeps a closed connection's descriptors
+    // open while its own process holds locks on the same file, which would pin the mount.
+    FILE* shell = popen(("sqlite3 " + backing + "/h.db >/dev/null").c_str(), "w");
+    CHILD_CHECK(shell != nullptr, "starting sqlite3");
+    std::fputs("BEGIN IMMEDIATE;\n", shell);
+    std::fflush(shell);
+    store.on_result(api, failure_at(t++));
+    CHILD_CHECK(
+        eventually([&] { return store.stats().write_errors_total >= 1; }, std::chrono::seconds(20)),
+        "no failure while locked");
+    bool read_only = eventually(
+        [&] {
+          return mount(nullptr, seen.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) ==
+                 0;
+        },
+        std::chrono::seconds(20));
+    CHILD_CHECK(read_only, std::string("remount read-only: ") + strerror(errno));
+    std::fputs("ROLLBACK;\n.quit\n", shell);
+    CHILD_CHECK(pclose(shell) == 0, "sqlite3 failed");
 
-        const std::uint64_t errors = store.stats().write_errors_total;
-        for (int i = 0; i < 50; ++i)
-          store.on_result(api, failure_at(t++));
-        CHILD_CHECK(wait_until([&] { return store.stats().write_errors_total >= errors + 2; },
-                               std::chrono::seconds(20)),
-                    "no write error on a read-only mount");
-        CHILD_CHECK(store.stats().queue_rows == 51, "rows not kept while read-only");
+    const std::uint64_t errors = store.stats().write_errors_total;
+    for (int i = 0; i < 50; ++i)
+      store.on_result(api, failure_at(t++));
+    CHILD_CHECK(eventually([&] { return store.stats().write_errors_total >= errors + 2; },
+                           std::chrono::seconds(20)),
+                "no write error on a read-only mount");
+    CHILD_CHECK(store.stats().queue_rows == 51, "rows not kept while read-only");
 
-        CHILD_CHECK(mount(nullptr, seen.c_str(), nullptr, MS_REMOUNT | MS_BIND, nullptr) == 0,
-                    std::string("remount read-write: ") + strerror(errno));
-        store.flush(std::chrono::seconds(20));
-        CHILD_CHECK(store.stats().queue_rows == 0, "not recovered after remounting read-write");
-        TestDb db(backing + "/h.db");
-        CHILD_CHECK(db.scalar("SELECT count(*) FROM failures") == t - kBase, "rows lost");
-        CHILD_CHECK(store.stats().rows_dropped_total == 0, "rows dropped");
-        return "";
-      },
-      std::chrono::seconds(90));
-  CHECK_MESSAGE(child.exited, child.report);
-  CHECK_MESSAGE(child.exit_code == 0, child.report);
+    CHILD_CHECK(mount(nullptr, seen.c_str(), nullptr, MS_REMOUNT | MS_BIND, nullptr) == 0,
+                std::string("remount read-write: ") + strerror(errno));
+    store.flush(std::chrono::seconds(20));
+    CHILD_CHECK(store.stats().queue_rows == 0, "not recovered after remounting read-write");
+    TestDb db(backing + "/h.db");
+    CHILD_CHECK(db.scalar("SELECT count(*) FROM failures") == t - kBase, "rows lost");
+    CHILD_CHECK(store.stats().rows_dropped_total == 0, "rows dropped");
+    return "";
+  });
+  CHECK_MESSAGE(child.ok(), child.describe());
 }
 
 TEST_CASE("storage faults: kill -9 during heavy writing loses at most the unflushed tail") {

@@ -148,24 +148,20 @@ TEST_CASE("storage schema: a database on a read-only filesystem is refused at st
     return;
   }
   TempDir dir;
-  ChildOutcome child = run_in_child(
-      [&]() -> std::string {
-        if (auto e = mount_private_tmpfs(dir.path().string(), 4 << 20); !e.empty()) return e;
-        StorageOptions options;
-        options.path = dir.file("h.db");
-        if (auto db = open_database(options); !db) return "creating: " + db.error();
-        if (mount(nullptr, dir.path().c_str(), nullptr, MS_REMOUNT | MS_RDONLY, nullptr) != 0) {
-          return std::string("remount read-only: ") + strerror(errno);
-        }
-        auto db = open_database(options);
-        if (db) return "a read-only database was opened for writing";
-        if (db.error().find("'" + options.path + "'") == std::string::npos ||
-            db.error().find("read-only") == std::string::npos) {
-          return "unhelpful error: " + db.error();
-        }
-        return "";
-      },
-      std::chrono::seconds(30));
-  CHECK_MESSAGE(child.exited, child.report);
-  CHECK_MESSAGE(child.exit_code == 0, child.report);
+  NetnsResult child = run_on_tmpfs(dir.path().string(), 4 << 20, [&]() -> std::string {
+    StorageOptions options;
+    options.path = dir.file("h.db");
+    if (auto db = open_database(options); !db) return "creating: " + db.error();
+    if (mount(nullptr, dir.path().c_str(), nullptr, MS_REMOUNT | MS_RDONLY, nullptr) != 0) {
+      return std::string("remount read-only: ") + strerror(errno);
+    }
+    auto db = open_database(options);
+    if (db) return "a read-only database was opened for writing";
+    if (db.error().find("'" + options.path + "'") == std::string::npos ||
+        db.error().find("read-only") == std::string::npos) {
+      return "unhelpful error: " + db.error();
+    }
+    return "";
+  });
+  CHECK_MESSAGE(child.ok(), child.describe());
 }

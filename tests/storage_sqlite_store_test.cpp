@@ -236,7 +236,7 @@ TEST_CASE("storage: rows reach the file within about a second without an explici
   const TargetInfo api = make_target("api");
   store->on_result(api, refused_result(kNoon));
   TestDb db(options.path);
-  CHECK(wait_until([&] { return db.scalar("SELECT count(*) FROM failures") == 1; },
+  CHECK(eventually([&] { return db.scalar("SELECT count(*) FROM failures") == 1; },
                    std::chrono::seconds(5)));
   CHECK(db.scalar("SELECT count(*) FROM targets WHERE name = 'api'") == 1);
 }
@@ -264,7 +264,7 @@ TEST_CASE("storage: retention prunes expired rows in chunks and keeps the rest")
 
   TestDb db(options.path);
   // 190 failures, 96 expired rollup minutes: many passes of 20 rows each are needed.
-  CHECK(wait_until(
+  CHECK(eventually(
       [&] {
         return db.scalar("SELECT count(*) FROM failures") == 2 &&
                db.scalar("SELECT count(*) FROM probes") == 2 &&

@@ -1,16 +1,8 @@
 #include "storage_test_support.hpp"
 
 #include <doctest/doctest.h>
-#include <errno.h>
-#include <sched.h>
-#include <signal.h>
-#include <sys/mount.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdio>
-#include <cstring>
-#include <thread>
 
 namespace faultline::testing {
 
@@ -65,15 +57,6 @@ ProbeResult refused_result(std::int64_t at_ms) {
   return r;
 }
 
-bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() >= deadline) return condition();
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
-}
-
 TestDb::TestDb(const std::string& path) {
   int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr);
   REQUIRE_MESSAGE(rc == SQLITE_OK, "cannot open " << path << ": " << sqlite3_errmsg(db_));
@@ -118,68 +101,20 @@ std::vector<std::vector<std::string>> TestDb::rows(const std::string& sql) {
   return out;
 }
 
-ChildOutcome run_in_child(const std::function<std::string()>& body,
-                          std::chrono::milliseconds timeout) {
-  int fds[2];
-  REQUIRE(pipe(fds) == 0);
-  std::fflush(nullptr);  // or buffered test output would be written twice
-  const pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    close(fds[0]);
-    std::string report;
-    try {
-      report = body();
-    } catch (const std::exception& e) {
-      report = std::string("exception: ") + e.what();
-    }
-    std::size_t off = 0;
-    while (off < report.size()) {
-      ssize_t n = write(fds[1], report.data() + off, report.size() - off);
-      if (n <= 0) break;
-      off += static_cast<std::size_t>(n);
-    }
-    // _exit: the child must not run the parent's atexit handlers or doctest's reporting.
-    _exit(report.empty() ? 0 : 1);
-  }
-  close(fds[1]);
-  ChildOutcome outcome;
-  // A reader thread, so a child that writes a long report cannot block on a full pipe.
-  std::thread reader([&] {
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(fds[0], buf, sizeof buf)) > 0)
-      outcome.report.append(buf, static_cast<std::size_t>(n));
-  });
-  int status = 0;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() >= deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      outcome.report += "\n(child killed after the timeout)";
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  reader.join();
-  close(fds[0]);
-  outcome.exited = WIFEXITED(status);
-  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return outcome;
-}
-
-std::string mount_private_tmpfs(const std::string& dir, std::int64_t size_bytes) {
-  if (unshare(CLONE_NEWNS) != 0) return std::string("unshare(CLONE_NEWNS): ") + strerror(errno);
-  // Keep our mounts from propagating back to the parent namespace.
-  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
-    return std::string("making / private: ") + strerror(errno);
-  }
-  const std::string options = "size=" + std::to_string(size_bytes) + ",mode=0755";
-  if (mount("tmpfs", dir.c_str(), "tmpfs", 0, options.c_str()) != 0) {
-    return "mounting tmpfs on " + dir + ": " + strerror(errno);
-  }
-  return {};
+NetnsResult run_on_tmpfs(const std::string& dir, std::int64_t size_bytes,
+                         const std::function<std::string()>& body) {
+  NetnsOptions options;
+  options.setup_commands = {"mount -t tmpfs -o size=" + std::to_string(size_bytes) +
+                            ",mode=0755 tmpfs '" + dir + "'"};
+  options.timeout = std::chrono::seconds(90);
+  return run_in_netns(
+      [&] {
+        const std::string report = body();
+        if (report.empty()) return 0;
+        std::printf("%s\n", report.c_str());
+        return 1;
+      },
+      options);
 }
 
 }  // namespace faultline::testing

@@ -1,6 +1,5 @@
-// Helpers shared by the storage tests (beside temp_dir.hpp): result builders, a plain sqlite3
-// connection for looking at what the store wrote, and a forked child for tests that must mount
-// filesystems or be killed.
+// Helpers shared by the storage tests, beside tests/support: result builders, a plain sqlite3
+// connection for looking at what the store wrote, and a child with a small filesystem of its own.
 #pragma once
 
 #include <sqlite3.h>
@@ -14,7 +13,9 @@
 #include "checks/probe_result.hpp"
 #include "checks/result_sink.hpp"
 #include "storage/storage_options.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/eventually.hpp"
+#include "tests/support/run_in_netns.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace faultline::testing {
 
@@ -30,9 +31,6 @@ TargetInfo make_target(const std::string& name, const std::string& url = "http:/
 ProbeResult ok_result(std::int64_t at_ms, double total_ms);
 // A refused connect: errno ECONNREFUSED, phase connect, dns and connect timings, no status.
 ProbeResult refused_result(std::int64_t at_ms);
-
-// Polls `condition` every 10 ms until it holds or `timeout` passes; returns its last value.
-bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 
 // A plain connection for inspecting the store's file, independent of storage/ code.
 class TestDb {
@@ -54,21 +52,10 @@ class TestDb {
   sqlite3* db_ = nullptr;
 };
 
-// The outcome of run_in_child: the child's report ("" when it passed) and how it ended.
-struct ChildOutcome {
-  bool exited = false;  // false: killed by a signal or by the timeout
-  int exit_code = -1;
-  std::string report;
-};
-
-// Runs `body` in a forked child and returns what it wrote: the body returns "" on success or a
-// description of what went wrong. The child is SIGKILLed after `timeout`. Used for tests that
-// change mount namespaces, so their mounts vanish with the child whatever happens.
-ChildOutcome run_in_child(const std::function<std::string()>& body,
-                          std::chrono::milliseconds timeout);
-
-// In a child: a private mount namespace with a tmpfs of `size_bytes` mounted at `dir`. Returns
-// "" or the reason it failed.
-std::string mount_private_tmpfs(const std::string& dir, std::int64_t size_bytes);
+// Runs `body` in a forked child (run_in_netns) with a private mount namespace in which a tmpfs
+// of `size_bytes` is mounted on `dir`: the mount vanishes with the child whatever happens. The
+// body returns "" on success or what went wrong, which ends up in the result's output.
+NetnsResult run_on_tmpfs(const std::string& dir, std::int64_t size_bytes,
+                         const std::function<std::string()>& body);
 
 }  // namespace faultline::testing

@@ -1,0 +1,187 @@
+#include "storage/schema.hpp"
+
+#include <array>
+#include <string>
+
+namespace faultline {
+namespace {
+
+// Version 1. Times are integer unix milliseconds; text columns hold the taxonomy's contract
+// strings; NULL means "does not apply" (no errno, no status line, a layer not reached), so that
+// count(errno) and avg(tls_ms) mean what they say. Every table is STRICT so a wrong type is an
+// error instead of a silently stored string.
+constexpr const char* kVersion1 = R"sql(
+CREATE TABLE targets (
+  id         INTEGER PRIMARY KEY,
+  name       TEXT NOT NULL UNIQUE,
+  url        TEXT NOT NULL,
+  kind       TEXT NOT NULL,
+  labels     TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(labels)),
+  first_seen INTEGER NOT NULL,
+  last_seen  INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE failures (
+  id            INTEGER PRIMARY KEY,
+  target_id     INTEGER NOT NULL REFERENCES targets(id),
+  time          INTEGER NOT NULL,
+  class         TEXT NOT NULL,
+  phase         TEXT NOT NULL,
+  detail        TEXT,
+  errno         TEXT,
+  message       TEXT NOT NULL,
+  dns_ms        REAL,
+  connect_ms    REAL,
+  tls_ms        REAL,
+  first_byte_ms REAL,
+  total_ms      REAL,
+  http_status   INTEGER,
+  remote_addr   TEXT,
+  reused        INTEGER NOT NULL CHECK (reused IN (0, 1)),
+  idle_ms       INTEGER
+) STRICT;
+CREATE INDEX failures_by_time ON failures(time);
+CREATE INDEX failures_by_target ON failures(target_id, time);
+
+CREATE TABLE probes (
+  id            INTEGER PRIMARY KEY,
+  target_id     INTEGER NOT NULL REFERENCES targets(id),
+  time          INTEGER NOT NULL,
+  class         TEXT NOT NULL,
+  phase         TEXT NOT NULL,
+  detail        TEXT,
+  errno         TEXT,
+  message       TEXT NOT NULL,
+  dns_ms        REAL,
+  connect_ms    REAL,
+  tls_ms        REAL,
+  first_byte_ms REAL,
+  total_ms      REAL,
+  http_status   INTEGER,
+  remote_addr   TEXT,
+  reused        INTEGER NOT NULL CHECK (reused IN (0, 1)),
+  idle_ms       INTEGER
+) STRICT;
+CREATE INDEX probes_by_time ON probes(time);
+CREATE INDEX probes_by_target ON probes(target_id, time);
+
+-- One row per target per minute (time = the minute's start). The average is derived from a
+-- stored sum and count so that adding a later batch to the same minute stays exact. WITHOUT
+-- ROWID: the primary key is the row's address, which saves a second copy of it in an index
+-- (a quarter of the table's size; rollups are kept longest).
+CREATE TABLE rollups (
+  target_id      INTEGER NOT NULL REFERENCES targets(id),
+  time           INTEGER NOT NULL,
+  probes         INTEGER NOT NULL,
+  ok             INTEGER NOT NULL,
+  failures       INTEGER NOT NULL,
+  min_total_ms   REAL,
+  max_total_ms   REAL,
+  total_ms_sum   REAL NOT NULL DEFAULT 0,
+  total_ms_count INTEGER NOT NULL DEFAULT 0,
+  avg_total_ms   REAL GENERATED ALWAYS AS (total_ms_sum / nullif(total_ms_count, 0)) VIRTUAL,
+  PRIMARY KEY (target_id, time)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX rollups_by_time ON rollups(time);
+
+CREATE TABLE state_changes (
+  id         INTEGER PRIMARY KEY,
+  target_id  INTEGER NOT NULL REFERENCES targets(id),
+  time       INTEGER NOT NULL,
+  from_state TEXT NOT NULL,
+  to_state   TEXT NOT NULL,
+  class      TEXT NOT NULL,
+  phase      TEXT NOT NULL,
+  detail     TEXT,
+  message    TEXT NOT NULL
+) STRICT;
+CREATE INDEX state_changes_by_time ON state_changes(time);
+CREATE INDEX state_changes_by_target ON state_changes(target_id, time);
+
+CREATE VIEW failure_log AS
+SELECT strftime('%Y-%m-%dT%H:%M:%fZ', f.time / 1000.0, 'unixepoch') AS time,
+       t.name AS target, f.class, f.phase, f.detail, f.errno, f.http_status, f.message,
+       f.dns_ms, f.connect_ms, f.tls_ms, f.first_byte_ms, f.total_ms,
+       f.remote_addr, f.reused, f.idle_ms, f.time AS time_ms
+FROM failures f JOIN targets t ON t.id = f.target_id;
+
+-- A down period opens at a change to 'down' that does not follow another 'down' (a restart
+-- during an outage records unknown -> down again) and closes at the next change to anything
+-- else. duration_s runs up to now while the outage is ongoing (ended IS NULL).
+CREATE VIEW outages AS
+WITH marked AS (
+  SELECT id, target_id, time, to_state, class, phase, detail, message,
+         lag(to_state) OVER (PARTITION BY target_id ORDER BY time, id) AS previous_state
+  FROM state_changes),
+opened AS (
+  SELECT m.*,
+         (SELECT min(e.time) FROM state_changes e
+          WHERE e.target_id = m.target_id AND e.to_state <> 'down'
+            AND (e.time > m.time OR (e.time = m.time AND e.id > m.id))) AS ended_ms
+  FROM marked m
+  WHERE m.to_state = 'down' AND (m.previous_state IS NULL OR m.previous_state <> 'down'))
+SELECT t.name AS target,
+       strftime('%Y-%m-%dT%H:%M:%fZ', o.time / 1000.0, 'unixepoch') AS started,
+       strftime('%Y-%m-%dT%H:%M:%fZ', o.ended_ms / 1000.0, 'unixepoch') AS ended,
+       (coalesce(o.ended_ms, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))
+        - o.time) / 1000.0 AS duration_s,
+       o.class, o.phase, o.detail, o.message, o.time AS started_ms, o.ended_ms
+FROM opened o JOIN targets t ON t.id = o.target_id;
+
+CREATE VIEW uptime_daily AS
+SELECT t.name AS target, date(r.time / 1000, 'unixepoch') AS day,
+       sum(r.probes) AS probes, sum(r.ok) AS ok, sum(r.failures) AS failures,
+       round(100.0 * sum(r.ok) / sum(r.probes), 3) AS uptime_percent
+FROM rollups r JOIN targets t ON t.id = r.target_id
+GROUP BY r.target_id, day;
+)sql";
+
+// kMigrations[i] takes the schema from version i to version i + 1. Adding version 2 (the
+// `idle_findings` table of the idle-reset issue) is one more entry here and a bump of
+// kSchemaVersion; existing files then run only that step at their next start.
+constexpr std::array<const char*, kSchemaVersion> kMigrations = {kVersion1};
+
+}  // namespace
+
+Expected<int> migrate(SqliteConnection& db) {
+  auto read_version = [&db]() -> Expected<int> {
+    auto v = db.query_int("PRAGMA user_version");
+    if (!v) return unexpected("cannot read the schema version: " + v.error());
+    if (*v > kSchemaVersion) {
+      return unexpected("schema version " + std::to_string(*v) +
+                        " is newer than this faultline understands (" +
+                        std::to_string(kSchemaVersion) +
+                        "); run a newer faultline or point storage.path at another file");
+    }
+    return static_cast<int>(*v);
+  };
+  auto current = read_version();
+  if (!current || *current == kSchemaVersion) return current;
+
+  // IMMEDIATE takes the write lock before the version is read again, so two daemons starting on
+  // one file cannot both run a migration; all steps commit together with the new user_version.
+  if (auto s = db.exec("BEGIN IMMEDIATE"); !s) {
+    return unexpected("cannot lock the database to migrate it: " + s.error());
+  }
+  auto from = read_version();
+  if (!from) {
+    db.exec("ROLLBACK");
+    return from;
+  }
+  for (int version = *from; version < kSchemaVersion; ++version) {
+    if (auto s = db.exec(kMigrations[static_cast<std::size_t>(version)]); !s) {
+      db.exec("ROLLBACK");
+      return unexpected("migration from schema version " + std::to_string(version) + " to " +
+                        std::to_string(version + 1) + " failed: " + s.error());
+    }
+  }
+  Status done = db.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
+  if (done) done = db.exec("COMMIT");
+  if (!done) {
+    db.exec("ROLLBACK");
+    return unexpected("cannot commit the schema migration: " + done.error());
+  }
+  return from;
+}
+
+}  // namespace faultline

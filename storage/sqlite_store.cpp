@@ -1,0 +1,100 @@
+#include "storage/sqlite_store.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "storage/open_database.hpp"
+#include "storage/store_writer.hpp"
+
+namespace faultline {
+namespace {
+
+bool same_target(const TargetRecord& record, const TargetInfo& info) {
+  return record.name == info.name && record.url == info.url && record.kind == info.kind &&
+         record.labels == info.labels;
+}
+
+TargetRef make_record(const TargetInfo& info) {
+  return std::make_shared<const TargetRecord>(
+      TargetRecord{info.name, info.url, info.kind, info.labels});
+}
+
+}  // namespace
+
+Expected<std::unique_ptr<SqliteStore>> SqliteStore::open(const StorageOptions& options) {
+  auto db = open_database(options);
+  if (!db) return unexpected(db.error());
+  // Not make_unique: the constructor is private.
+  return std::unique_ptr<SqliteStore>(new SqliteStore(options, std::move(*db)));
+}
+
+SqliteStore::SqliteStore(const StorageOptions& options, SqliteConnection db)
+    : options_(options),
+      queue_(options.queue_capacity),
+      writer_(std::make_unique<StoreWriter>(options_, queue_, std::move(db))) {}
+
+SqliteStore::~SqliteStore() = default;
+
+void SqliteStore::on_targets(const std::vector<const TargetInfo*>& targets) {
+  std::unordered_map<const TargetInfo*, TargetRef> records;
+  TargetsRow row;
+  row.at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+  for (const TargetInfo* info : targets) {
+    auto it = records_.find(info);
+    TargetRef ref =
+        it != records_.end() && same_target(*it->second, *info) ? it->second : make_record(*info);
+    records.emplace(info, ref);
+    row.targets.push_back(std::move(ref));
+  }
+  // Targets absent from the new set are forgotten, so a reused address cannot alias them.
+  records_ = std::move(records);
+  queue_.push(std::move(row));
+}
+
+TargetRef SqliteStore::record_for(const TargetInfo& target) {
+  TargetRef& ref = records_[&target];
+  if (!ref || !same_target(*ref, target)) ref = make_record(target);
+  return ref;
+}
+
+void SqliteStore::on_result(const TargetInfo& target, const ProbeResult& result) {
+  ResultRow row;
+  row.target = record_for(target);
+  row.time_ms = result.started_at_ms;
+  row.cls = result.cls;
+  row.phase = result.phase;
+  row.detail = detail_text(result);
+  row.http_status = result.http_status;
+  row.sys_errno = result.sys_errno;
+  row.timings = result.timings;
+  row.reused = result.reused;
+  row.idle_ms = result.idle_ms;
+  if (!result.ok() || options_.record_successes) {
+    row.message = result.message;
+    row.remote_addr = result.remote_addr;
+  }
+  queue_.push(std::move(row));
+}
+
+void SqliteStore::on_state_change(const TargetInfo& target, const StateChange& change) {
+  queue_.push(StateRow{record_for(target), change});
+}
+
+void SqliteStore::flush(std::chrono::milliseconds budget) {
+  if (!writer_->flush(budget)) {
+    spdlog::warn("storage: {} rows not yet written to '{}' after waiting {}ms", queue_.pending(),
+                 options_.path, budget.count());
+  }
+}
+
+StorageStats SqliteStore::stats() const {
+  StorageStats s;
+  s.queue_rows = queue_.pending();
+  s.rows_dropped_total = queue_.dropped_total();
+  s.write_errors_total = writer_->write_errors();
+  s.rows_written_total = writer_->rows_written();
+  return s;
+}
+
+}  // namespace faultline

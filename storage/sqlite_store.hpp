@@ -1,0 +1,64 @@
+// The SQLite history: a ResultSink that records every classified failure, per-minute uptime
+// rollups, state changes and (optionally) every probe in one database file meant to be queried
+// with the sqlite3 shell. See docs/storage.md for the schema, the faults it survives and its size.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "checks/expected.hpp"
+#include "checks/result_sink.hpp"
+#include "storage/queued_row.hpp"
+#include "storage/row_queue.hpp"
+#include "storage/storage_options.hpp"
+
+namespace faultline {
+
+class StoreWriter;
+class SqliteConnection;
+
+class SqliteStore final : public ResultSink {
+ public:
+  // Opens (creating when missing) and migrates the database at options.path on the calling
+  // thread, then starts the writer thread. Fails when the directory cannot be created or the file
+  // cannot be opened for writing, is not a database, is in use with a write lock past the busy
+  // timeout or has a newer schema; the error starts with "storage database '<path>': " and says
+  // why. The daemon treats it as fatal at start (exit 1).
+  static Expected<std::unique_ptr<SqliteStore>> open(const StorageOptions& options);
+
+  // Makes one last attempt to write what is queued (call flush() first to bound the wait), then
+  // stops the writer thread.
+  ~SqliteStore() override;
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  // ResultSink. All four run on the event-loop thread and only queue rows (no SQLite, no disk);
+  // on_* never fail: when the queue is full the oldest row is dropped and counted instead.
+  void on_targets(const std::vector<const TargetInfo*>& targets) override;
+  void on_result(const TargetInfo& target, const ProbeResult& result) override;
+  void on_state_change(const TargetInfo& target, const StateChange& change) override;
+  // Commits everything queued so far, retrying a failing database once, and waits at most
+  // `budget`; rows still queued then are logged as not yet written.
+  void flush(std::chrono::milliseconds budget) override;
+
+  // Counters for faultline_storage_*; safe to call from any thread.
+  StorageStats stats() const;
+  const StorageOptions& options() const { return options_; }
+
+ private:
+  SqliteStore(const StorageOptions& options, SqliteConnection db);
+  // The shared record of `target`, rebuilt when the daemon's TargetInfo changed under us.
+  TargetRef record_for(const TargetInfo& target);
+
+  const StorageOptions options_;
+  RowQueue queue_;
+  // Loop-thread only: one record per TargetInfo address (stable while configured).
+  std::unordered_map<const TargetInfo*, TargetRef> records_;
+  // Declared last: stopped before the queue it drains is destroyed.
+  std::unique_ptr<StoreWriter> writer_;
+};
+
+}  // namespace faultline

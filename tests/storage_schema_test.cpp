@@ -1,0 +1,167 @@
+// The database layout is a contract with users' queries: these tests pin table and view columns,
+// the pragmas the issue requires, migrations and the errors of a database that cannot be opened.
+#include <doctest/doctest.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "storage/open_database.hpp"
+#include "storage/schema.hpp"
+#include "storage_test_support.hpp"
+
+using namespace faultline;
+using namespace faultline::testing;
+
+namespace {
+
+std::string columns_of(TestDb& db, const std::string& table) {
+  std::string out;
+  for (const auto& row : db.rows("SELECT name FROM pragma_table_xinfo('" + table + "')")) {
+    if (!out.empty()) out += ",";
+    out += row[0];
+  }
+  return out;
+}
+
+// Opens and closes the store's database once, so the file exists with the current schema.
+void create_database(const std::string& path) {
+  StorageOptions options;
+  options.path = path;
+  auto db = open_database(options);
+  REQUIRE_MESSAGE(db, db.error());
+}
+
+}  // namespace
+
+TEST_CASE("storage schema: a new file gets every table, view and required pragma") {
+  TempDir dir;
+  const std::string path = dir.file("nested/deeper/history.db");
+  create_database(path);  // also creates the missing parent directories
+  TestDb db(path);
+
+  CHECK(db.scalar("PRAGMA user_version") == kSchemaVersion);
+  CHECK(db.rows("PRAGMA journal_mode")[0][0] == "wal");
+  CHECK(db.scalar("PRAGMA auto_vacuum") == 2);  // incremental
+
+  CHECK(columns_of(db, "targets") == "id,name,url,kind,labels,first_seen,last_seen");
+  const std::string result_columns =
+      "id,target_id,time,class,phase,detail,errno,message,dns_ms,connect_ms,tls_ms,"
+      "first_byte_ms,total_ms,http_status,remote_addr,reused,idle_ms";
+  CHECK(columns_of(db, "failures") == result_columns);
+  CHECK(columns_of(db, "probes") == result_columns);
+  CHECK(columns_of(db, "rollups") ==
+        "target_id,time,probes,ok,failures,min_total_ms,max_total_ms,total_ms_sum,"
+        "total_ms_count,avg_total_ms");
+  CHECK(columns_of(db, "state_changes") ==
+        "id,target_id,time,from_state,to_state,class,phase,detail,message");
+  CHECK(columns_of(db, "failure_log") ==
+        "time,target,class,phase,detail,errno,http_status,message,dns_ms,connect_ms,tls_ms,"
+        "first_byte_ms,total_ms,remote_addr,reused,idle_ms,time_ms");
+  CHECK(columns_of(db, "outages") ==
+        "target,started,ended,duration_s,class,phase,detail,message,started_ms,ended_ms");
+  CHECK(columns_of(db, "uptime_daily") == "target,day,probes,ok,failures,uptime_percent");
+
+  // Every table is STRICT, and the idle-reset table is left to its own migration.
+  for (const auto& row : db.rows("SELECT name, strict FROM pragma_table_list "
+                                 "WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")) {
+    CHECK_MESSAGE(row[1] == "1", row[0] << " is not STRICT");
+  }
+  CHECK(db.scalar("SELECT count(*) FROM sqlite_schema WHERE name = 'idle_findings'") == 0);
+  // STRICT means a wrong type is refused rather than stored.
+  CHECK(db.exec("INSERT INTO targets (name, url, kind, first_seen, last_seen) "
+                "VALUES ('x', 'http://x/', 'http', 'yesterday', 0)") != "");
+}
+
+TEST_CASE("storage schema: opening a current file runs no migration and keeps its rows") {
+  TempDir dir;
+  const std::string path = dir.file("h.db");
+  create_database(path);
+  {
+    TestDb db(path);
+    REQUIRE(db.exec("INSERT INTO targets (name, url, kind, first_seen, last_seen) "
+                    "VALUES ('api', 'http://a/', 'http', 1, 2)") == "");
+  }
+  StorageOptions options;
+  options.path = path;
+  auto db = open_database(options);
+  REQUIRE_MESSAGE(db, db.error());
+  auto from = migrate(*db);
+  REQUIRE(from);
+  CHECK(*from == kSchemaVersion);
+  CHECK(*db->query_int("SELECT count(*) FROM targets") == 1);
+}
+
+TEST_CASE("storage schema: a file from a newer faultline is refused, naming path and version") {
+  TempDir dir;
+  const std::string path = dir.file("h.db");
+  create_database(path);
+  {
+    TestDb db(path);
+    REQUIRE(db.exec("PRAGMA user_version = 99") == "");
+  }
+  StorageOptions options;
+  options.path = path;
+  auto db = open_database(options);
+  REQUIRE_FALSE(db);
+  CHECK(db.error().find("'" + path + "'") != std::string::npos);
+  CHECK(db.error().find("schema version 99 is newer") != std::string::npos);
+}
+
+TEST_CASE("storage schema: unopenable paths are errors that name the path and the cause") {
+  TempDir dir;
+  StorageOptions options;
+
+  SUBCASE("the parent is a regular file") {
+    std::ofstream(dir.file("plain")) << "x";
+    options.path = dir.file("plain/h.db");
+    auto db = open_database(options);
+    REQUIRE_FALSE(db);
+    CHECK(db.error().find("'" + options.path + "'") != std::string::npos);
+    CHECK(db.error().find("cannot create directory") != std::string::npos);
+  }
+  SUBCASE("the path is a directory") {
+    std::filesystem::create_directory(dir.file("adir"));
+    options.path = dir.file("adir");
+    auto db = open_database(options);
+    REQUIRE_FALSE(db);
+    CHECK(db.error().find("'" + options.path + "'") != std::string::npos);
+    CHECK(db.error().find("unable to open database file") != std::string::npos);
+  }
+  SUBCASE("the file is not a database") {
+    std::ofstream(dir.file("notes.db")) << std::string(8192, 'x');
+    options.path = dir.file("notes.db");
+    auto db = open_database(options);
+    REQUIRE_FALSE(db);
+    CHECK(db.error().find("'" + options.path + "'") != std::string::npos);
+    CHECK(db.error().find("file is not a database") != std::string::npos);
+  }
+}
+
+TEST_CASE("storage schema: a database on a read-only filesystem is refused at start") {
+  if (geteuid() != 0) {
+    MESSAGE("skipped: mounting a read-only filesystem needs root (CI runs as root)");
+    return;
+  }
+  TempDir dir;
+  NetnsResult child = run_on_tmpfs(dir.path().string(), 4 << 20, [&]() -> std::string {
+    StorageOptions options;
+    options.path = dir.file("h.db");
+    if (auto db = open_database(options); !db) return "creating: " + db.error();
+    if (mount(nullptr, dir.path().c_str(), nullptr, MS_REMOUNT | MS_RDONLY, nullptr) != 0) {
+      return std::string("remount read-only: ") + strerror(errno);
+    }
+    auto db = open_database(options);
+    if (db) return "a read-only database was opened for writing";
+    if (db.error().find("'" + options.path + "'") == std::string::npos ||
+        db.error().find("read-only") == std::string::npos) {
+      return "unhelpful error: " + db.error();
+    }
+    return "";
+  });
+  CHECK_MESSAGE(child.ok(), child.describe());
+}

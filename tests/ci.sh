@@ -13,6 +13,8 @@ packages=(
   openssl sqlite3 iproute2 nftables procps
   # packaging tests: systemd-analyze, man and groff, cpack's dpkg-shlibdeps and file, strace
   systemd man-db groff-base dpkg-dev file strace
+  # promtool: lints a scrape of /metrics, unit-tests the alert rules in etc/prometheus/
+  prometheus
 )
 as_root=()
 [ "$(id -u)" = 0 ] || as_root=(sudo)

@@ -1,0 +1,254 @@
+#include "exporters/prometheus_exporter.hpp"
+
+#include <prometheus/counter.h>
+#include <prometheus/exposer.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <atomic>
+#include <cctype>
+#include <exception>
+#include <fstream>
+#include <iterator>
+#include <string_view>
+#include <thread>
+#include <utility>
+
+#include "exporters/target_metrics.hpp"
+
+namespace faultline {
+namespace {
+
+using prometheus::Counter;
+using prometheus::Gauge;
+using prometheus::Histogram;
+
+// Schedule lag: well under a millisecond on an idle loop; seconds mean the loop is starved.
+const Histogram::BucketBoundaries kLagBuckets = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5};
+
+// Compares every byte whatever the input, so the time a wrong guess takes does not tell how
+// much of it was right.
+bool same_secret(std::string_view guess, std::string_view secret) {
+  unsigned char diff = guess.size() == secret.size() ? 0 : 1;
+  for (std::size_t i = 0; i < guess.size(); ++i) {
+    diff |= static_cast<unsigned char>(guess[i] ^ (i < secret.size() ? secret[i] : 0));
+  }
+  return diff == 0;
+}
+
+Expected<std::string> read_password(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return unexpected("cannot read metrics password file " + path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+  while (!text.empty() && space(text.back()))
+    text.pop_back();
+  std::size_t first = 0;
+  while (first < text.size() && space(text[first]))
+    ++first;
+  text.erase(0, first);
+  if (text.empty()) return unexpected("metrics password file " + path + " is empty");
+  return text;
+}
+
+double seconds_since_epoch() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+// The process metrics: one series each, registered once at start. (The per-target series are
+// in TargetMetrics.)
+struct PrometheusExporter::ProcessMetrics {
+  ProcessMetrics(prometheus::Registry& r, const std::string& version)
+      : build_info(prometheus::BuildGauge()
+                       .Name("faultline_build_info")
+                       .Help("Always 1; the faultline version as a label.")
+                       .Register(r)
+                       .Add({{"version", version}})),
+        targets(prometheus::BuildGauge()
+                    .Name("faultline_targets")
+                    .Help("Targets configured.")
+                    .Register(r)
+                    .Add({})),
+        in_flight(prometheus::BuildGauge()
+                      .Name("faultline_probes_in_flight")
+                      .Help("Probes running now.")
+                      .Register(r)
+                      .Add({})),
+        skipped(prometheus::BuildCounter()
+                    .Name("faultline_probes_skipped_total")
+                    .Help("Probes the scheduler did not start when they were due.")
+                    .Register(r)
+                    .Add({})),
+        schedule_lag(prometheus::BuildHistogram()
+                         .Name("faultline_schedule_lag_seconds")
+                         .Help("How late probes started against their schedule.")
+                         .Register(r)
+                         .Add({}, kLagBuckets)),
+        storage_queue(prometheus::BuildGauge()
+                          .Name("faultline_storage_queue_rows")
+                          .Help("History rows waiting to be written.")
+                          .Register(r)
+                          .Add({})),
+        storage_dropped(prometheus::BuildCounter()
+                            .Name("faultline_storage_rows_dropped_total")
+                            .Help("History rows given up on without being written.")
+                            .Register(r)
+                            .Add({})),
+        storage_errors(prometheus::BuildCounter()
+                           .Name("faultline_storage_write_errors_total")
+                           .Help("Failed history writes.")
+                           .Register(r)
+                           .Add({})),
+        reload_ok(prometheus::BuildGauge()
+                      .Name("faultline_config_last_reload_successful")
+                      .Help("1 if the last config load or reload succeeded, 0 if it failed.")
+                      .Register(r)
+                      .Add({})),
+        reload_time(prometheus::BuildGauge()
+                        .Name("faultline_config_last_reload_success_timestamp_seconds")
+                        .Help("When the config was last loaded successfully.")
+                        .Register(r)
+                        .Add({})) {
+    build_info.Set(1);
+  }
+
+  Gauge& build_info;
+  Gauge& targets;
+  Gauge& in_flight;
+  Counter& skipped;
+  Histogram& schedule_lag;
+  Gauge& storage_queue;
+  Counter& storage_dropped;
+  Counter& storage_errors;
+  Gauge& reload_ok;
+  Gauge& reload_time;
+};
+
+Expected<std::unique_ptr<PrometheusExporter>> PrometheusExporter::start(
+    const ExporterOptions& options) {
+  auto address = parse_listen_address(options.listen);
+  if (!address) return unexpected("metrics.listen: " + address.error());
+  std::optional<std::string> password;
+  if (options.basic_auth) {
+    auto read = read_password(options.basic_auth->password_file);
+    if (!read) return unexpected(read.error());
+    password = std::move(*read);
+  }
+
+  auto exporter = std::make_unique<PrometheusExporter>(PrivateTag{}, options);
+  try {
+    // Two threads: one answers a scrape while the other may be held by a slow client.
+    exporter->exposer_ = std::make_unique<prometheus::Exposer>(
+        std::vector<std::string>{"listening_ports", address->to_string(), "num_threads", "2"});
+  } catch (const std::exception&) {
+    // civetweb logs the cause through a callback that prometheus-cpp's Exposer does not let us
+    // receive (it would mean linking civetweb directly), so ask the socket layer again.
+    std::string cause = listen_failure(*address);
+    if (cause.empty()) {
+      // The socket layer is fine with the address, so civetweb itself refused it; the one
+      // known case is IPv6 in a civetweb built without it, which rejects the address syntax.
+      cause = address->ipv6 ? "the HTTP server refused the address; civetweb builds without IPv6 "
+                              "support (Debian 12's among them) cannot listen on IPv6"
+                            : "the HTTP server failed to start";
+    }
+    return unexpected("cannot serve metrics on " + address->to_string() + ": " + cause);
+  }
+  if (options.basic_auth) {
+    // The hook is installed before the metrics are registered, so no scrape ever sees them
+    // without credentials (the server is already listening at this point).
+    exporter->exposer_->RegisterAuth(
+        [username = options.basic_auth->username, password = *password](const std::string& user,
+                                                                        const std::string& pass) {
+          // `&`, not `&&`: check the password even when the username is wrong.
+          return same_secret(user, username) & same_secret(pass, password);
+        },
+        "faultline");
+  }
+  exporter->exposer_->RegisterCollectable(exporter->registry_);
+  exporter->exposer_->RegisterCollectable(exporter->targets_);
+  exporter->address_ = *address;
+  exporter->address_.port = static_cast<std::uint16_t>(exporter->port());
+  return exporter;
+}
+
+PrometheusExporter::PrometheusExporter(PrivateTag, const ExporterOptions& options)
+    : registry_(std::make_shared<prometheus::Registry>()),
+      process_(std::make_unique<ProcessMetrics>(*registry_, options.version)),
+      targets_(std::make_shared<TargetMetrics>(options.histograms)) {
+  process_->reload_ok.Set(1);
+  process_->reload_time.Set(seconds_since_epoch());
+}
+
+PrometheusExporter::~PrometheusExporter() {
+  if (!exposer_) return;
+  // civetweb's accept loop looks at its stop flag only between poll()s of up to two seconds,
+  // so stopping would take that long; a connection ends the poll at once. The knocks go on
+  // until the server is gone, because the first may land before the flag is set.
+  std::atomic<bool> stopped{false};
+  std::thread waker([&] {
+    while (!stopped.load()) {
+      knock(address_);
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  exposer_.reset();
+  stopped = true;
+  waker.join();
+}
+
+int PrometheusExporter::port() const {
+  auto ports = exposer_->GetListeningPorts();
+  return ports.empty() ? 0 : ports.front();
+}
+
+void PrometheusExporter::on_targets(const std::vector<const TargetInfo*>& targets) {
+  targets_->set_targets(targets);
+  process_->targets.Set(static_cast<double>(targets_->size()));
+}
+
+void PrometheusExporter::on_result(const TargetInfo& target, const ProbeResult& result) {
+  targets_->record(target, result);
+}
+
+void PrometheusExporter::on_state_change(const TargetInfo& target, const StateChange& change) {
+  targets_->set_state(target, change.to);
+}
+
+void PrometheusExporter::flush(std::chrono::milliseconds) {}
+
+void PrometheusExporter::set_probes_in_flight(std::size_t probes) {
+  process_->in_flight.Set(static_cast<double>(probes));
+}
+
+void PrometheusExporter::add_probes_skipped(std::uint64_t probes) {
+  process_->skipped.Increment(static_cast<double>(probes));
+}
+
+void PrometheusExporter::observe_schedule_lag(double seconds) {
+  process_->schedule_lag.Observe(seconds);
+}
+
+void PrometheusExporter::set_storage_stats(const StorageCounters& stats) {
+  // prometheus-cpp counters only go up, so totals become increments.
+  const auto grow = [](Counter& counter, std::uint64_t& seen, std::uint64_t total) {
+    counter.Increment(static_cast<double>(total >= seen ? total - seen : total));
+    seen = total;
+  };
+  process_->storage_queue.Set(static_cast<double>(stats.queue_rows));
+  grow(process_->storage_dropped, storage_seen_.rows_dropped_total, stats.rows_dropped_total);
+  grow(process_->storage_errors, storage_seen_.write_errors_total, stats.write_errors_total);
+}
+
+void PrometheusExporter::config_reload_succeeded(std::int64_t unix_seconds) {
+  process_->reload_ok.Set(1);
+  process_->reload_time.Set(static_cast<double>(unix_seconds));
+}
+
+void PrometheusExporter::config_reload_failed() {
+  process_->reload_ok.Set(0);
+}
+
+}  // namespace faultline

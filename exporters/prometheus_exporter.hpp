@@ -1,0 +1,130 @@
+// The Prometheus sink: per-target metrics (with the failure class as a label) and process
+// metrics, served on /metrics by prometheus-cpp's pull exposer. The metric names and labels are
+// a contract, listed in README.md ("Metrics") and used by etc/prometheus/faultline-rules.yml.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "checks/expected.hpp"
+#include "checks/result_sink.hpp"
+#include "exporters/listen_address.hpp"
+
+namespace prometheus {
+class Exposer;
+class Registry;
+}  // namespace prometheus
+
+namespace faultline {
+
+class TargetMetrics;
+
+struct ExporterBasicAuth {
+  std::string username;
+  // Read once, by PrometheusExporter::start(). Leading and trailing whitespace (the newline an
+  // editor adds) is not part of the password, as with Prometheus's own `password_file`, so one
+  // file can serve both sides.
+  std::string password_file;
+};
+
+struct ExporterOptions {
+  // IPv4:PORT or [IPv6]:PORT (see parse_listen_address); port 0 picks a free port. IPv6
+  // needs a civetweb built with it, which Debian 12's is not.
+  std::string listen = "127.0.0.1:9469";
+  // Adds faultline_probe_duration_seconds, one histogram (15 series) per target.
+  bool histograms = false;
+  // Without it /metrics is open to anyone who can reach `listen`.
+  std::optional<ExporterBasicAuth> basic_auth;
+  // The `version` label of faultline_build_info.
+  std::string version = FAULTLINE_VERSION;
+};
+
+// The storage sink's numbers, as it counts them: totals since it started.
+struct StorageCounters {
+  std::uint64_t queue_rows = 0;          // rows accepted but not yet written
+  std::uint64_t rows_dropped_total = 0;  // rows given up on (queue full, write failed for good)
+  std::uint64_t write_errors_total = 0;  // failed write attempts
+};
+
+// Every method, the ResultSink ones included, is for the event-loop thread only and returns
+// without blocking on I/O: it updates in-memory series that the exposer's own HTTP threads read
+// when /metrics is scraped. Per-target series carry `target` (the target's name) plus the
+// target's configured labels.
+class PrometheusExporter final : public ResultSink {
+  // Keeps construction to start(); explicit so that `{}` cannot stand in for it.
+  struct PrivateTag {
+    explicit PrivateTag() = default;
+  };
+
+ public:
+  // Starts serving /metrics on `options.listen`, with HTTP basic auth when
+  // `options.basic_auth` is set. Errors: a malformed listen address; an unreadable or empty
+  // password file; an address that cannot be listened on ("cannot serve metrics on
+  // 127.0.0.1:9469: Address already in use"). Nothing is left running on error.
+  static Expected<std::unique_ptr<PrometheusExporter>> start(const ExporterOptions& options);
+
+  // For start() only (std::make_unique needs a public constructor).
+  PrometheusExporter(PrivateTag, const ExporterOptions& options);
+  // Stops the HTTP server (letting a scrape in progress finish) before the series go. Takes
+  // milliseconds, not the two seconds civetweb alone would.
+  ~PrometheusExporter() override;
+  PrometheusExporter(const PrometheusExporter&) = delete;
+  PrometheusExporter& operator=(const PrometheusExporter&) = delete;
+
+  // The TCP port /metrics is served on: the one picked when `listen` asked for port 0.
+  int port() const;
+
+  // Replaces the target set. A target is matched to the previous set by name: if its
+  // TargetInfo is equal it keeps its series (counters continue); otherwise (labels or URL
+  // changed, or it is new) it starts over with fresh series under its new labels. Series of
+  // targets no longer in the set are removed. Sets faultline_targets. Configured labels
+  // Prometheus cannot take, or that faultline sets itself (target, class, phase, le; the
+  // config loader rejects both), are left out with a warning in the log.
+  void on_targets(const std::vector<const TargetInfo*>& targets) override;
+
+  // Counts the probe under its class and sets the last-probe gauges: one pointer-hash lookup
+  // and a few atomic stores, no lock unless histograms are on (bench/exporter_on_result_bench
+  // measures it). Results for a target not in the current set are ignored.
+  void on_result(const TargetInfo& target, const ProbeResult& result) override;
+
+  // Sets faultline_target_up to 1 (up) or 0 (down); a change to `unknown` removes it, so the
+  // series is absent while the daemon does not know.
+  void on_state_change(const TargetInfo& target, const StateChange& change) override;
+
+  // Does nothing: every update is visible to the next scrape as soon as it is made.
+  void flush(std::chrono::milliseconds budget) override;
+
+  // faultline_probes_in_flight.
+  void set_probes_in_flight(std::size_t probes);
+  // Adds to faultline_probes_skipped_total: probes the scheduler did not start when due.
+  void add_probes_skipped(std::uint64_t probes);
+  // One probe's start delay against its schedule, into faultline_schedule_lag_seconds.
+  void observe_schedule_lag(double seconds);
+  // The storage sink's current numbers. The totals become counter increments; a total lower
+  // than the previous one is read as the storage sink having started over from zero.
+  void set_storage_stats(const StorageCounters& stats);
+  // faultline_config_last_reload_successful = 1 and its timestamp = `unix_seconds`. start()
+  // records the initial load as a success at the current time, since the daemon starts the
+  // exporter only with a valid config.
+  void config_reload_succeeded(std::int64_t unix_seconds);
+  // faultline_config_last_reload_successful = 0; the success timestamp keeps its value.
+  void config_reload_failed();
+
+ private:
+  struct ProcessMetrics;
+
+  // Declared before exposer_ so the HTTP server, which reads them, stops first.
+  std::shared_ptr<prometheus::Registry> registry_;  // the process metrics
+  std::unique_ptr<ProcessMetrics> process_;
+  std::shared_ptr<TargetMetrics> targets_;
+  StorageCounters storage_seen_;
+  ListenAddress address_;  // with the port actually bound
+  std::unique_ptr<prometheus::Exposer> exposer_;
+};
+
+}  // namespace faultline

@@ -1,0 +1,257 @@
+#include "exporters/target_metrics.hpp"
+
+#include <prometheus/check_names.h>
+#include <prometheus/histogram.h>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <atomic>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <utility>
+
+namespace faultline {
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+
+// The layers of Timings, under the `phase` label of faultline_probe_phase_seconds. These are
+// timing layers, not Phase values: a probe that failed in Phase::response may still have a
+// first_byte time.
+struct TimingLayer {
+  std::string_view name;
+  std::optional<double> Timings::*ms;
+};
+constexpr std::array kTimingLayers = {
+    TimingLayer{"dns", &Timings::dns_ms},     TimingLayer{"connect", &Timings::connect_ms},
+    TimingLayer{"tls", &Timings::tls_ms},     TimingLayer{"first_byte", &Timings::first_byte_ms},
+    TimingLayer{"total", &Timings::total_ms},
+};
+
+// Probe durations: the Prometheus client defaults, plus 30s because a probe may run up to its
+// timeout, which may be anything below the interval.
+const prometheus::Histogram::BucketBoundaries kDurationBuckets = {
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+
+// Label names faultline sets itself; a configured label of the same name would make two.
+constexpr std::string_view kOwnLabels[] = {"target", "class", "phase", "le"};
+
+// A gauge value that is not there: its series is left out of the scrape. Real values are never
+// NaN (timings and timestamps are finite).
+constexpr double kAbsent = std::numeric_limits<double>::quiet_NaN();
+
+using Value = std::atomic<double>;
+
+// Only the loop thread writes, so a load and a store do what a compare-and-swap loop would.
+void add(Value& v, double delta) {
+  v.store(v.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+}
+
+void set(Value& v, double value) {
+  v.store(value, std::memory_order_relaxed);
+}
+
+double get(const Value& v) {
+  return v.load(std::memory_order_relaxed);
+}
+
+bool usable_label(const std::string& name) {
+  for (std::string_view own : kOwnLabels)
+    if (name == own) return false;
+  return prometheus::CheckLabelName(name);
+}
+
+MetricFamily family(std::string name, std::string help, MetricType type) {
+  return {std::move(name), std::move(help), type, {}};
+}
+
+// A sample for `labels`, plus one more label when `extra_name` is given.
+ClientMetric& add_metric(MetricFamily& f, const std::vector<ClientMetric::Label>& labels,
+                         std::string_view extra_name = {}, std::string_view extra_value = {}) {
+  ClientMetric& m = f.metric.emplace_back();
+  m.label = labels;
+  if (!extra_name.empty()) m.label.push_back({std::string(extra_name), std::string(extra_value)});
+  return m;
+}
+
+void add_gauge(MetricFamily& f, const std::vector<ClientMetric::Label>& labels, const Value& v,
+               std::string_view extra_name = {}, std::string_view extra_value = {}) {
+  double value = get(v);
+  if (std::isnan(value)) return;
+  add_metric(f, labels, extra_name, extra_value).gauge.value = value;
+}
+
+}  // namespace
+
+// One target's values, in one block. Absent gauges hold kAbsent.
+struct TargetMetrics::Series {
+  Series(const TargetInfo& target, bool histogram) : info(target) {
+    std::map<std::string, std::string> sorted;
+    for (const auto& [name, value] : target.labels) {
+      if (usable_label(name)) {
+        sorted.emplace(name, value);
+      } else {
+        spdlog::warn(
+            "target {}: label '{}' left out of metrics: not a label name faultline can "
+            "export",
+            target.name, name);
+      }
+    }
+    sorted.emplace("target", target.name);
+    for (auto& [name, value] : sorted)
+      labels.push_back({name, value});
+    success = kAbsent;
+    up = kAbsent;
+    tls_not_after = kAbsent;
+    for (Value& v : phase)
+      v = kAbsent;
+    for (Value& v : last_failure)
+      v = kAbsent;
+    if (histogram) duration.emplace(kDurationBuckets);
+  }
+
+  // A copy: the daemon may destroy its object before the next set_targets() compares.
+  const TargetInfo info;
+  std::vector<ClientMetric::Label> labels;  // `target` plus the configured labels, sorted
+  // All classes from the start, at 0: rate() and increase() need a sample before the first
+  // failure of a class to see that failure.
+  std::array<Value, kAllClasses.size()> probes{};
+  Value success;
+  Value up;
+  std::array<Value, kTimingLayers.size()> phase;
+  std::array<Value, kAllClasses.size()> last_failure;
+  Value tls_not_after;
+  std::optional<prometheus::Histogram> duration;  // has its own lock against Collect()
+};
+
+TargetMetrics::TargetMetrics(bool histograms) : histograms_(histograms) {}
+
+TargetMetrics::~TargetMetrics() = default;
+
+void TargetMetrics::set_targets(const std::vector<const TargetInfo*>& targets) {
+  // Match by name, not address: the daemon may have freed the old objects and put another
+  // target at a reused address.
+  std::unordered_map<std::string_view, const TargetInfo*> old_key;
+  for (const auto& [key, series] : series_)
+    old_key.emplace(series->info.name, key);
+
+  // Build the new table without the lock (only this thread writes series_), so a scrape
+  // waits only for the swap below.
+  std::unordered_map<const TargetInfo*, const TargetInfo*> kept;  // new address -> old
+  std::unordered_map<const TargetInfo*, std::unique_ptr<Series>> fresh;
+  std::unordered_set<std::string_view> seen;
+  for (const TargetInfo* t : targets) {
+    if (!seen.insert(t->name).second) continue;
+    auto old = old_key.find(t->name);
+    if (old != old_key.end() && series_.at(old->second)->info == *t) {
+      kept.emplace(t, old->second);
+    } else {
+      fresh.emplace(t, std::make_unique<Series>(*t, histograms_));
+    }
+  }
+
+  std::unordered_map<const TargetInfo*, std::unique_ptr<Series>> gone;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [now, before] : kept)
+      fresh.emplace(now, std::move(series_.at(before)));
+    gone.swap(series_);
+    series_.swap(fresh);
+  }
+  // `gone` (the removed targets' values, and empty slots of the kept ones) is freed here,
+  // outside the lock.
+}
+
+void TargetMetrics::record(const TargetInfo& target, const ProbeResult& result) {
+  auto it = series_.find(&target);
+  if (it == series_.end()) return;
+  Series& s = *it->second;
+  const auto cls = static_cast<std::size_t>(result.cls);
+  if (cls >= kAllClasses.size()) return;
+
+  add(s.probes[cls], 1);
+  set(s.success, result.ok() ? 1 : 0);
+  for (std::size_t i = 0; i < kTimingLayers.size(); ++i) {
+    const std::optional<double>& ms = result.timings.*kTimingLayers[i].ms;
+    // A layer the probe did not reach has no time. Leaving its series out (rather than keeping
+    // the previous probe's time, or exporting NaN, which poisons sum() and avg()) makes PromQL
+    // see exactly the layers this probe went through.
+    set(s.phase[i], ms ? *ms / 1000.0 : kAbsent);
+  }
+  if (!result.ok()) set(s.last_failure[cls], static_cast<double>(result.started_at_ms) / 1000.0);
+  // A probe that failed before the handshake says nothing about the certificate, so the last
+  // one seen stays: an expiry alert must not resolve because the target went down.
+  if (result.tls && result.tls->not_after) {
+    set(s.tls_not_after, static_cast<double>(*result.tls->not_after));
+  }
+  if (s.duration && result.timings.total_ms) s.duration->Observe(*result.timings.total_ms / 1000.0);
+}
+
+void TargetMetrics::set_state(const TargetInfo& target, TargetState state) {
+  auto it = series_.find(&target);
+  if (it == series_.end()) return;
+  set(it->second->up, state == TargetState::up ? 1 : state == TargetState::down ? 0 : kAbsent);
+}
+
+std::vector<MetricFamily> TargetMetrics::Collect() const {
+  MetricFamily probes = family("faultline_probes_total",
+                               "Probes finished, by failure class (class=\"ok\" for successes).",
+                               MetricType::Counter);
+  MetricFamily success =
+      family("faultline_probe_success", "1 if the last probe succeeded, 0 if it failed.",
+             MetricType::Gauge);
+  MetricFamily up =
+      family("faultline_target_up", "Damped target state: 1 up, 0 down; absent while unknown.",
+             MetricType::Gauge);
+  MetricFamily phase =
+      family("faultline_probe_phase_seconds",
+             "The last probe's time in each layer; absent for layers it did not reach.",
+             MetricType::Gauge);
+  MetricFamily last_failure =
+      family("faultline_last_failure_timestamp_seconds",
+             "Start time of the last failed probe of each class.", MetricType::Gauge);
+  MetricFamily tls =
+      family("faultline_tls_cert_not_after_timestamp_seconds",
+             "Expiry (notAfter) of the last certificate the target served.", MetricType::Gauge);
+  MetricFamily duration = family("faultline_probe_duration_seconds",
+                                 "Probe durations, all layers together.", MetricType::Histogram);
+
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [key, series] : series_) {
+      const Series& s = *series;
+      for (FailureClass c : kAllClasses) {
+        add_metric(probes, s.labels, "class", to_string(c)).counter.value =
+            get(s.probes[static_cast<std::size_t>(c)]);
+      }
+      add_gauge(success, s.labels, s.success);
+      add_gauge(up, s.labels, s.up);
+      for (std::size_t i = 0; i < kTimingLayers.size(); ++i)
+        add_gauge(phase, s.labels, s.phase[i], "phase", kTimingLayers[i].name);
+      for (FailureClass c : kAllClasses) {
+        add_gauge(last_failure, s.labels, s.last_failure[static_cast<std::size_t>(c)], "class",
+                  to_string(c));
+      }
+      add_gauge(tls, s.labels, s.tls_not_after);
+      if (s.duration) {
+        ClientMetric m = s.duration->Collect();
+        m.label = s.labels;
+        duration.metric.push_back(std::move(m));
+      }
+    }
+  }
+  std::vector<MetricFamily> out;
+  for (MetricFamily* f : {&probes, &success, &up, &phase, &last_failure, &tls, &duration}) {
+    if (!f->metric.empty()) out.push_back(std::move(*f));
+  }
+  return out;
+}
+
+}  // namespace faultline

@@ -16,6 +16,7 @@
 #include <tuple>
 
 #include "daemon/duration.hpp"
+#include "exporters/listen_address.hpp"
 
 namespace faultline {
 namespace {
@@ -502,31 +503,21 @@ bool is_loopback(const std::string& host) {
 bool check_listen(Checker& c, const YAML::Node& v, MetricsConfig& m) {
   auto s = c.non_empty(v, "listen");
   if (!s) return true;
-  std::string host, port;
-  if (s->starts_with('[')) {
-    auto close = s->find("]:");
-    if (close != std::string::npos) {
-      host = s->substr(1, close - 1);
-      port = s->substr(close + 2);
-    }
-  } else if (auto colon = s->rfind(':'); colon != std::string::npos) {
-    host = s->substr(0, colon);
-    port = s->substr(colon + 1);
-  }
-  unsigned char buf[16];
-  bool host_ok = inet_pton(AF_INET, host.c_str(), buf) == 1 ||
-                 (s->starts_with('[') && inet_pton(AF_INET6, host.c_str(), buf) == 1);
-  bool port_ok =
-      !port.empty() && port.size() <= 5 &&
-      std::all_of(port.begin(), port.end(), [](char ch) { return ch >= '0' && ch <= '9'; }) &&
-      std::stoi(port) >= 0 && std::stoi(port) <= 65535;
-  if (!host_ok || !port_ok) {
-    c.error(v.Mark(),
-            "'listen' must be IPv4:PORT or [IPv6]:PORT, e.g. 127.0.0.1:9469, not '" + *s + "'");
+  auto address = parse_listen_address(*s);
+  if (!address) {
+    c.error(v.Mark(), "'listen': " + address.error());
     return true;
   }
-  m.listen = *s;
-  return is_loopback(host);
+  if (address->ipv6) {
+    // prometheus-cpp serves through civetweb, which Debian 12 builds without IPv6.
+    c.error(v.Mark(),
+            "'listen': IPv6 addresses cannot be served (Debian's civetweb, which "
+            "prometheus-cpp uses, has no IPv6); use an IPv4 address such as "
+            "127.0.0.1:9469");
+    return true;
+  }
+  m.listen = address->to_string();
+  return is_loopback(address->host);
 }
 
 }  // namespace

@@ -10,6 +10,8 @@
 #include "checks/uv_timer.hpp"
 #include "daemon/fd_limit.hpp"
 #include "daemon/logging.hpp"
+#include "exporters/prometheus_exporter.hpp"
+#include "storage/sqlite_store.hpp"
 
 namespace faultline {
 
@@ -54,7 +56,8 @@ Daemon::Daemon(uv_loop_t* loop, Config config, const Clock& clock, Prober& probe
             IdleMonitor::Options{}),
       tick_timer_(std::make_unique<UvTimer>(loop)),
       grace_timer_(std::make_unique<UvTimer>(loop)),
-      watchdog_timer_(std::make_unique<UvTimer>(loop)) {}
+      watchdog_timer_(std::make_unique<UvTimer>(loop)),
+      stats_timer_(std::make_unique<UvTimer>(loop)) {}
 
 Daemon::~Daemon() {
   if (reload_in_progress_ != nullptr) reload_in_progress_->daemon = nullptr;
@@ -70,6 +73,7 @@ void Daemon::start() {
   signals_->on(SIGINT, [this] { request_stop(); });
   arm_tick();
   arm_watchdog();
+  arm_stats();
   const std::string status = std::to_string(config_.targets.size()) + " targets";
   spdlog::info("faultline {} monitoring {} (config {}, at most {} probes in flight)",
                FAULTLINE_VERSION, status, config_.path, scheduler_.max_in_flight());
@@ -95,6 +99,12 @@ void Daemon::arm_watchdog() {
   // Sent from the loop thread on purpose: a stuck loop stops the pings and systemd restarts us.
   notifier_.watchdog();
   watchdog_timer_->start(static_cast<std::uint64_t>(period->count()), [this] { arm_watchdog(); });
+}
+
+void Daemon::arm_stats() {
+  if (!observers_.every_second) return;
+  observers_.every_second(scheduler_);
+  stats_timer_->start(1000, [this] { arm_stats(); });
 }
 
 void Daemon::on_probe_started(const MonitoredTarget& target, std::int64_t lag_ms) {
@@ -216,6 +226,7 @@ void Daemon::finish_stop() {
   }
   grace_timer_->stop();
   watchdog_timer_->stop();
+  stats_timer_->stop();
   router_.flush(options_.flush_budget);
   signals_.reset();
   spdlog::info("stopped");
@@ -258,6 +269,33 @@ int run_daemon(const std::string& config_path, std::optional<std::string> log_le
     spdlog::debug("raised the file descriptor limit from {} to {}", fds.soft_before, fds.soft);
   }
 
+  StorageOptions storage_options;
+  storage_options.path = config.storage.path;
+  storage_options.retention_failures = config.storage.retention.failures;
+  storage_options.retention_rollups = config.storage.retention.rollups;
+  storage_options.record_successes = config.storage.record_successes;
+  auto store = SqliteStore::open(storage_options);
+  if (!store) {
+    spdlog::error("cannot start: {}", store.error());
+    return 1;
+  }
+
+  ExporterOptions exporter_options;
+  exporter_options.listen = config.metrics.listen;
+  exporter_options.histograms = config.metrics.histograms;
+  if (config.metrics.basic_auth) {
+    exporter_options.basic_auth = ExporterBasicAuth{config.metrics.basic_auth->username,
+                                                    config.metrics.basic_auth->password_file};
+  }
+  auto exporter = PrometheusExporter::start(exporter_options);
+  if (!exporter) {
+    spdlog::error("cannot start: {}", exporter.error());
+    return 1;
+  }
+  spdlog::info("history in {}; metrics on http://{}/metrics", storage_options.path,
+               config.metrics.listen.substr(0, config.metrics.listen.rfind(':')) + ":" +
+                   std::to_string((*exporter)->port()));
+
   uv_loop_t loop;
   uv_loop_init(&loop);
   int rc = 0;
@@ -265,18 +303,37 @@ int run_daemon(const std::string& config_path, std::optional<std::string> log_le
     SystemClock clock;
     SystemdNotifier notifier;
     ProbeEngine engine(&loop);
-    std::vector<ResultSink*> sinks;
+    PrometheusExporter& metrics = **exporter;
+    SqliteStore& history = **store;
+    std::vector<ResultSink*> sinks = {&history, &metrics};
     DaemonOptions options;
     options.max_in_flight = max_in_flight;
     options.log_level_forced = log_level_override.has_value();
-    Daemon daemon(&loop, std::move(config), clock, engine, sinks, notifier, options);
+    DaemonObservers observers;
+    observers.reload = [&metrics](bool ok, std::int64_t t) {
+      ok ? metrics.config_reload_succeeded(t) : metrics.config_reload_failed();
+    };
+    observers.schedule_lag = [&metrics](std::int64_t ms) {
+      metrics.observe_schedule_lag(static_cast<double>(ms) / 1000.0);
+    };
+    std::uint64_t skipped_seen = 0;
+    observers.every_second = [&metrics, &history, &skipped_seen](const Scheduler& s) {
+      metrics.set_probes_in_flight(s.in_flight());
+      metrics.add_probes_skipped(s.skipped_total() - skipped_seen);
+      skipped_seen = s.skipped_total();
+      const StorageStats st = history.stats();
+      metrics.set_storage_stats({st.queue_rows, st.rows_dropped_total, st.write_errors_total});
+    };
+    Daemon daemon(&loop, std::move(config), clock, engine, sinks, notifier, options, observers);
     daemon.start();
     uv_run(&loop, UV_RUN_DEFAULT);
     rc = daemon.stopped() ? 0 : 1;
   }
-  // Let libuv release handles; lookups still running in the pool are abandoned with the
-  // process.
-  uv_run(&loop, UV_RUN_NOWAIT);
+  // Let libuv release the handles just closed. A name lookup still running in the pool would
+  // keep the loop alive until glibc gives up; the process does not wait for it.
+  for (int i = 0; i < 10 && uv_loop_alive(&loop); ++i)
+    uv_run(&loop, UV_RUN_NOWAIT);
+  if (!uv_loop_alive(&loop)) uv_loop_close(&loop);
   return rc;
 }
 

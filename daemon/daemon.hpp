@@ -42,6 +42,8 @@ struct DaemonObservers {
   std::function<void(std::int64_t lag_ms)> schedule_lag;
   // Replaces the real idle-connection experiment (tests).
   IdleMonitor::Runner idle_runner;
+  // Once a second on the loop thread, e.g. to publish gauges.
+  std::function<void(const Scheduler&)> every_second;
 };
 
 class Daemon final : public SchedulerListener {
@@ -76,6 +78,7 @@ class Daemon final : public SchedulerListener {
   void apply_reload(ConfigLoad load);
   void finish_stop();
   void arm_watchdog();
+  void arm_stats();
 
   uv_loop_t* loop_;
   Config config_;
@@ -89,6 +92,7 @@ class Daemon final : public SchedulerListener {
   std::unique_ptr<UvTimer> tick_timer_;
   std::unique_ptr<UvTimer> grace_timer_;
   std::unique_ptr<UvTimer> watchdog_timer_;
+  std::unique_ptr<UvTimer> stats_timer_;
   std::unique_ptr<UvSignals> signals_;
   ReloadWork* reload_in_progress_ = nullptr;
   bool reload_again_ = false;

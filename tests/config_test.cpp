@@ -119,7 +119,7 @@ TEST_CASE("config: relative paths resolve against the config file's folder") {
 
 TEST_CASE("config: idle_probe, engine, metrics, log and storage settings") {
   Config c = valid(R"(engine: {max_in_flight: 500}
-metrics: {listen: "[::1]:9470", histograms: true}
+metrics: {listen: "127.0.0.2:9470", histograms: true}
 log: {level: debug}
 storage: {record_successes: true, retention: {failures: 30d, rollups: 400d}}
 targets:
@@ -128,7 +128,7 @@ targets:
     idle_probe: {ladder: [30s, 2m, 5m], keepalive_check: true}
 )");
   CHECK(c.engine.max_in_flight == 500);
-  CHECK(c.metrics.listen == "[::1]:9470");
+  CHECK(c.metrics.listen == "127.0.0.2:9470");
   CHECK(c.metrics.histograms);
   CHECK(c.log.level == "debug");
   CHECK(c.storage.record_successes);
@@ -334,11 +334,13 @@ TEST_CASE("config error: log level with a suggestion") {
 
 TEST_CASE("config error: metrics listen address") {
   CHECK(error_of("metrics: {listen: localhost}\ntargets: []\n") ==
-        "t.yaml:1:19: 'listen' must be IPv4:PORT or [IPv6]:PORT, e.g. 127.0.0.1:9469, not "
-        "'localhost'");
+        "t.yaml:1:19: 'listen': 'localhost' is not IPv4:PORT or [IPv6]:PORT (no port)");
   CHECK(error_of("metrics: {listen: \"::1:9469\"}\ntargets: []\n") ==
-        "t.yaml:1:19: 'listen' must be IPv4:PORT or [IPv6]:PORT, e.g. 127.0.0.1:9469, not "
-        "'::1:9469'");
+        "t.yaml:1:19: 'listen': '::1:9469' is not IPv4:PORT or [IPv6]:PORT ('::1' is not a "
+        "numeric IPv4 address)");
+  CHECK(error_of("metrics: {listen: \"[::1]:9469\"}\ntargets: []\n") ==
+        "t.yaml:1:19: 'listen': IPv6 addresses cannot be served (Debian's civetweb, which "
+        "prometheus-cpp uses, has no IPv6); use an IPv4 address such as 127.0.0.1:9469");
 }
 
 TEST_CASE("config error: basic_auth needs both fields") {

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 extern char** environ;
 

@@ -10,7 +10,7 @@
 
 #include "checks/uv_timer.hpp"
 #include "daemon_fakes.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace faultline;
 using namespace faultline::testing;

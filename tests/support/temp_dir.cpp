@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include <cerrno>
+#include <fstream>
 #include <system_error>
 
 namespace faultline::testing {
@@ -22,6 +23,18 @@ TempDir::~TempDir() {
   if (path_.empty()) return;
   std::error_code ignored;  // a destructor cannot report; a leftover temp folder is harmless
   std::filesystem::remove_all(path_, ignored);
+}
+
+std::string TempDir::write(const std::string& name, const std::string& text) const {
+  const std::string target = file(name);
+  const std::string staging = target + ".tmp";
+  {
+    std::ofstream out(staging, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out) throw std::system_error(errno, std::generic_category(), "write " + staging);
+  }
+  std::filesystem::rename(staging, target);
+  return target;
 }
 
 }  // namespace faultline::testing

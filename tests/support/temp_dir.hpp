@@ -23,6 +23,10 @@ class TempDir {
   // path() / name, as a string.
   std::string file(const std::string& name) const { return (path_ / name).string(); }
 
+  // Writes `text` to path() / name through a rename, as an editor or a config tool would
+  // (a reader never sees half a file); returns the path.
+  std::string write(const std::string& name, const std::string& text) const;
+
  private:
   std::filesystem::path path_;
 };

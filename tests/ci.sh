@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian 12 machine: installs what is missing (as root, or
-# through sudo), builds with warnings as errors and runs every test. Quiet on success: it prints
-# ctest's summary line, and everything ctest said when something failed.
+# through sudo), builds with warnings as errors and runs every test, then builds and runs them
+# all again under AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer on). Quiet on
+# success: it prints ctest's summary line per build, and everything ctest said on a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,17 +27,18 @@ if [ "$installed" != "${#packages[@]}" ]; then
 fi
 
 jobs=$(nproc)
-run_suite() {  # build dir, extra cmake flags...
-  local dir=$1; shift
+run_suite() {  # name, build dir, extra cmake flags...
+  local name=$1 dir=$2; shift 2
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFAULTLINE_WERROR=ON "$@" >/dev/null
   cmake --build "$dir" -j"$jobs" >/dev/null
   local log="$dir/ctest.log"
   if ctest --test-dir "$dir" --output-on-failure -j"$jobs" >"$log" 2>&1; then
-    grep -E 'tests passed' "$log"
+    echo "$name: $(grep -E 'tests passed' "$log")"
   else
     cat "$log"
     return 1
   fi
 }
 
-run_suite build/ci
+run_suite plain build/ci
+run_suite asan+ubsan build/ci-asan -DFAULTLINE_SANITIZE=address,undefined

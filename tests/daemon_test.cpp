@@ -49,8 +49,14 @@ struct Harness {
   }
   ~Harness() {
     daemon.reset();
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
+    // A stop leaves uv_stop's flag set, which makes the next uv_run return before closing
+    // anything; run until every handle the daemon closed is gone.
+    int rc = uv_loop_close(&loop);
+    for (int i = 0; i < 100 && rc == UV_EBUSY; ++i) {
+      uv_run(&loop, UV_RUN_NOWAIT);
+      rc = uv_loop_close(&loop);
+    }
+    CHECK_MESSAGE(rc == 0, "a handle outlived the daemon");
   }
 
   // Runs the loop until `done` holds, or fails after `limit_ms`.

@@ -213,6 +213,11 @@ void PrometheusExporter::on_result(const TargetInfo& target, const ProbeResult& 
   targets_->record(target, result);
 }
 
+void PrometheusExporter::on_idle_finding(const TargetInfo& target, const IdleFinding& finding,
+                                         std::int64_t) {
+  targets_->set_idle_finding(target, finding);
+}
+
 void PrometheusExporter::on_state_change(const TargetInfo& target, const StateChange& change) {
   targets_->set_state(target, change.to);
 }

@@ -95,6 +95,9 @@ class PrometheusExporter final : public ResultSink {
   // Sets faultline_target_up to 1 (up) or 0 (down); a change to `unknown` removes it, so the
   // series is absent while the daemon does not know.
   void on_state_change(const TargetInfo& target, const StateChange& change) override;
+  // faultline_idle_reset_detected / _threshold_seconds / faultline_idle_keepalive_verified.
+  void on_idle_finding(const TargetInfo& target, const IdleFinding& finding,
+                       std::int64_t at_ms) override;
 
   // Does nothing: every update is visible to the next scrape as soon as it is made.
   void flush(std::chrono::milliseconds budget) override;

@@ -110,6 +110,9 @@ struct TargetMetrics::Series {
     success = kAbsent;
     up = kAbsent;
     tls_not_after = kAbsent;
+    idle_detected = kAbsent;
+    idle_threshold = kAbsent;
+    idle_keepalive = kAbsent;
     for (Value& v : phase)
       v = kAbsent;
     for (Value& v : last_failure)
@@ -128,6 +131,7 @@ struct TargetMetrics::Series {
   std::array<Value, kTimingLayers.size()> phase;
   std::array<Value, kAllClasses.size()> last_failure;
   Value tls_not_after;
+  Value idle_detected, idle_threshold, idle_keepalive;
   std::optional<prometheus::Histogram> duration;  // has its own lock against Collect()
 };
 
@@ -200,6 +204,17 @@ void TargetMetrics::set_state(const TargetInfo& target, TargetState state) {
   set(it->second->up, state == TargetState::up ? 1 : state == TargetState::down ? 0 : kAbsent);
 }
 
+void TargetMetrics::set_idle_finding(const TargetInfo& target, const IdleFinding& finding) {
+  auto it = series_.find(&target);
+  if (it == series_.end()) return;
+  Series& s = *it->second;
+  const bool detected = finding.kind == IdleFindingKind::middlebox_reset;
+  set(s.idle_detected, detected ? 1 : 0);
+  set(s.idle_threshold, detected ? finding.threshold_low_s : kAbsent);
+  set(s.idle_keepalive,
+      detected ? (finding.keepalive_verified == KeepaliveVerdict::yes ? 1 : 0) : kAbsent);
+}
+
 std::vector<MetricFamily> TargetMetrics::Collect() const {
   MetricFamily probes = family("faultline_probes_total",
                                "Probes finished, by failure class (class=\"ok\" for successes).",
@@ -220,6 +235,21 @@ std::vector<MetricFamily> TargetMetrics::Collect() const {
   MetricFamily tls =
       family("faultline_tls_cert_not_after_timestamp_seconds",
              "Expiry (notAfter) of the last certificate the target served.", MetricType::Gauge);
+  MetricFamily idle_detected =
+      family("faultline_idle_reset_detected",
+             "1 when the idle-connection experiment found a middlebox resetting connections "
+             "that sit idle, else 0; absent before the first experiment.",
+             MetricType::Gauge);
+  MetricFamily idle_threshold =
+      family("faultline_idle_reset_threshold_seconds",
+             "Longest idle time that survived below the middlebox's threshold (the bracket's "
+             "lower bound): keep TCP keepalive shorter than this.",
+             MetricType::Gauge);
+  MetricFamily idle_keepalive =
+      family("faultline_idle_keepalive_verified",
+             "1 when TCP keepalive below the threshold kept an idle connection alive in a "
+             "verification run, 0 when it did not or was not tried.",
+             MetricType::Gauge);
   MetricFamily duration = family("faultline_probe_duration_seconds",
                                  "Probe durations, all layers together.", MetricType::Histogram);
 
@@ -240,6 +270,9 @@ std::vector<MetricFamily> TargetMetrics::Collect() const {
                   to_string(c));
       }
       add_gauge(tls, s.labels, s.tls_not_after);
+      add_gauge(idle_detected, s.labels, s.idle_detected);
+      add_gauge(idle_threshold, s.labels, s.idle_threshold);
+      add_gauge(idle_keepalive, s.labels, s.idle_keepalive);
       if (s.duration) {
         ClientMetric m = s.duration->Collect();
         m.label = s.labels;
@@ -248,7 +281,8 @@ std::vector<MetricFamily> TargetMetrics::Collect() const {
     }
   }
   std::vector<MetricFamily> out;
-  for (MetricFamily* f : {&probes, &success, &up, &phase, &last_failure, &tls, &duration}) {
+  for (MetricFamily* f : {&probes, &success, &up, &phase, &last_failure, &tls, &idle_detected,
+                          &idle_threshold, &idle_keepalive, &duration}) {
     if (!f->metric.empty()) out.push_back(std::move(*f));
   }
   return out;

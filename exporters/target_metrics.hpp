@@ -46,6 +46,12 @@ class TargetMetrics final : public prometheus::Collectable {
   // faultline_target_up: 1 for up, 0 for down, absent for unknown. Ignored for unknown targets.
   void set_state(const TargetInfo& target, TargetState state);
 
+  // faultline_idle_reset_detected (1 when a middlebox resets idle connections, else 0),
+  // faultline_idle_reset_threshold_seconds (the bracket's lower bound, only while detected) and
+  // faultline_idle_keepalive_verified (1 when keepalive fixed it in a verification run, else
+  // 0; only while detected). Ignored for unknown targets.
+  void set_idle_finding(const TargetInfo& target, const IdleFinding& finding);
+
   // The families faultline_probes_total, faultline_probe_success, faultline_target_up,
   // faultline_probe_phase_seconds, faultline_last_failure_timestamp_seconds,
   // faultline_tls_cert_not_after_timestamp_seconds and (with histograms)

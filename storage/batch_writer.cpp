@@ -34,6 +34,22 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8))sql";
 
 // An upsert, so a minute written in several batches (or before and after a restart) adds up.
 // min()/max() of SQLite return NULL if either side is NULL, hence the coalesce pairs.
+// The target's latest verdict, extended when the new one is the same.
+constexpr const char* kConfirmIdle = R"sql(
+UPDATE idle_findings
+SET last_confirmed = ?2, experiments = experiments + 1, survived = survived + ?3,
+    resets = resets + ?4, closes = closes + ?5, timeouts = timeouts + ?6, summary = ?7,
+    advice = ?8
+WHERE id = (SELECT id FROM idle_findings WHERE target_id = ?1
+            ORDER BY last_confirmed DESC, id DESC LIMIT 1)
+  AND kind = ?9 AND threshold_low_s = ?10 AND threshold_high_s IS ?11
+  AND keepalive_verified = ?12)sql";
+constexpr const char* kInsertIdle = R"sql(
+INSERT INTO idle_findings (target_id, first_seen, last_confirmed, survived, resets, closes,
+                           timeouts, summary, advice, kind, threshold_low_s, threshold_high_s,
+                           keepalive_verified, keepalive_interval_s, experiments)
+VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 1))sql";
+
 constexpr const char* kUpsertRollup = R"sql(
 INSERT INTO rollups (target_id, time, probes, ok, failures, min_total_ms, max_total_ms,
                      total_ms_sum, total_ms_count)
@@ -111,6 +127,8 @@ struct BatchWriter::Statements {
   SqliteStatement insert_probe;
   SqliteStatement insert_state;
   SqliteStatement upsert_rollup;
+  SqliteStatement confirm_idle;
+  SqliteStatement insert_idle;
 };
 
 BatchWriter::BatchWriter(bool record_successes) : record_successes_(record_successes) {}
@@ -120,6 +138,7 @@ BatchWriter::~BatchWriter() = default;
 
 Expected<BatchWriter> BatchWriter::create(SqliteConnection& db, bool record_successes) {
   BatchWriter writer(record_successes);
+  writer.db_ = db.handle();
   writer.stmts_ = std::make_unique<Statements>();
   Statements& st = *writer.stmts_;
   // IMMEDIATE: take the write lock at BEGIN, where the busy timeout applies, rather than failing
@@ -134,6 +153,8 @@ Expected<BatchWriter> BatchWriter::create(SqliteConnection& db, bool record_succ
       {&st.insert_probe, std::string("INSERT INTO probes ") + kResultColumns},
       {&st.insert_state, kInsertState},
       {&st.upsert_rollup, kUpsertRollup},
+      {&st.confirm_idle, kConfirmIdle},
+      {&st.insert_idle, kInsertIdle},
   };
   for (const auto& [slot, sql] : statements) {
     auto stmt = db.prepare(sql);
@@ -205,6 +226,10 @@ Status BatchWriter::write_rows(std::span<const QueuedRow> rows) {
       st.bind_text_or_null(7, state_detail_text(c));
       st.bind_text(8, c.message);
       if (auto s = st.run(); !s) return s;
+    } else if (const auto* idle = std::get_if<IdleRow>(&queued)) {
+      auto id = target_id(idle->target, idle->at_ms);
+      if (!id) return unexpected(id.error());
+      if (auto s = write_idle_finding(*id, *idle); !s) return s;
     }
   }
 
@@ -228,6 +253,29 @@ Status BatchWriter::write_rows(std::span<const QueuedRow> rows) {
     if (auto s = st.run(); !s) return s;
   }
   return ok_status();
+}
+
+Status BatchWriter::write_idle_finding(std::int64_t target_id, const IdleRow& row) {
+  const IdleFinding& f = row.finding;
+  // Both statements share ?1..?12; the insert adds the keepalive interval.
+  for (SqliteStatement* st : {&stmts_->confirm_idle, &stmts_->insert_idle}) {
+    st->bind_int(1, target_id);
+    st->bind_int(2, row.at_ms);
+    st->bind_int(3, f.survived);
+    st->bind_int(4, f.resets);
+    st->bind_int(5, f.closes);
+    st->bind_int(6, f.timeouts);
+    st->bind_text(7, f.summary);
+    st->bind_text(8, f.advice);
+    st->bind_text(9, to_string(f.kind));
+    st->bind_real(10, f.threshold_low_s);
+    st->bind_real(11, f.threshold_high_s);
+    st->bind_text(12, to_string(f.keepalive_verified));
+  }
+  if (auto s = stmts_->confirm_idle.run(); !s) return s;
+  if (sqlite3_changes(db_) > 0) return ok_status();
+  stmts_->insert_idle.bind_real(13, f.keepalive_interval_s);
+  return stmts_->insert_idle.run();
 }
 
 Expected<std::int64_t> BatchWriter::target_id(const TargetRef& target, std::int64_t seen_ms) {

@@ -3,6 +3,8 @@
 // rollups aggregated in memory from the batch's results.
 #pragma once
 
+#include <sqlite3.h>
+
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -47,8 +49,10 @@ class BatchWriter {
   Status write_rows(std::span<const QueuedRow> rows);
   Expected<std::int64_t> target_id(const TargetRef& target, std::int64_t seen_ms);
   Status insert_result(SqliteStatement& stmt, std::int64_t target_id, const ResultRow& row);
+  Status write_idle_finding(std::int64_t target_id, const IdleRow& row);
 
   bool record_successes_;
+  sqlite3* db_ = nullptr;  // for sqlite3_changes(); owned by the SqliteConnection
   std::unique_ptr<Statements> stmts_;
   // name -> (the record last written, its id). Cleared when a transaction fails, since the ids it
   // learnt may have been rolled back.

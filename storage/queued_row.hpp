@@ -56,6 +56,13 @@ struct StateRow {
   StateChange change;
 };
 
-using QueuedRow = std::variant<TargetsRow, ResultRow, StateRow>;
+// on_idle_finding.
+struct IdleRow {
+  TargetRef target;
+  std::int64_t at_ms = 0;
+  IdleFinding finding;
+};
+
+using QueuedRow = std::variant<TargetsRow, ResultRow, StateRow, IdleRow>;
 
 }  // namespace faultline

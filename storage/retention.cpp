@@ -12,6 +12,7 @@ Expected<PruneOutcome> prune_expired(SqliteConnection& db, const StorageOptions&
     const char* key;      // what identifies a row (rollups has no rowid)
     const char* columns;  // the same, as a select list
     std::int64_t cutoff_ms;
+    const char* time = "time";  // the column the cutoff applies to
   };
   const std::array tables = {
       Table{"failures", "rowid", "rowid", now_ms - options.retention_failures.count()},
@@ -19,13 +20,16 @@ Expected<PruneOutcome> prune_expired(SqliteConnection& db, const StorageOptions&
       Table{"rollups", "(target_id, time)", "target_id, time",
             now_ms - options.retention_rollups.count()},
       Table{"state_changes", "rowid", "rowid", now_ms - options.retention_rollups.count()},
+      // A verdict no experiment has confirmed for that long is history like a state change.
+      Table{"idle_findings", "rowid", "rowid", now_ms - options.retention_rollups.count(),
+            "last_confirmed"},
   };
   PruneOutcome outcome;
   for (const Table& table : tables) {
     // The subquery walks the table's time index, so finding nothing to delete costs one seek.
     auto stmt = db.prepare(std::string("DELETE FROM ") + table.name + " WHERE " + table.key +
-                           " IN (SELECT " + table.columns + " FROM " + table.name +
-                           " WHERE time < ?1 LIMIT ?2)");
+                           " IN (SELECT " + table.columns + " FROM " + table.name + " WHERE " +
+                           table.time + " < ?1 LIMIT ?2)");
     if (!stmt) return unexpected("cannot prune " + std::string(table.name) + ": " + stmt.error());
     for (int chunk = 0; chunk < options.prune_chunks_per_pass; ++chunk) {
       stmt->bind_int(1, table.cutoff_ms);

@@ -136,10 +136,47 @@ FROM rollups r JOIN targets t ON t.id = r.target_id
 GROUP BY r.target_id, day;
 )sql";
 
-// kMigrations[i] takes the schema from version i to version i + 1. Adding version 2 (the
-// `idle_findings` table of the idle-reset issue) is one more entry here and a bump of
-// kSchemaVersion; existing files then run only that step at their next start.
-constexpr std::array<const char*, kSchemaVersion> kMigrations = {kVersion1};
+// Version 2: verdicts of the idle-connection experiment. A row is one verdict (kind and
+// threshold bracket) for one target, from the first experiment that found it to the last that
+// confirmed it; a different verdict starts a new row, so the table is the history of what the
+// experiments found. idle_report shows each target's latest verdict.
+constexpr const char* kVersion2 = R"sql(
+CREATE TABLE idle_findings (
+  id                   INTEGER PRIMARY KEY,
+  target_id            INTEGER NOT NULL REFERENCES targets(id),
+  first_seen           INTEGER NOT NULL,
+  last_confirmed       INTEGER NOT NULL,
+  kind                 TEXT NOT NULL
+                       CHECK (kind IN ('none', 'middlebox_reset', 'server_close', 'server_reset')),
+  threshold_low_s      REAL NOT NULL,
+  threshold_high_s     REAL,
+  keepalive_verified   TEXT NOT NULL CHECK (keepalive_verified IN ('yes', 'no', 'untested')),
+  keepalive_interval_s REAL,
+  experiments          INTEGER NOT NULL,
+  survived             INTEGER NOT NULL,
+  resets               INTEGER NOT NULL,
+  closes               INTEGER NOT NULL,
+  timeouts             INTEGER NOT NULL,
+  summary              TEXT NOT NULL,
+  advice               TEXT NOT NULL
+) STRICT;
+CREATE INDEX idle_findings_by_target ON idle_findings(target_id, last_confirmed);
+CREATE INDEX idle_findings_by_time ON idle_findings(last_confirmed);
+
+CREATE VIEW idle_report AS
+SELECT t.name AS target, f.kind, f.threshold_low_s, f.threshold_high_s, f.keepalive_verified,
+       f.keepalive_interval_s,
+       strftime('%Y-%m-%dT%H:%M:%fZ', f.first_seen / 1000.0, 'unixepoch') AS first_seen,
+       strftime('%Y-%m-%dT%H:%M:%fZ', f.last_confirmed / 1000.0, 'unixepoch') AS last_confirmed,
+       f.experiments, f.resets, f.timeouts, f.closes, f.survived, f.summary, f.advice
+FROM idle_findings f JOIN targets t ON t.id = f.target_id
+WHERE f.id = (SELECT g.id FROM idle_findings g WHERE g.target_id = f.target_id
+              ORDER BY g.last_confirmed DESC, g.id DESC LIMIT 1);
+)sql";
+
+// kMigrations[i] takes the schema from version i to version i + 1: a new version is one more
+// entry here and a bump of kSchemaVersion; existing files run only the steps they lack.
+constexpr std::array<const char*, kSchemaVersion> kMigrations = {kVersion1, kVersion2};
 
 }  // namespace
 

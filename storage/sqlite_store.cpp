@@ -81,6 +81,11 @@ void SqliteStore::on_state_change(const TargetInfo& target, const StateChange& c
   queue_.push(StateRow{record_for(target), change});
 }
 
+void SqliteStore::on_idle_finding(const TargetInfo& target, const IdleFinding& finding,
+                                  std::int64_t at_ms) {
+  queue_.push(IdleRow{record_for(target), at_ms, finding});
+}
+
 void SqliteStore::flush(std::chrono::milliseconds budget) {
   if (!writer_->flush(budget)) {
     spdlog::warn("storage: {} rows not yet written to '{}' after waiting {}ms", queue_.pending(),

@@ -40,6 +40,10 @@ class SqliteStore final : public ResultSink {
   void on_targets(const std::vector<const TargetInfo*>& targets) override;
   void on_result(const TargetInfo& target, const ProbeResult& result) override;
   void on_state_change(const TargetInfo& target, const StateChange& change) override;
+  // Extends the target's latest idle_findings row when the verdict is the same, else starts a
+  // new one.
+  void on_idle_finding(const TargetInfo& target, const IdleFinding& finding,
+                       std::int64_t at_ms) override;
   // Commits everything queued so far, retrying a failing database once, and waits at most
   // `budget`; rows still queued then are logged as not yet written.
   void flush(std::chrono::milliseconds budget) override;

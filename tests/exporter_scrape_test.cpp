@@ -295,3 +295,32 @@ TEST_CASE("exporter scrape: labels Prometheus cannot take are left out, the targ
   CHECK(value_of(s, "faultline_probes_total", plus(labels, "class", "refused")) == 1);
   CHECK(with_label(s, "target", "other").empty());
 }
+
+TEST_CASE("exporter scrape: idle-connection findings") {
+  auto exporter = start_exporter();
+  exporter->on_targets({&kApi, &kDb});
+  auto s = scrape(*exporter);
+  CHECK(with_label(s, "target", "api", "faultline_idle_reset_detected").empty());  // no run yet
+
+  IdleFinding middlebox;
+  middlebox.kind = IdleFindingKind::middlebox_reset;
+  middlebox.threshold_low_s = 345;
+  middlebox.threshold_high_s = 352.5;
+  middlebox.keepalive_verified = KeepaliveVerdict::yes;
+  exporter->on_idle_finding(kApi, middlebox, 0);
+  IdleFinding none;
+  none.threshold_low_s = 600;
+  exporter->on_idle_finding(kDb, none, 0);
+
+  s = scrape(*exporter);
+  CHECK(value_of(s, "faultline_idle_reset_detected", kApiLabels) == 1);
+  CHECK(value_of(s, "faultline_idle_reset_threshold_seconds", kApiLabels) == 345);
+  CHECK(value_of(s, "faultline_idle_keepalive_verified", kApiLabels) == 1);
+  CHECK(value_of(s, "faultline_idle_reset_detected", kDbLabels) == 0);
+  CHECK(with_label(s, "target", "db", "faultline_idle_reset_threshold_seconds").empty());
+  CHECK(with_label(s, "target", "db", "faultline_idle_keepalive_verified").empty());
+
+  HttpResponse r = http_get(exporter->port());
+  PromtoolCheck lint = promtool_check_metrics(r.body);
+  if (lint.available) CHECK_MESSAGE(lint.output.empty(), lint.output);
+}

@@ -155,6 +155,17 @@ void populate(const std::string& path, std::int64_t now) {
                                     FailureClass::ok, Phase::none));
   store.on_state_change(web, change(now - 7 * kMinute, TargetState::up, TargetState::down,
                                     FailureClass::timeout, Phase::response));
+  IdleFinding idle;
+  idle.kind = IdleFindingKind::middlebox_reset;
+  idle.threshold_low_s = 345;
+  idle.threshold_high_s = 352.5;
+  idle.keepalive_verified = KeepaliveVerdict::yes;
+  idle.keepalive_interval_s = 172;
+  idle.resets = 3;
+  idle.survived = 4;
+  idle.summary = "connections idle >= 352.5 s are reset by a middlebox";
+  idle.advice = "Enable TCP keepalive on clients with an interval below 345 s";
+  store.on_idle_finding(web, idle, now - 30 * kMinute);
   store.flush(std::chrono::seconds(10));
   REQUIRE(store.stats().queue_rows == 0);
 }

@@ -66,15 +66,44 @@ TEST_CASE("storage schema: a new file gets every table, view and required pragma
         "target,started,ended,duration_s,class,phase,detail,message,started_ms,ended_ms");
   CHECK(columns_of(db, "uptime_daily") == "target,day,probes,ok,failures,uptime_percent");
 
-  // Every table is STRICT, and the idle-reset table is left to its own migration.
+  CHECK(columns_of(db, "idle_findings") ==
+        "id,target_id,first_seen,last_confirmed,kind,threshold_low_s,threshold_high_s,"
+        "keepalive_verified,keepalive_interval_s,experiments,survived,resets,closes,timeouts,"
+        "summary,advice");
+  CHECK(columns_of(db, "idle_report") ==
+        "target,kind,threshold_low_s,threshold_high_s,keepalive_verified,keepalive_interval_s,"
+        "first_seen,last_confirmed,experiments,resets,timeouts,closes,survived,summary,advice");
+
+  // Every table is STRICT.
   for (const auto& row : db.rows("SELECT name, strict FROM pragma_table_list "
                                  "WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")) {
     CHECK_MESSAGE(row[1] == "1", row[0] << " is not STRICT");
   }
-  CHECK(db.scalar("SELECT count(*) FROM sqlite_schema WHERE name = 'idle_findings'") == 0);
   // STRICT means a wrong type is refused rather than stored.
   CHECK(db.exec("INSERT INTO targets (name, url, kind, first_seen, last_seen) "
                 "VALUES ('x', 'http://x/', 'http', 'yesterday', 0)") != "");
+}
+
+TEST_CASE("storage schema: a version 1 file gains idle_findings and keeps its rows") {
+  TempDir dir;
+  const std::string path = dir.file("h.db");
+  create_database(path);
+  {
+    // Turn the new file back into what faultline 0.1 without idle findings wrote.
+    TestDb db(path);
+    REQUIRE(db.exec("DROP VIEW idle_report; DROP TABLE idle_findings; "
+                    "PRAGMA user_version = 1") == "");
+    REQUIRE(db.exec("INSERT INTO targets (name, url, kind, first_seen, last_seen) "
+                    "VALUES ('api', 'http://a/', 'http', 1, 2)") == "");
+  }
+  StorageOptions options;
+  options.path = path;
+  // Opening migrates.
+  auto db = open_database(options);
+  REQUIRE_MESSAGE(db, db.error());
+  CHECK(*db->query_int("PRAGMA user_version") == kSchemaVersion);
+  CHECK(*db->query_int("SELECT count(*) FROM targets") == 1);
+  CHECK(*db->query_int("SELECT count(*) FROM idle_findings") == 0);
 }
 
 TEST_CASE("storage schema: opening a current file runs no migration and keeps its rows") {

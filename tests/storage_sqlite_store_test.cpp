@@ -284,3 +284,49 @@ TEST_CASE("storage: labels are stored as valid JSON whatever characters they hol
   CHECK(json == "{\"a\\\"b\":\"c\\\\d\",\"nl\":\"x\\ny\\t\\u0001\"}");
   CHECK(labels_json({}) == "{}");
 }
+
+TEST_CASE(
+    "storage: idle findings extend a verdict while it holds and start a row when it changes") {
+  TempDir dir;
+  const std::string path = dir.file("h.db");
+  auto store = open_store(fast_options(path));
+  const TargetInfo api = make_target("api", "https://api.test/", Scheme::https, {});
+  store->on_targets({&api});
+
+  IdleFinding middlebox;
+  middlebox.kind = IdleFindingKind::middlebox_reset;
+  middlebox.threshold_low_s = 20;
+  middlebox.threshold_high_s = 21.5;
+  middlebox.keepalive_verified = KeepaliveVerdict::yes;
+  middlebox.keepalive_interval_s = 10;
+  middlebox.survived = 3;
+  middlebox.resets = 4;
+  middlebox.summary = "connections idle >= 21.5 s are reset by a middlebox";
+  middlebox.advice = "Enable TCP keepalive";
+  store->on_idle_finding(api, middlebox, kNoon);
+  store->on_idle_finding(api, middlebox, kNoon + 6 * 3'600'000);
+  IdleFinding gone;
+  gone.kind = IdleFindingKind::none;
+  gone.threshold_low_s = 600;
+  gone.survived = 5;
+  gone.summary = "connections survived 600 s idle";
+  gone.advice = "No idle-connection timeout up to 600 s";
+  store->on_idle_finding(api, gone, kNoon + 12 * 3'600'000);
+  flush_all(*store);
+
+  TestDb db(path);
+  auto rows = db.rows(
+      "SELECT kind, threshold_low_s, threshold_high_s, keepalive_verified, keepalive_interval_s, "
+      "experiments, survived, resets, first_seen, last_confirmed FROM idle_findings ORDER BY id");
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0] == std::vector<std::string>{"middlebox_reset", "20.0", "21.5", "yes", "10.0", "2",
+                                            "6", "8", std::to_string(kNoon),
+                                            std::to_string(kNoon + 6 * 3'600'000)});
+  CHECK(rows[1][0] == "none");
+  CHECK(rows[1][2] == "NULL");
+  CHECK(rows[1][3] == "untested");
+  // The view shows each target's latest verdict only, with ISO times.
+  auto report = db.rows("SELECT target, kind, first_seen, experiments FROM idle_report");
+  REQUIRE(report.size() == 1);
+  CHECK(report[0] == std::vector<std::string>{"api", "none", "2024-05-02T00:00:00.123Z", "1"});
+}

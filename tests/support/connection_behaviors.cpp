@@ -318,6 +318,14 @@ void serve_connection(ConnectionContext& ctx, UniqueFd connection) {
     case Behavior::tls_http_ok:
       if (tls_handshake(ctx, stream)) serve_http(ctx, stream, 200);
       break;
+    case Behavior::rst_second_request:
+      if (read_request() &&
+          stream.write_all(response_head(200, ctx.options.body.size(), false) + ctx.options.body) ==
+              IoStatus::ok &&
+          read_request()) {
+        stream.reset();
+      }
+      break;
     case Behavior::tls_accept_only:
       if (tls_handshake(ctx, stream)) stream.hold();
       break;

@@ -34,6 +34,8 @@ enum class Behavior {
   tls_http_ok,                // TLS handshake with LoopbackServerOptions::tls, then http_ok
   tls_accept_only,            // TLS handshake, then hold until the peer closes
   tcp_accept_hold,            // accept and hold until the peer closes (tcp:// probes)
+  rst_second_request,         // answer the first request like http_ok (keep-alive), then RST
+                              // when a second one arrives on the connection, however soon
 };
 
 // Every knob of a LoopbackServer; only `behavior` matters to most tests.

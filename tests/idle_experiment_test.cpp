@@ -1,0 +1,134 @@
+// The idle-connection experiment against real connections. A faithful middlebox needs the
+// kernel (TCP keepalive probes carry no data, so no user-space proxy sees them): inside a
+// network namespace of its own the test shortens conntrack's established timeout, turns off
+// loose pickup, and has nftables answer packets of forgotten connections (ct state invalid)
+// with a TCP reset, exactly what a NAT gateway or stateful firewall does. Needs root (CI runs
+// as root); skipped with a message otherwise. The server-close and server-reset cases need no
+// namespace.
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <string>
+
+#include "checks/idle_once.hpp"
+#include "tests/support/loopback_server.hpp"
+#include "tests/support/run_in_netns.hpp"
+
+using namespace faultline;
+using namespace faultline::testing;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+namespace {
+
+std::shared_ptr<ProbeSpec> spec_for(const std::string& url) {
+  auto spec = std::make_shared<ProbeSpec>();
+  spec->url = *parse_target_url(url);
+  spec->timeout = milliseconds(2000);
+  return spec;
+}
+
+std::string describe(const IdleReport& r) {
+  std::string out = std::string(to_string(r.finding.kind)) + ": " + r.finding.summary + "\n";
+  for (const auto& s : r.steps) {
+    out += "  idle " + std::to_string(s.request.idle.count()) + " ms" +
+           (s.request.keepalive ? " (keepalive)" : "") + ": " + std::string(to_string(s.outcome)) +
+           " " + s.message + "\n";
+  }
+  return out;
+}
+
+// Runs inside the namespace; prints and returns non-zero on a mismatch (doctest cannot run
+// there).
+int expect_middlebox(const std::string& url, double conntrack_s, int rounds) {
+  IdleBracketOptions options;
+  options.keepalive_check = true;
+  options.bisection_rounds = rounds;
+  IdleReport r = idle_experiment_once(spec_for(url), {seconds(1), seconds(4)}, options);
+  const IdleFinding& f = r.finding;
+  const bool ok = f.kind == IdleFindingKind::middlebox_reset && f.threshold_low_s >= 1.0 &&
+                  f.threshold_low_s < conntrack_s && f.threshold_high_s &&
+                  *f.threshold_high_s >= conntrack_s - 0.15 && *f.threshold_high_s <= 4.0 &&
+                  f.keepalive_verified == KeepaliveVerdict::yes && f.keepalive_interval_s &&
+                  *f.keepalive_interval_s < f.threshold_low_s + 0.001;
+  if (!ok) std::printf("%s: unexpected verdict\n%s", url.c_str(), describe(r).c_str());
+  return ok ? 0 : 1;
+}
+
+}  // namespace
+
+TEST_CASE("idle: a conntrack middlebox resets idle connections; the bracket and keepalive fix") {
+  NetnsOptions options;
+  options.setup_commands = {
+      "sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_established=2",
+      "sysctl -qw net.netfilter.nf_conntrack_tcp_loose=0",
+      "nft add table inet middlebox",
+      "nft add chain inet middlebox out '{ type filter hook output priority 0; }'",
+      "nft add rule inet middlebox out ct state invalid tcp flags != rst reject with tcp reset",
+  };
+  NetnsResult result = run_in_netns(
+      [] {
+        LoopbackServer http(Behavior::http_ok);  // keep-alive, no idle timeout of its own
+        LoopbackServer tcp(Behavior::tcp_accept_hold);
+        int failures = expect_middlebox(http.url(), 2.0, 2);
+        failures += expect_middlebox(tcp.url("tcp", ""), 2.0, 1);
+        return failures;
+      },
+      options);
+  if (result.status == NetnsStatus::skipped) {
+    MESSAGE("skipped: " << result.reason);
+    return;
+  }
+  CHECK_MESSAGE(result.ok(), result.describe());
+}
+
+TEST_CASE("idle: the server closing idle keep-alive connections is told apart from a middlebox") {
+  LoopbackServerOptions o;
+  o.behavior = Behavior::http_ok;
+  o.keep_alive_idle_timeout = milliseconds(1500);
+  LoopbackServer server(o);
+  IdleBracketOptions options;
+  options.keepalive_check = true;
+  IdleReport r = idle_experiment_once(spec_for(server.url()), {seconds(1), seconds(3)}, options);
+  INFO(describe(r));
+  const IdleFinding& f = r.finding;
+  CHECK(f.kind == IdleFindingKind::server_close);
+  CHECK(f.threshold_low_s >= 1.0);
+  REQUIRE(f.threshold_high_s);
+  CHECK(*f.threshold_high_s >= 1.4);
+  CHECK(*f.threshold_high_s <= 2.0);  // seen when the FIN arrived, not at the end of the step
+  CHECK(f.keepalive_verified == KeepaliveVerdict::untested);
+  CHECK(f.closes > 0);
+  CHECK(f.resets == 0);
+}
+
+TEST_CASE("idle: resets on immediate reuse are the server's own, with no keepalive advice") {
+  LoopbackServer server(Behavior::rst_second_request);
+  IdleBracketOptions options;
+  options.keepalive_check = true;
+  IdleReport r = idle_experiment_once(spec_for(server.url()), {seconds(1)}, options);
+  INFO(describe(r));
+  CHECK(r.finding.kind == IdleFindingKind::server_reset);
+  CHECK(r.finding.keepalive_verified == KeepaliveVerdict::untested);
+  CHECK(r.finding.advice.find("keepalive will not help") != std::string::npos);
+}
+
+TEST_CASE("idle: nothing in the way, nothing found, and no connection left behind") {
+  LoopbackServer server(Behavior::http_ok);
+  IdleReport r = idle_experiment_once(spec_for(server.url()), {seconds(1)}, {});
+  INFO(describe(r));
+  CHECK(r.finding.kind == IdleFindingKind::none);
+  CHECK(r.finding.threshold_low_s == 1.0);
+  REQUIRE(r.steps.size() == 2);  // the control and the one ladder step
+  for (const auto& s : r.steps)
+    CHECK(s.outcome == IdleOutcome::survived);
+}
+
+TEST_CASE("idle: a target that hangs up on every request gives errors, not a finding") {
+  LoopbackServer server(Behavior::close_without_reply);
+  IdleReport r = idle_experiment_once(spec_for(server.url()), {seconds(1)}, {});
+  INFO(describe(r));
+  CHECK(r.finding.kind == IdleFindingKind::none);
+  for (const auto& s : r.steps)
+    CHECK(s.outcome == IdleOutcome::error);
+}

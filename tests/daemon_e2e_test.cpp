@@ -1,0 +1,152 @@
+// The whole product: the real `faultline run` binary probing loopback servers that answer,
+// reset and refuse, scraped over real HTTP, its SQLite file read afterwards, its log read as
+// journald would.
+#include <doctest/doctest.h>
+#include <signal.h>
+#include <sqlite3.h>
+
+#include <functional>
+#include <thread>
+
+#include "tests/metrics_scrape.hpp"
+#include "tests/support/child_process.hpp"
+#include "tests/support/closed_port.hpp"
+#include "tests/support/loopback_server.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace faultline::testing;
+
+namespace {
+
+bool eventually_true(const std::function<bool()>& condition, std::chrono::milliseconds limit) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return condition();
+}
+
+std::vector<Sample> scrape(int port) {
+  HttpResponse r = http_get(port);
+  return r.status == 200 ? parse_exposition(r.body) : std::vector<Sample>{};
+}
+
+double count(const std::vector<Sample>& s, const std::string& target, const std::string& cls) {
+  for (const Sample& sample : with_label(s, "target", target, "faultline_probes_total")) {
+    if (sample.labels.at("class") == cls) return sample.value;
+  }
+  return 0;
+}
+
+std::vector<std::vector<std::string>> query(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  std::vector<std::vector<std::string>> rows;
+  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE_MESSAGE(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK,
+                  sqlite3_errmsg(db));
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    auto& row = rows.emplace_back();
+    for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
+      const auto* text = sqlite3_column_text(stmt, i);
+      row.emplace_back(text ? reinterpret_cast<const char*>(text) : "NULL");
+    }
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return rows;
+}
+
+}  // namespace
+
+TEST_CASE("faultline run: probes, metrics, reload, history and journald priorities end to end") {
+  TempDir dir;
+  LoopbackServer ok(Behavior::http_ok);
+  LoopbackServer resetting(Behavior::rst_after_request);
+  const int metrics_port = closed_port();
+  const std::string db = dir.file("history.db");
+  const std::string targets =
+      "  - name: web\n    url: " + ok.url("http", "/healthz") + "\n    labels: {team: core}\n" +
+      "  - name: flaky\n    url: " + resetting.url() + "\n" +
+      "  - name: gone\n    url: tcp://127.0.0.1:" + std::to_string(closed_port()) + "\n";
+  const std::string head = "storage: {path: " + db + "}\n" +
+                           "metrics: {listen: 127.0.0.1:" + std::to_string(metrics_port) + "}\n" +
+                           "defaults: {interval: 300ms, timeout: 200ms, failure_threshold: 1}\n" +
+                           "targets:\n";
+  const std::string config = dir.write("faultline.yaml", head + targets);
+
+  ChildProcess daemon({FAULTLINE_BINARY, "run", "-c", config}, {"JOURNAL_STREAM=8:12345"},
+                      dir.file("daemon.log"));
+  INFO("daemon output:\n" << daemon.output());
+  REQUIRE(eventually_true(
+      [&] {
+        auto s = scrape(metrics_port);
+        return count(s, "web", "ok") >= 2 && count(s, "flaky", "reset") >= 2 &&
+               count(s, "gone", "refused") >= 2;
+      },
+      std::chrono::seconds(15)));
+
+  HttpResponse r = http_get(metrics_port);
+  auto s = parse_exposition(r.body);
+  CHECK(value_of(s, "faultline_target_up", {{"target", "web"}, {"team", "core"}}) == 1);
+  CHECK(value_of(s, "faultline_target_up", {{"target", "gone"}}) == 0);
+  CHECK(value_of(s, "faultline_probe_success", {{"target", "flaky"}}) == 0);
+  CHECK(value_of(s, "faultline_targets") == 3);
+  PromtoolCheck lint = promtool_check_metrics(r.body);
+  if (lint.available) CHECK_MESSAGE(lint.output.empty(), lint.output);
+
+  // Reload without `gone`: its series disappear, the reload is reported as successful.
+  dir.write("faultline.yaml", head + targets.substr(0, targets.find("  - name: gone")));
+  daemon.signal(SIGHUP);
+  CHECK(eventually_true(
+      [&] {
+        auto now = scrape(metrics_port);
+        return with_label(now, "target", "gone").empty() && value_of(now, "faultline_targets") == 2;
+      },
+      std::chrono::seconds(10)));
+  CHECK(value_of(scrape(metrics_port), "faultline_config_last_reload_successful") == 1);
+
+  daemon.signal(SIGTERM);
+  REQUIRE(daemon.wait(std::chrono::seconds(15)) == 0);
+
+  // Everything classified is in the history, in the contract's words.
+  auto failures = query(db,
+                        "SELECT target, class, phase, errno FROM failure_log "
+                        "GROUP BY target, class ORDER BY target");
+  REQUIRE(failures.size() == 2);
+  CHECK(failures[0] == std::vector<std::string>{"flaky", "reset", "response", "ECONNRESET"});
+  CHECK(failures[1] == std::vector<std::string>{"gone", "refused", "connect", "ECONNREFUSED"});
+  CHECK(query(db, "SELECT count(*) FROM state_changes WHERE to_state = 'down'")[0][0] == "2");
+  CHECK(std::stoi(query(db, "SELECT sum(ok) FROM rollups")[0][0]) >= 2);
+
+  // Under journald: no timestamps, a syslog priority per line (<4> for a target going down).
+  const std::string log = daemon.output();
+  CHECK(log.find("<4>gone is DOWN") != std::string::npos);
+  CHECK(log.find("<6>faultline ") != std::string::npos);
+  CHECK(log.find("<6>stopped") != std::string::npos);
+}
+
+TEST_CASE("faultline run: a database that cannot be opened stops the start with the path") {
+  TempDir dir;
+  const std::string not_a_db = dir.write("junk.db", std::string(4096, 'x'));
+  const std::string config =
+      dir.write("faultline.yaml",
+                "storage: {path: " + not_a_db + "}\nmetrics: {listen: 127.0.0.1:0}\ntargets: []\n");
+  ChildProcess daemon({FAULTLINE_BINARY, "run", "-c", config}, {}, dir.file("out"));
+  CHECK(daemon.wait(std::chrono::seconds(15)) == 1);
+  const std::string out = daemon.output();
+  CHECK(out.find(not_a_db) != std::string::npos);
+  CHECK(out.find("cannot start") != std::string::npos);
+}
+
+TEST_CASE("faultline run: a metrics port in use stops the start with the address") {
+  TempDir dir;
+  LoopbackServer occupying(Behavior::http_ok);
+  const std::string config = dir.write(
+      "faultline.yaml", "storage: {path: " + dir.file("h.db") +
+                            "}\nmetrics: {listen: " + occupying.authority() + "}\ntargets: []\n");
+  ChildProcess daemon({FAULTLINE_BINARY, "run", "-c", config}, {}, dir.file("out"));
+  CHECK(daemon.wait(std::chrono::seconds(15)) == 1);
+  CHECK(daemon.output().find(occupying.authority()) != std::string::npos);
+}

@@ -11,6 +11,7 @@
 #include "tests/support/fake_dns_server.hpp"
 #include "tests/support/loopback_server.hpp"
 #include "tests/support/run_in_netns.hpp"
+#include "tests/support/test_pki.hpp"
 
 using namespace faultline;
 using namespace faultline::testing;
@@ -19,10 +20,11 @@ namespace {
 
 // Probes `url` and prints a line and returns 1 unless class/phase/detail match.
 int expect(const std::string& url, int timeout_ms, FailureClass cls, Phase phase,
-           const std::string& detail) {
+           const std::string& detail, const std::string& ca_file = "") {
   auto spec = std::make_shared<ProbeSpec>();
   spec->url = *parse_target_url(url);
   spec->timeout = std::chrono::milliseconds(timeout_ms);
+  spec->ca_file = ca_file;
   ProbeResult r = probe_once(spec);
   if (r.cls == cls && r.phase == phase && detail_text(r) == detail) return 0;
   std::printf("%s: expected %s/%s/%s, got %s/%s/%s: %s\n", url.c_str(),
@@ -44,6 +46,16 @@ TEST_CASE("dns: nxdomain, no_address, temporary and timeout, and trying every ad
         dns.nxdomain("nx.test").nodata("nodata.test").servfail("servfail.test").drop("drop.test");
         LoopbackServer server(Behavior::http_ok);  // 127.0.0.1 only: ::1 refuses
         dns.aaaa("both.test", "::1").a("both.test", "127.0.0.1");
+        // The name, not the address, must reach TLS: SNI and the certificate check.
+        const TestPki& pki = shared_test_pki();
+        LoopbackServerOptions tls;
+        tls.behavior = Behavior::tls_http_ok;
+        tls.tls = pki.good.material();
+        LoopbackServer named(tls);
+        dns.a("localhost", "127.0.0.1");
+        LoopbackServerOptions wrong = tls;
+        wrong.tls = pki.wrong_name.material();
+        LoopbackServer misnamed(wrong);
         const std::string port = std::to_string(server.port());
         int failures = 0;
         failures += expect("http://nx.test/", 3000, FailureClass::dns, Phase::dns, "nxdomain");
@@ -56,6 +68,10 @@ TEST_CASE("dns: nxdomain, no_address, temporary and timeout, and trying every ad
         failures +=
             expect("http://both.test:" + port + "/", 3000, FailureClass::ok, Phase::none, "");
         failures += expect("tcp://nx.test:80", 3000, FailureClass::dns, Phase::dns, "nxdomain");
+        failures += expect("https://localhost:" + std::to_string(named.port()) + "/", 3000,
+                           FailureClass::ok, Phase::none, "", pki.ca_path);
+        failures += expect("https://localhost:" + std::to_string(misnamed.port()) + "/", 3000,
+                           FailureClass::tls, Phase::tls, "hostname_mismatch", pki.ca_path);
         return failures;
       },
       options);

@@ -54,6 +54,10 @@ families=$(sed -n 's/^RestrictAddressFamilies=//p' "$unit")
 
 # --- a loopback TLS server and a config with every layer in it ----------------------------------
 chmod 755 "$tmp"  # the daemon runs as nobody below and reads its config and the CA from here
+# A copy nobody can execute: the build tree may sit where nobody cannot look (/root/...).
+cp "$binary" "$tmp/faultline"
+chmod 755 "$tmp/faultline"
+binary=$tmp/faultline
 state=$tmp/state
 mkdir -m 700 "$state"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" -days 1 \

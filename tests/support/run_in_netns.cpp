@@ -73,6 +73,20 @@ bool bring_loopback_up(std::string& error) {
   return true;
 }
 
+// True when no mount the machine's first process sees is shared, so a mount we make cannot
+// propagate anywhere even without making our own tree private. Unknown counts as false.
+bool no_shared_mounts() {
+  for (const char* path : {"/proc/1/mountinfo", "/proc/self/mountinfo"}) {
+    std::ifstream in(path);
+    if (!in) return false;
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.find(" shared:") != std::string::npos) return false;
+    }
+  }
+  return true;
+}
+
 // Runs one setup line with /bin/sh; returns its exit status (or 128 + signal).
 int run_shell(const std::string& command) {
   pid_t pid = ::fork();
@@ -99,9 +113,17 @@ int run_shell(const std::string& command) {
     report_and_exit(plan.status_fd, refused ? kSkip : kSetupFailed,
                     errno_text("unshare(CLONE_NEWNET | CLONE_NEWNS)"));
   }
-  // Without this our bind mounts would propagate back to the host's mount namespace.
-  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
-    report_and_exit(plan.status_fd, kSetupFailed, errno_text("mount --make-rprivate /"));
+  // Without this our mounts would propagate back to the host's mount namespace.
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+    // EINVAL: our root is not a mount point, as in a chroot, so its propagation cannot be
+    // changed from here. That is only safe when nothing on the machine propagates at all.
+    if (errno != EINVAL)
+      report_and_exit(plan.status_fd, kSetupFailed, errno_text("mount --make-rprivate /"));
+    if (!no_shared_mounts())
+      report_and_exit(plan.status_fd, kSkip,
+                      "the root is not a mount point (a chroot?) and mounts here propagate, so "
+                      "this test's mounts could not be kept private");
+  }
   std::string error;
   if (!bring_loopback_up(error)) report_and_exit(plan.status_fd, kSetupFailed, error);
   auto bind = [&](const std::string& file, const char* target) {

@@ -31,6 +31,10 @@ void log_diagnostics(const ConfigLoad& load) {
     spdlog::error("config: {}", e.to_string());
 }
 
+std::string targets_text(std::size_t n) {
+  return std::to_string(n) + (n == 1 ? " target" : " targets");
+}
+
 std::string join(const std::vector<std::string>& names) {
   std::string out;
   for (const auto& n : names)
@@ -74,7 +78,7 @@ void Daemon::start() {
   arm_tick();
   arm_watchdog();
   arm_stats();
-  const std::string status = std::to_string(config_.targets.size()) + " targets";
+  const std::string status = targets_text(config_.targets.size());
   spdlog::info("faultline {} monitoring {} (config {}, at most {} probes in flight)",
                FAULTLINE_VERSION, status, config_.path, scheduler_.max_in_flight());
   notifier_.ready("monitoring " + status);
@@ -189,7 +193,7 @@ void Daemon::apply_reload(ConfigLoad load) {
     config_.metrics = metrics;
     if (observers_.reload) observers_.reload(true, now_s);
     arm_tick();
-    notifier_.ready("monitoring " + std::to_string(config_.targets.size()) + " targets");
+    notifier_.ready("monitoring " + targets_text(config_.targets.size()));
   }
   if (reload_again_) {
     reload_again_ = false;

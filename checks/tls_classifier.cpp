@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "checks/utc_time.hpp"
+
 namespace faultline {
 namespace {
 
@@ -14,15 +16,6 @@ std::string days_phrase(long long seconds) {
   const long long days = std::llabs(seconds) / 86'400;
   if (days == 0) return "less than a day";
   return std::to_string(days) + (days == 1 ? " day" : " days");
-}
-
-std::string date_text(long long unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
-  return buf;
 }
 
 std::string subject_of(const TlsFacts& facts) {
@@ -38,11 +31,12 @@ std::string verify_message(const TlsHandshakeFailure& f, Detail detail) {
   if (detail == Detail::expired && facts.verify_error_depth <= 0 && facts.cert &&
       facts.cert->not_after) {
     return "TLS: " + which + " expired " + days_phrase(f.now_unix - *facts.cert->not_after) +
-           " ago, on " + date_text(*facts.cert->not_after);
+           " ago, on " + utc_text(*facts.cert->not_after, "%Y-%m-%d %H:%M UTC");
   }
   if (detail == Detail::not_yet_valid && facts.verify_error_depth <= 0 && facts.cert &&
       facts.cert->not_before) {
-    return "TLS: " + which + " is not valid until " + date_text(*facts.cert->not_before) + " (in " +
+    return "TLS: " + which + " is not valid until " +
+           utc_text(*facts.cert->not_before, "%Y-%m-%d %H:%M UTC") + " (in " +
            days_phrase(*facts.cert->not_before - f.now_unix) +
            "); check the server's and this host's clocks";
   }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "checks/advice.hpp"
+#include "checks/utc_time.hpp"
 
 namespace faultline {
 namespace {
@@ -72,15 +73,6 @@ std::string tls_line(const TlsInfo& tls, std::int64_t now_unix) {
 }
 
 }  // namespace
-
-std::string iso8601_utc(std::int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::string render_check_text(const ProbeSpec& spec, const ProbeResult& r, std::int64_t now_unix,
                               bool color) {

@@ -31,7 +31,4 @@ std::string render_idle_text(const IdleReport& report, bool color);
 //  summary, steps: [{idle_s, keepalive_s, outcome, ended_after_s, message}]}
 nlohmann::ordered_json idle_json(const IdleReport& report);
 
-// "2026-11-27T10:00:00Z"
-std::string iso8601_utc(std::int64_t unix_seconds);
-
 }  // namespace faultline

@@ -1,0 +1,16 @@
+#include "checks/utc_time.hpp"
+
+#include <ctime>
+
+namespace faultline {
+
+std::string utc_text(std::int64_t unix_seconds, const char* format) {
+  const auto t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  const std::size_t n = std::strftime(buf, sizeof buf, format, &tm);
+  return std::string(buf, n);
+}
+
+}  // namespace faultline

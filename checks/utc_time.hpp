@@ -1,0 +1,17 @@
+// Dates for people and for JSON, always in UTC.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace faultline {
+
+// `unix_seconds` formatted with strftime(3) `format` in UTC, e.g. "%Y-%m-%d %H:%M UTC".
+std::string utc_text(std::int64_t unix_seconds, const char* format);
+
+// "2026-11-27T10:00:00Z"
+inline std::string iso8601_utc(std::int64_t unix_seconds) {
+  return utc_text(unix_seconds, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+}  // namespace faultline

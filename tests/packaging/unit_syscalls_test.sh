@@ -95,6 +95,10 @@ if [ "$(id -u)" = 0 ]; then
   # does (SQLite chowns its journals when run as root, for one).
   chown nobody "$state"
   as_user=(-u nobody)
+  # A root directory others may not search (a chroot made with mktemp -d is 0700) leaves
+  # nobody unable to run anything at all; that is the machine, not the unit.
+  strace -qq -o /dev/null "${as_user[@]}" "$binary" version >/dev/null 2>&1 ||
+    skip "user nobody cannot execute $binary here (is / searchable by others? $(stat -c %A /))"
   # Name lookups that miss /etc/hosts go to DNS: in a private mount namespace resolv.conf points
   # at a loopback address where nothing answers, so the query stays on this machine.
   printf 'nameserver 127.0.0.2\noptions timeout:1 attempts:1\n' >"$tmp/resolv.conf"

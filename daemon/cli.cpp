@@ -14,6 +14,7 @@
 #include "daemon/daemon.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/report_command.hpp"
+#include "daemon/shard.hpp"
 
 namespace faultline {
 namespace {
@@ -32,8 +33,14 @@ int config_check(const std::string& path) {
               << (load.errors.size() == 1 ? " error" : " errors") << '\n';
     return 1;
   }
-  std::cout << path << ": ok, " << load.config->targets.size()
-            << (load.config->targets.size() == 1 ? " target" : " targets") << '\n';
+  const Config& config = *load.config;
+  std::cout << path << ": ok, " << config.targets.size()
+            << (config.targets.size() == 1 ? " target" : " targets");
+  if (config.cluster.shards > 1) {
+    std::cout << " (shard " << config.cluster.shard << " of " << config.cluster.shards << " probes "
+              << owned_targets(config.targets, config.cluster).size() << ")";
+  }
+  std::cout << '\n';
   return 0;
 }
 

@@ -2,10 +2,13 @@
 // rest of the config.
 #include <doctest/doctest.h>
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
 #include "daemon/config_loader.hpp"
+#include "daemon/shard.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace faultline;
 
@@ -103,4 +106,30 @@ TEST_CASE("config cluster error: unknown keys, with a suggestion") {
 TEST_CASE("config cluster error: vantage stays reserved as a target label") {
   CHECK(error_of("targets:\n  - name: a\n    url: http://a.test/\n    labels: {vantage: x}\n") ==
         "t.yaml:4:14: label name 'vantage' is reserved: faultline sets it itself");
+}
+
+TEST_CASE("config cluster: `faultline config check` says how many targets the shard probes") {
+  faultline::testing::TempDir dir;
+  std::string text = "cluster: {shard: 2, shards: 3}\ntargets:\n";
+  std::vector<TargetConfig> targets;
+  for (int i = 0; i < 12; ++i) {
+    const std::string name = "t" + std::to_string(i);
+    text += "  - {name: " + name + ", url: 'http://" + name + ".test/'}\n";
+    targets.emplace_back().name = name;
+  }
+  const std::string path = dir.write("faultline.yaml", text);
+  ClusterConfig cluster;
+  cluster.shard = 2;
+  cluster.shards = 3;
+  const std::size_t owned = owned_targets(targets, cluster).size();
+
+  FILE* pipe =
+      popen((std::string("'") + FAULTLINE_BINARY + "' config check '" + path + "'").c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string out;
+  char buf[512];
+  for (std::size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;)
+    out.append(buf, n);
+  CHECK(pclose(pipe) == 0);
+  CHECK(out == path + ": ok, 12 targets (shard 2 of 3 probes " + std::to_string(owned) + ")\n");
 }

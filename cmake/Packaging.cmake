@@ -29,6 +29,9 @@ file(GLOB FAULTLINE_PROMETHEUS_RULES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/etc
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/ARCHITECTURE.md
               ${FAULTLINE_PROMETHEUS_RULES}
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
+# The Grafana dashboard, to import (Dashboards > New > Import).
+install(FILES ${PROJECT_SOURCE_DIR}/etc/grafana/faultline.json DESTINATION ${CMAKE_INSTALL_DOCDIR}
+        RENAME faultline-grafana.json)
 
 # The unit names /usr/bin/faultline; say so when the binary lands elsewhere, instead of leaving
 # a service that fails with "Failed to locate executable".

@@ -1,9 +1,6 @@
 #include "daemon/check_command.hpp"
 
-#include <unistd.h>
-
 #include <chrono>
-#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -13,6 +10,7 @@
 #include "checks/probe_once.hpp"
 #include "daemon/check_report.hpp"
 #include "daemon/duration.hpp"
+#include "daemon/terminal.hpp"
 
 namespace faultline {
 namespace {
@@ -20,13 +18,6 @@ namespace {
 int usage_error(const std::string& message) {
   std::cerr << "faultline check: " << message << "\n";
   return 2;
-}
-
-bool want_color() {
-  const char* no_color = std::getenv("NO_COLOR");
-  const char* term = std::getenv("TERM");
-  return isatty(STDOUT_FILENO) && (no_color == nullptr || *no_color == '\0') &&
-         (term == nullptr || std::string(term) != "dumb");
 }
 
 }  // namespace

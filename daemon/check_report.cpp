@@ -7,6 +7,7 @@
 
 #include "checks/advice.hpp"
 #include "checks/utc_time.hpp"
+#include "daemon/terminal.hpp"
 
 namespace faultline {
 namespace {
@@ -39,21 +40,6 @@ std::string join(const std::vector<std::string>& items, const char* sep) {
     out += (out.empty() ? "" : sep) + s;
   return out;
 }
-
-class Painter {
- public:
-  explicit Painter(bool color) : color_(color) {}
-  std::string ok(const std::string& s) const { return wrap("32", s); }
-  std::string bad(const std::string& s) const { return wrap("1;31", s); }
-  std::string dim(const std::string& s) const { return wrap("2", s); }
-  std::string bold(const std::string& s) const { return wrap("1", s); }
-
- private:
-  std::string wrap(const char* code, const std::string& s) const {
-    return color_ ? "\033[" + std::string(code) + "m" + s + "\033[0m" : s;
-  }
-  bool color_;
-};
 
 std::string pad(std::string s, std::size_t width) {
   if (s.size() < width) s.append(width - s.size(), ' ');

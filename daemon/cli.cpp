@@ -13,6 +13,8 @@
 #include "daemon/config_loader.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/logging.hpp"
+#include "daemon/report_command.hpp"
+#include "daemon/shard.hpp"
 
 namespace faultline {
 namespace {
@@ -31,8 +33,14 @@ int config_check(const std::string& path) {
               << (load.errors.size() == 1 ? " error" : " errors") << '\n';
     return 1;
   }
-  std::cout << path << ": ok, " << load.config->targets.size()
-            << (load.config->targets.size() == 1 ? " target" : " targets") << '\n';
+  const Config& config = *load.config;
+  std::cout << path << ": ok, " << config.targets.size()
+            << (config.targets.size() == 1 ? " target" : " targets");
+  if (config.cluster.shards > 1) {
+    std::cout << " (shard " << config.cluster.shard << " of " << config.cluster.shards << " probes "
+              << owned_targets(config.targets, config.cluster).size() << ")";
+  }
+  std::cout << '\n';
   return 0;
 }
 
@@ -86,6 +94,23 @@ int run_cli(int argc, char** argv) {
                         "the server closes) connections and verifies the TCP keepalive fix. "
                         "Exit 1 when a middlebox or the server resets idle connections");
 
+  ReportOptions report;
+  CLI::App* report_cmd = app.add_subcommand(
+      "report",
+      "Summarise the history: uptime per target, failures by class and phase, outages and "
+      "idle-connection findings; exit 1 when the history cannot be read");
+  auto* report_db =
+      report_cmd->add_option("--db", report.db,
+                             "History database, read-only (default: storage.path of --config, "
+                             "else " +
+                                 default_storage_path() + ")");
+  report_cmd->add_option("-c,--config", report.config, "Take the database from this config")
+      ->excludes(report_db);
+  report_cmd->add_option("--since", report.since, "How far back, e.g. 24h, 7d, 90m")
+      ->capture_default_str();
+  report_cmd->add_option("--target", report.target, "Only this target");
+  report_cmd->add_flag("--json", report.json, "Print one JSON object instead of text");
+
   CLI::App* config = app.add_subcommand("config", "Work with config files");
   config->require_subcommand(1);
   std::string check_path;
@@ -110,6 +135,7 @@ int run_cli(int argc, char** argv) {
   if (*version_cmd) return version();
   if (*config_check_cmd) return config_check(check_path);
   if (*check_cmd) return run_check(check);
+  if (*report_cmd) return run_report(report);
   if (*run) {
     return run_daemon(run_config,
                       log_level.empty() ? std::nullopt : std::optional<std::string>(log_level));

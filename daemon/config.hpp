@@ -87,8 +87,20 @@ struct EngineConfig {
   bool operator==(const EngineConfig&) const = default;
 };
 
+// `cluster:`: this instance's place in a fleet running the same config.
+struct ClusterConfig {
+  int shard = 0;   // 0 <= shard < shards
+  int shards = 1;  // instances the targets are spread over (daemon/shard.hpp)
+  // Label value put on every exported series as `vantage`, so Prometheus can tell instances
+  // probing the same targets from different places apart; nullopt exports no such label.
+  std::optional<std::string> vantage;
+
+  bool operator==(const ClusterConfig&) const = default;
+};
+
 struct Config {
   std::string path;  // the file this was loaded from, absolute
+  ClusterConfig cluster;
   StorageConfig storage;
   MetricsConfig metrics;
   LogConfig log;

@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -25,8 +26,8 @@ namespace fs = std::filesystem;
 using Ms = std::chrono::milliseconds;
 using Keys = std::span<const std::string_view>;
 
-constexpr std::string_view kTopKeys[] = {"defaults", "storage", "metrics",
-                                         "log",      "engine",  "targets"};
+constexpr std::string_view kTopKeys[] = {"defaults", "storage", "metrics", "log",
+                                         "engine",   "cluster", "targets"};
 // Settings a target may carry; `defaults:` takes the same minus name, url and idle_probe.
 constexpr std::string_view kTargetKeys[] = {
     "name",      "url",     "interval",      "timeout", "failure_threshold", "success_threshold",
@@ -41,6 +42,7 @@ constexpr std::string_view kMetricsKeys[] = {"listen", "histograms", "basic_auth
 constexpr std::string_view kBasicAuthKeys[] = {"username", "password_file"};
 constexpr std::string_view kLogKeys[] = {"level"};
 constexpr std::string_view kEngineKeys[] = {"max_in_flight"};
+constexpr std::string_view kClusterKeys[] = {"shard", "shards", "vantage"};
 constexpr std::string_view kIdleProbeKeys[] = {"ladder", "keepalive_check"};
 constexpr std::string_view kLogLevels[] = {"trace", "debug",    "info", "warn",
                                            "error", "critical", "off"};
@@ -48,6 +50,9 @@ constexpr std::string_view kLogLevels[] = {"trace", "debug",    "info", "warn",
 constexpr std::string_view kReservedLabels[] = {"target", "class", "phase", "le", "vantage"};
 
 constexpr Ms kMinInterval{100};
+// Rendezvous hashing costs one hash per shard and target; far more shards than this would be a
+// typo rather than a fleet.
+constexpr int kMaxShards = 1000;
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
@@ -520,6 +525,68 @@ bool check_listen(Checker& c, const YAML::Node& v, MetricsConfig& m) {
   return is_loopback(address->host);
 }
 
+// Prometheus takes any UTF-8 text as a label value; control characters are refused too, since a
+// vantage name is for people reading dashboards and alerts.
+bool is_valid_label_value(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t len = c < 0x80           ? 1
+                      : (c >> 5) == 0x6  ? 2
+                      : (c >> 4) == 0xe  ? 3
+                      : (c >> 3) == 0x1e ? 4
+                                         : 0;
+    if (len == 0 || i + len > s.size()) return false;
+    if (len == 1 && (c < 0x20 || c == 0x7f)) return false;
+    std::uint32_t cp = len == 1 ? c : c & (0x7f >> len);
+    for (std::size_t k = 1; k < len; ++k) {
+      const auto cont = static_cast<unsigned char>(s[i + k]);
+      if ((cont >> 6) != 0x2) return false;
+      cp = (cp << 6) | (cont & 0x3f);
+    }
+    // Overlong forms, UTF-16 surrogates and values past U+10FFFF are not UTF-8.
+    static constexpr std::uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[len] || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) return false;
+    i += len;
+  }
+  return true;
+}
+
+void check_cluster(Checker& c, const YAML::Node& v, ClusterConfig& cluster) {
+  if (!c.expect_map(v, "'cluster'")) return;
+  // Compared only when both parsed: one typo gives one error.
+  std::optional<YAML::Mark> shard_mark;
+  bool shards_ok = true;
+  c.each_key(v, "cluster", kClusterKeys, [&](const std::string& k, const YAML::Node& cv, auto) {
+    if (k == "shard") {
+      auto n = c.integer(cv, "cluster.shard", 0, kMaxShards - 1);
+      if (n) {
+        cluster.shard = *n;
+        shard_mark = cv.Mark();
+      }
+    } else if (k == "shards") {
+      auto n = c.integer(cv, "cluster.shards", 1, kMaxShards);
+      if (n) cluster.shards = *n;
+      shards_ok = n.has_value();
+    } else if (auto name = c.non_empty(cv, "cluster.vantage")) {
+      if (is_valid_label_value(*name)) {
+        cluster.vantage = *name;
+      } else {
+        c.error(cv.Mark(),
+                "'cluster.vantage' must be UTF-8 text without control characters: it becomes "
+                "the value of the 'vantage' label on every series");
+      }
+    }
+  });
+  if (shard_mark && shards_ok && cluster.shard >= cluster.shards) {
+    c.error(*shard_mark,
+            "'cluster.shard' is " + std::to_string(cluster.shard) + ", but with " +
+                std::to_string(cluster.shards) + " shard" + (cluster.shards == 1 ? "" : "s") +
+                " ('cluster.shards') it must be from 0 to " + std::to_string(cluster.shards - 1));
+    cluster.shard = 0;
+  }
+}
+
 }  // namespace
 
 std::string Diagnostic::to_string() const {
@@ -652,6 +719,8 @@ ConfigLoad parse_config(std::string_view yaml, const std::string& path) {
       c.each_key(v, "engine", kEngineKeys, [&](const std::string&, const YAML::Node& ev, auto) {
         config.engine.max_in_flight = c.integer(ev, "engine.max_in_flight", 1, 1'000'000);
       });
+    } else if (k == "cluster") {
+      check_cluster(c, v, config.cluster);
     } else if (k == "targets") {
       has_targets = true;
       targets_node = v;

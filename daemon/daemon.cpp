@@ -10,6 +10,7 @@
 #include "checks/uv_timer.hpp"
 #include "daemon/fd_limit.hpp"
 #include "daemon/logging.hpp"
+#include "daemon/shard.hpp"
 #include "exporters/prometheus_exporter.hpp"
 #include "storage/sqlite_store.hpp"
 
@@ -35,11 +36,21 @@ std::string targets_text(std::size_t n) {
   return std::to_string(n) + (n == 1 ? " target" : " targets");
 }
 
+// A resize of the fleet adds or removes thousands of targets at once; the log line names the
+// first few and counts the rest.
 std::string join(const std::vector<std::string>& names) {
+  constexpr std::size_t kNamed = 20;
   std::string out;
-  for (const auto& n : names)
-    out += (out.empty() ? "" : ", ") + n;
+  for (std::size_t i = 0; i < names.size() && i < kNamed; ++i)
+    out += (out.empty() ? "" : ", ") + names[i];
+  if (names.size() > kNamed) out += " and " + std::to_string(names.size() - kNamed) + " more";
   return out;
+}
+
+void log_shard(const ClusterConfig& cluster, std::size_t owned, std::size_t configured) {
+  if (cluster.shards <= 1) return;
+  spdlog::info("cluster shard {} (of {}, counted from 0) probes {} of the {} configured targets",
+               cluster.shard, cluster.shards, owned, configured);
 }
 
 }  // namespace
@@ -68,7 +79,8 @@ Daemon::~Daemon() {
 }
 
 void Daemon::start() {
-  scheduler_.set_targets(config_.targets);
+  scheduler_.set_targets(owned_targets(config_.targets, config_.cluster));
+  log_shard(config_.cluster, scheduler_.targets().size(), config_.targets.size());
   router_.announce_targets(scheduler_.targets());
   idle_.set_targets(scheduler_.monitored());
   signals_ = std::make_unique<UvSignals>(loop_);
@@ -78,7 +90,7 @@ void Daemon::start() {
   arm_tick();
   arm_watchdog();
   arm_stats();
-  const std::string status = targets_text(config_.targets.size());
+  const std::string status = targets_text(scheduler_.targets().size());
   spdlog::info("faultline {} monitoring {} (config {}, at most {} probes in flight)",
                FAULTLINE_VERSION, status, config_.path, scheduler_.max_in_flight());
   notifier_.ready("monitoring " + status);
@@ -171,13 +183,20 @@ void Daemon::apply_reload(ConfigLoad load) {
     if (next.metrics != config_.metrics) {
       spdlog::warn("reload: metrics settings changed; they take effect after a restart");
     }
+    if (next.cluster.vantage != config_.cluster.vantage) {
+      spdlog::warn("reload: cluster.vantage changed; it takes effect after a restart");
+      next.cluster.vantage = config_.cluster.vantage;
+    }
     if (!options_.log_level_forced && next.log.level != config_.log.level) {
       if (auto level = parse_log_level(next.log.level)) spdlog::set_level(*level);
     }
     if (next.engine.max_in_flight && next.engine != config_.engine) {
       scheduler_.set_max_in_flight(static_cast<std::size_t>(*next.engine.max_in_flight));
     }
-    ReloadSummary s = scheduler_.set_targets(next.targets);
+    ReloadSummary s = scheduler_.set_targets(owned_targets(next.targets, next.cluster));
+    if (next.cluster != config_.cluster || next.targets.size() != config_.targets.size()) {
+      log_shard(next.cluster, scheduler_.targets().size(), next.targets.size());
+    }
     router_.announce_targets(scheduler_.targets());
     idle_.set_targets(scheduler_.monitored());
     spdlog::info("reloaded: {} added, {} removed, {} changed, {} unchanged{}{}{}", s.added.size(),
@@ -193,7 +212,7 @@ void Daemon::apply_reload(ConfigLoad load) {
     config_.metrics = metrics;
     if (observers_.reload) observers_.reload(true, now_s);
     arm_tick();
-    notifier_.ready("monitoring " + targets_text(config_.targets.size()));
+    notifier_.ready("monitoring " + targets_text(scheduler_.targets().size()));
   }
   if (reload_again_) {
     reload_again_ = false;
@@ -287,6 +306,8 @@ int run_daemon(const std::string& config_path, std::optional<std::string> log_le
   ExporterOptions exporter_options;
   exporter_options.listen = config.metrics.listen;
   exporter_options.histograms = config.metrics.histograms;
+  if (config.cluster.vantage)
+    exporter_options.const_labels = {{"vantage", *config.cluster.vantage}};
   if (config.metrics.basic_auth) {
     exporter_options.basic_auth = ExporterBasicAuth{config.metrics.basic_auth->username,
                                                     config.metrics.basic_auth->password_file};
@@ -296,9 +317,10 @@ int run_daemon(const std::string& config_path, std::optional<std::string> log_le
     spdlog::error("cannot start: {}", exporter.error());
     return 1;
   }
-  spdlog::info("history in {}; metrics on http://{}/metrics", storage_options.path,
+  spdlog::info("history in {}; metrics on http://{}/metrics{}", storage_options.path,
                config.metrics.listen.substr(0, config.metrics.listen.rfind(':')) + ":" +
-                   std::to_string((*exporter)->port()));
+                   std::to_string((*exporter)->port()),
+               config.cluster.vantage ? " with vantage=\"" + *config.cluster.vantage + "\"" : "");
 
   uv_loop_t loop;
   uv_loop_init(&loop);

@@ -1,5 +1,6 @@
 #include "exporters/prometheus_exporter.hpp"
 
+#include <prometheus/check_names.h>
 #include <prometheus/counter.h>
 #include <prometheus/exposer.h>
 #include <prometheus/gauge.h>
@@ -23,6 +24,26 @@ namespace {
 using prometheus::Counter;
 using prometheus::Gauge;
 using prometheus::Histogram;
+
+// Label names faultline sets on some series itself; a constant label of the same name would
+// give those series the name twice.
+constexpr std::string_view kOwnLabels[] = {"target", "class", "phase", "le", "version"};
+
+Expected<prometheus::Labels> constant_labels(const Labels& labels) {
+  prometheus::Labels out;
+  for (const auto& [name, value] : labels) {
+    if (!prometheus::CheckLabelName(name)) {
+      return unexpected("constant label '" + name + "' is not a Prometheus label name");
+    }
+    for (std::string_view own : kOwnLabels) {
+      if (name == own) return unexpected("constant label '" + name + "' is one faultline sets");
+    }
+    if (!out.emplace(name, value).second) {
+      return unexpected("constant label '" + name + "' is given twice");
+    }
+  }
+  return out;
+}
 
 // Schedule lag: well under a millisecond on an idle loop; seconds mean the loop is starved.
 const Histogram::BucketBoundaries kLagBuckets = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5};
@@ -61,54 +82,65 @@ double seconds_since_epoch() {
 // The process metrics: one series each, registered once at start. (The per-target series are
 // in TargetMetrics.)
 struct PrometheusExporter::ProcessMetrics {
-  ProcessMetrics(prometheus::Registry& r, const std::string& version)
+  ProcessMetrics(prometheus::Registry& r, const std::string& version,
+                 const prometheus::Labels& constant)
       : build_info(prometheus::BuildGauge()
                        .Name("faultline_build_info")
+                       .Labels(constant)
                        .Help("Always 1; the faultline version as a label.")
                        .Register(r)
                        .Add({{"version", version}})),
         targets(prometheus::BuildGauge()
                     .Name("faultline_targets")
+                    .Labels(constant)
                     .Help("Targets configured.")
                     .Register(r)
                     .Add({})),
         in_flight(prometheus::BuildGauge()
                       .Name("faultline_probes_in_flight")
+                      .Labels(constant)
                       .Help("Probes running now.")
                       .Register(r)
                       .Add({})),
         skipped(prometheus::BuildCounter()
                     .Name("faultline_probes_skipped_total")
+                    .Labels(constant)
                     .Help("Probes the scheduler did not start when they were due.")
                     .Register(r)
                     .Add({})),
         schedule_lag(prometheus::BuildHistogram()
                          .Name("faultline_schedule_lag_seconds")
+                         .Labels(constant)
                          .Help("How late probes started against their schedule.")
                          .Register(r)
                          .Add({}, kLagBuckets)),
         storage_queue(prometheus::BuildGauge()
                           .Name("faultline_storage_queue_rows")
+                          .Labels(constant)
                           .Help("History rows waiting to be written.")
                           .Register(r)
                           .Add({})),
         storage_dropped(prometheus::BuildCounter()
                             .Name("faultline_storage_rows_dropped_total")
+                            .Labels(constant)
                             .Help("History rows given up on without being written.")
                             .Register(r)
                             .Add({})),
         storage_errors(prometheus::BuildCounter()
                            .Name("faultline_storage_write_errors_total")
+                           .Labels(constant)
                            .Help("Failed history writes.")
                            .Register(r)
                            .Add({})),
         reload_ok(prometheus::BuildGauge()
                       .Name("faultline_config_last_reload_successful")
+                      .Labels(constant)
                       .Help("1 if the last config load or reload succeeded, 0 if it failed.")
                       .Register(r)
                       .Add({})),
         reload_time(prometheus::BuildGauge()
                         .Name("faultline_config_last_reload_success_timestamp_seconds")
+                        .Labels(constant)
                         .Help("When the config was last loaded successfully.")
                         .Register(r)
                         .Add({})) {
@@ -131,6 +163,8 @@ Expected<std::unique_ptr<PrometheusExporter>> PrometheusExporter::start(
     const ExporterOptions& options) {
   auto address = parse_listen_address(options.listen);
   if (!address) return unexpected("metrics.listen: " + address.error());
+  if (auto labels = constant_labels(options.const_labels); !labels)
+    return unexpected(labels.error());
   std::optional<std::string> password;
   if (options.basic_auth) {
     auto read = read_password(options.basic_auth->password_file);
@@ -176,8 +210,11 @@ Expected<std::unique_ptr<PrometheusExporter>> PrometheusExporter::start(
 
 PrometheusExporter::PrometheusExporter(PrivateTag, const ExporterOptions& options)
     : registry_(std::make_shared<prometheus::Registry>()),
-      process_(std::make_unique<ProcessMetrics>(*registry_, options.version)),
-      targets_(std::make_shared<TargetMetrics>(options.histograms)) {
+      process_(std::make_unique<ProcessMetrics>(
+          *registry_, options.version,
+          // start() has checked them.
+          prometheus::Labels(options.const_labels.begin(), options.const_labels.end()))),
+      targets_(std::make_shared<TargetMetrics>(options.histograms, options.const_labels)) {
   process_->reload_ok.Set(1);
   process_->reload_time.Set(seconds_since_epoch());
 }

@@ -42,6 +42,9 @@ struct ExporterOptions {
   std::optional<ExporterBasicAuth> basic_auth;
   // The `version` label of faultline_build_info.
   std::string version = FAULTLINE_VERSION;
+  // Labels put on every series, per-target and process alike, e.g. {{"vantage", "eu-west"}}
+  // (cluster.vantage). A target label of the same name is left out, with a warning.
+  Labels const_labels;
 };
 
 // The storage sink's numbers, as it counts them: totals since it started.
@@ -63,9 +66,11 @@ class PrometheusExporter final : public ResultSink {
 
  public:
   // Starts serving /metrics on `options.listen`, with HTTP basic auth when
-  // `options.basic_auth` is set. Errors: a malformed listen address; an unreadable or empty
-  // password file; an address that cannot be listened on ("cannot serve metrics on
-  // 127.0.0.1:9469: Address already in use"). Nothing is left running on error.
+  // `options.basic_auth` is set. Errors: a malformed listen address; a constant label whose
+  // name is not a Prometheus label name, is repeated or is one faultline sets itself (target,
+  // class, phase, le, version); an unreadable or empty password file; an address that cannot be
+  // listened on ("cannot serve metrics on 127.0.0.1:9469: Address already in use"). Nothing is left
+  // running on error.
   static Expected<std::unique_ptr<PrometheusExporter>> start(const ExporterOptions& options);
 
   // For start() only (std::make_unique needs a public constructor).

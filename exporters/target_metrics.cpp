@@ -62,8 +62,10 @@ double get(const Value& v) {
   return v.load(std::memory_order_relaxed);
 }
 
-bool usable_label(const std::string& name) {
+bool usable_label(const std::string& name, const Labels& constant) {
   for (std::string_view own : kOwnLabels)
+    if (name == own) return false;
+  for (const auto& [own, value] : constant)
     if (name == own) return false;
   return prometheus::CheckLabelName(name);
 }
@@ -92,10 +94,10 @@ void add_gauge(MetricFamily& f, const std::vector<ClientMetric::Label>& labels, 
 
 // One target's values, in one block. Absent gauges hold kAbsent.
 struct TargetMetrics::Series {
-  Series(const TargetInfo& target, bool histogram) : info(target) {
-    std::map<std::string, std::string> sorted;
+  Series(const TargetInfo& target, bool histogram, const Labels& constant) : info(target) {
+    std::map<std::string, std::string> sorted(constant.begin(), constant.end());
     for (const auto& [name, value] : target.labels) {
-      if (usable_label(name)) {
+      if (usable_label(name, constant)) {
         sorted.emplace(name, value);
       } else {
         spdlog::warn(
@@ -122,7 +124,8 @@ struct TargetMetrics::Series {
 
   // A copy: the daemon may destroy its object before the next set_targets() compares.
   const TargetInfo info;
-  std::vector<ClientMetric::Label> labels;  // `target` plus the configured labels, sorted
+  // `target`, the configured labels and the constant ones, sorted.
+  std::vector<ClientMetric::Label> labels;
   // All classes from the start, at 0: rate() and increase() need a sample before the first
   // failure of a class to see that failure.
   std::array<Value, kAllClasses.size()> probes{};
@@ -135,7 +138,8 @@ struct TargetMetrics::Series {
   std::optional<prometheus::Histogram> duration;  // has its own lock against Collect()
 };
 
-TargetMetrics::TargetMetrics(bool histograms) : histograms_(histograms) {}
+TargetMetrics::TargetMetrics(bool histograms, Labels const_labels)
+    : histograms_(histograms), const_labels_(std::move(const_labels)) {}
 
 TargetMetrics::~TargetMetrics() = default;
 
@@ -157,7 +161,7 @@ void TargetMetrics::set_targets(const std::vector<const TargetInfo*>& targets) {
     if (old != old_key.end() && series_.at(old->second)->info == *t) {
       kept.emplace(t, old->second);
     } else {
-      fresh.emplace(t, std::make_unique<Series>(*t, histograms_));
+      fresh.emplace(t, std::make_unique<Series>(*t, histograms_, const_labels_));
     }
   }
 

@@ -23,8 +23,9 @@ namespace faultline {
 // run on any thread at the same time (the exposer's HTTP threads do).
 class TargetMetrics final : public prometheus::Collectable {
  public:
-  // `histograms` adds faultline_probe_duration_seconds for every target.
-  explicit TargetMetrics(bool histograms);
+  // `histograms` adds faultline_probe_duration_seconds for every target; `const_labels` go on
+  // every series (valid label names, none of target, class, phase, le).
+  explicit TargetMetrics(bool histograms, Labels const_labels = {});
   ~TargetMetrics() override;
   TargetMetrics(const TargetMetrics&) = delete;
   TargetMetrics& operator=(const TargetMetrics&) = delete;
@@ -33,7 +34,8 @@ class TargetMetrics final : public prometheus::Collectable {
   // TargetInfo keeps its values (counters continue); a changed or new one starts with fresh
   // values under its current labels; targets not in `targets` are forgotten. Later duplicates
   // of a name are ignored. Configured labels that are not valid Prometheus label names, or that
-  // faultline sets itself (target, class, phase, le), are left out with a warning in the log.
+  // faultline sets itself (target, class, phase, le and the constant labels), are left out with
+  // a warning in the log.
   void set_targets(const std::vector<const TargetInfo*>& targets);
 
   // The targets known now.
@@ -62,6 +64,7 @@ class TargetMetrics final : public prometheus::Collectable {
   struct Series;
 
   const bool histograms_;
+  const Labels const_labels_;
   // Written only by the loop thread, always under `mutex_`; read by the loop thread without it
   // (no other thread writes) and by Collect() with it.
   std::unordered_map<const TargetInfo*, std::unique_ptr<Series>> series_;

@@ -131,6 +131,15 @@ Expected<SqliteConnection> SqliteConnection::open(const std::string& path) {
   return conn;
 }
 
+Expected<SqliteConnection> SqliteConnection::open_read_only(const std::string& path) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  SqliteConnection conn(raw);
+  if (rc != SQLITE_OK) return unexpected(sqlite_error_text(raw));
+  sqlite3_extended_result_codes(raw, 1);
+  return conn;
+}
+
 Status SqliteConnection::exec(std::string_view sql) {
   const std::string text(sql);
   if (sqlite3_exec(db_.get(), text.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {

@@ -65,6 +65,9 @@ class SqliteConnection {
   // Opens `path` read-write, creating the file when missing; the error is SQLite's explanation
   // with the system error when there is one ("unable to open database file (EACCES: ...)").
   static Expected<SqliteConnection> open(const std::string& path);
+  // Opens an existing `path` for reading only: never creates, migrates or writes it, and works
+  // beside a daemon writing to it (WAL). The error is SQLite's explanation, as for open().
+  static Expected<SqliteConnection> open_read_only(const std::string& path);
 
   // Runs one or more statements that return no rows.
   Status exec(std::string_view sql);

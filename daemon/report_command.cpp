@@ -1,0 +1,86 @@
+#include "daemon/report_command.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+
+#include "daemon/config_loader.hpp"
+#include "daemon/duration.hpp"
+#include "daemon/report_output.hpp"
+#include "daemon/terminal.hpp"
+#include "storage/history_reader.hpp"
+
+namespace faultline {
+namespace {
+
+constexpr std::int64_t kMinuteMs = 60'000;
+// Slices of the window in the sparkline; fewer for windows under 24 minutes, since the history
+// counts probes per minute.
+constexpr std::int64_t kBuckets = 24;
+
+int run(const ReportOptions& o, std::int64_t now_ms, std::ostream& out, std::ostream& err,
+        bool color, Charset charset) {
+  auto since = parse_duration(o.since);
+  if (!since) {
+    err << "faultline report: --since: " << since.error() << "\n";
+    return 2;
+  }
+  if (since->count() < kMinuteMs) {
+    err << "faultline report: --since must be at least 1m: the history counts probes per "
+           "minute\n";
+    return 2;
+  }
+
+  std::string path = o.db;
+  if (path.empty() && !o.config.empty()) {
+    ConfigLoad load = load_config(o.config);
+    if (!load.config) {
+      for (const Diagnostic& e : load.errors)
+        err << e.to_string() << "\n";
+      err << "faultline report: cannot take storage.path from " << o.config << "\n";
+      return 1;
+    }
+    path = load.config->storage.path;
+  }
+  if (path.empty()) path = default_storage_path();
+
+  auto reader = HistoryReader::open(path);
+  if (!reader) {
+    err << "faultline report: " << reader.error() << "\n";
+    return 1;
+  }
+  HistoryWindow window;
+  window.to_ms = now_ms;
+  window.from_ms = now_ms - since->count();
+  window.buckets =
+      static_cast<int>(std::clamp<std::int64_t>(since->count() / kMinuteMs, 1, kBuckets));
+  if (!o.target.empty()) window.target = o.target;
+  auto report = reader->read(window);
+  if (!report) {
+    err << "faultline report: " << path << ": " << report.error() << "\n";
+    return 1;
+  }
+  const ReportSource source{path, o.since};
+  if (o.json) {
+    out << report_json(*report, source).dump(2) << "\n";
+  } else {
+    out << render_report_text(*report, source, color, charset);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int run_report(const ReportOptions& options, std::int64_t now_ms, std::ostream& out,
+               std::ostream& err) {
+  return run(options, now_ms, out, err, false, Charset::unicode);
+}
+
+int run_report(const ReportOptions& options) {
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  return run(options, now, std::cout, std::cerr, want_color(), terminal_charset());
+}
+
+}  // namespace faultline

@@ -1,0 +1,103 @@
+// Reading the history back, for `faultline report`: a read-only connection (it never creates,
+// migrates or writes the file, and a daemon writing to it at the same time is not disturbed)
+// and the queries behind the report, on the tables and views README.md documents ("Query
+// history with sqlite3"): rollups for uptime, failure_log for classes and phases, outages, and
+// idle_report.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "checks/expected.hpp"
+#include "storage/sqlite_connection.hpp"
+
+namespace faultline {
+
+struct HistoryWindow {
+  std::int64_t from_ms = 0;           // unix milliseconds, inclusive; rollups count whole minutes
+  std::int64_t to_ms = 0;             // exclusive; also "now" for outages still going on
+  int buckets = 24;                   // the window is cut into this many equal slices over time
+  std::optional<std::string> target;  // only this target
+};
+
+// One target over the window. Counts come from the per-minute rollups, so they cover as much
+// of the past as storage.retention.rollups keeps.
+struct TargetHistory {
+  std::string name;
+  std::string url;
+  std::string kind;  // http, https, tcp, tls
+  std::int64_t probes = 0;
+  std::int64_t ok = 0;
+  std::int64_t failures = 0;
+  std::optional<double> avg_total_ms;  // nullopt when no probe was timed
+  // One entry per slice of the window, oldest first; probes_by_bucket 0 means no data (the
+  // target was not configured, or faultline was not running).
+  std::vector<std::int64_t> probes_by_bucket;
+  std::vector<std::int64_t> failures_by_bucket;
+  int outages = 0;    // down periods overlapping the window
+  double down_s = 0;  // how much of the window they cover
+
+  // 100 * ok / probes; nullopt without probes.
+  std::optional<double> uptime_percent() const;
+};
+
+// Failures of one target with one class, phase and detail (detail "" when there is none).
+struct FailureCount {
+  std::string target, cls, phase, detail;
+  std::int64_t count = 0;
+  std::int64_t last_ms = 0;  // the newest of them
+};
+
+struct OutageRecord {
+  std::string target;
+  std::int64_t started_ms = 0;
+  std::optional<std::int64_t> ended_ms;     // nullopt while the target is still down
+  std::string cls, phase, detail, message;  // the failure that opened it
+};
+
+// A target's latest idle-connection verdict (idle_report), whenever it was found.
+struct IdleFindingRecord {
+  std::string target, kind;  // kind: none, middlebox_reset, server_close, server_reset
+  double threshold_low_s = 0;
+  std::optional<double> threshold_high_s;
+  std::string keepalive_verified;  // yes, no, untested
+  std::optional<double> keepalive_interval_s;
+  std::string first_seen, last_confirmed;  // ISO-8601 UTC, as the view shows them
+  std::int64_t experiments = 0;
+  std::string summary, advice;
+};
+
+struct HistoryReport {
+  HistoryWindow window;
+  int schema_version = 0;
+  // Targets probed during the window (or the one asked for): lowest uptime first, targets
+  // without probes last, then by name.
+  std::vector<TargetHistory> targets;
+  std::vector<FailureCount> failures;            // by target, then the most frequent first
+  std::vector<OutageRecord> outages;             // overlapping the window, oldest first
+  std::vector<IdleFindingRecord> idle_findings;  // of the listed targets, by target
+};
+
+class HistoryReader {
+ public:
+  // Opens the history at `path` read-only and checks it is one faultline wrote. Errors say
+  // which: no file at `path`; a file SQLite cannot open or read ("file is not a database");
+  // an SQLite file without faultline's schema; a schema version newer than this build reads.
+  static Expected<HistoryReader> open(const std::string& path);
+
+  int schema_version() const { return version_; }
+
+  // Everything the report shows for `window`. Fails on an SQLite error, on a window that is
+  // empty or has no buckets, and when `window.target` names no target in the history.
+  Expected<HistoryReport> read(const HistoryWindow& window);
+
+ private:
+  HistoryReader(SqliteConnection db, int version) : db_(std::move(db)), version_(version) {}
+
+  SqliteConnection db_;
+  int version_;
+};
+
+}  // namespace faultline

@@ -1,0 +1,492 @@
+// `faultline report` against a history written by SqliteStore: the numbers, the JSON shape,
+// the aligned text, and the errors and exit statuses of the real binary.
+#include "daemon/report_command.hpp"
+
+#include <doctest/doctest.h>
+#include <sys/wait.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "daemon/report_output.hpp"
+#include "storage/history_reader.hpp"
+#include "storage/sqlite_store.hpp"
+#include "storage_test_support.hpp"
+
+using namespace faultline;
+using namespace faultline::testing;
+
+namespace {
+
+constexpr std::int64_t kMinute = 60'000;
+constexpr std::int64_t kHour = 60 * kMinute;
+// 2024-05-01T12:00:00Z: the report's "now"; the window is the 24 hours before.
+constexpr std::int64_t kNow = 1'714'564'800'000;
+constexpr std::int64_t kFrom = kNow - 24 * kHour;
+
+// A probe `minute` minutes into the window, a second into that minute.
+std::int64_t at(int minute) {
+  return kFrom + minute * kMinute + 1000;
+}
+
+ProbeResult failure(std::int64_t when, FailureClass cls, Phase phase,
+                    Detail detail = Detail::none) {
+  ProbeResult r = refused_result(when);
+  r.cls = cls;
+  r.phase = phase;
+  r.detail = detail;
+  r.message = std::string(to_string(cls)) + " in " + std::string(to_string(phase));
+  return r;
+}
+
+StateChange change(std::int64_t when, TargetState from, TargetState to, FailureClass cls,
+                   Phase phase) {
+  StateChange c;
+  c.at_ms = when;
+  c.from = from;
+  c.to = to;
+  c.cls = cls;
+  c.phase = phase;
+  c.message = std::string(to_string(cls)) + " in " + std::string(to_string(phase));
+  return c;
+}
+
+// api: every minute for 24 h; 3 refused (minutes 1320-1322, an outage of 2 minutes) and an
+// expired certificate (1430); also down from an hour before the window until an hour into it.
+// db: every minute for the last 6 hours only; 10 refused from minute 1200, down for 10 minutes.
+// web: every minute; 2 timeouts at 1435-1436, down since then. old: seen 3 days ago only.
+void populate(const std::string& path) {
+  auto opened = SqliteStore::open(fast_options(path));
+  REQUIRE_MESSAGE(opened, opened.error());
+  SqliteStore& store = **opened;
+  const TargetInfo api = make_target("api", "https://api.test/", Scheme::https);
+  const TargetInfo db = make_target("db", "tcp://127.0.0.1:5432", Scheme::tcp);
+  const TargetInfo web = make_target("web", "http://web.test/", Scheme::http);
+  const TargetInfo old = make_target("old", "http://old.test/", Scheme::http);
+  store.on_targets({&old});
+  for (int i = 0; i < 10; ++i)
+    store.on_result(old, ok_result(kNow - 72 * kHour + i * kMinute, 5));
+  store.on_targets({&api, &db, &web});
+
+  for (int m = 0; m < 1440; ++m) {
+    if (m >= 1320 && m <= 1322) {
+      store.on_result(api, failure(at(m), FailureClass::refused, Phase::connect));
+    } else if (m == 1430) {
+      store.on_result(api, failure(at(m), FailureClass::tls, Phase::tls, Detail::expired));
+    } else {
+      store.on_result(api, ok_result(at(m), 20));
+    }
+    if (m >= 1080) {
+      store.on_result(db, m >= 1200 && m < 1210
+                              ? failure(at(m), FailureClass::refused, Phase::connect)
+                              : ok_result(at(m), 5));
+    }
+    store.on_result(web, m == 1435 || m == 1436
+                             ? failure(at(m), FailureClass::timeout, Phase::response)
+                             : ok_result(at(m), 200));
+  }
+  store.on_state_change(api, change(kFrom - kHour, TargetState::up, TargetState::down,
+                                    FailureClass::timeout, Phase::connect));
+  store.on_state_change(api, change(kFrom + kHour, TargetState::down, TargetState::up,
+                                    FailureClass::ok, Phase::none));
+  store.on_state_change(api, change(at(1321), TargetState::up, TargetState::down,
+                                    FailureClass::refused, Phase::connect));
+  store.on_state_change(
+      api, change(at(1323), TargetState::down, TargetState::up, FailureClass::ok, Phase::none));
+  store.on_state_change(db, change(at(1201), TargetState::up, TargetState::down,
+                                   FailureClass::refused, Phase::connect));
+  store.on_state_change(
+      db, change(at(1211), TargetState::down, TargetState::up, FailureClass::ok, Phase::none));
+  store.on_state_change(web, change(at(1436), TargetState::up, TargetState::down,
+                                    FailureClass::timeout, Phase::response));
+
+  IdleFinding idle;
+  idle.kind = IdleFindingKind::middlebox_reset;
+  idle.threshold_low_s = 345;
+  idle.threshold_high_s = 352.5;
+  idle.keepalive_verified = KeepaliveVerdict::yes;
+  idle.keepalive_interval_s = 172;
+  idle.resets = 3;
+  idle.survived = 4;
+  idle.summary = "connections idle >= 352.5 s are reset by a middlebox";
+  idle.advice = "Enable TCP keepalive on clients with an interval below 345 s.";
+  store.on_idle_finding(web, idle, kNow - 2 * kHour);
+  store.on_idle_finding(web, idle, kNow - kHour);
+  store.flush(std::chrono::seconds(10));
+  REQUIRE(store.stats().queue_rows == 0);
+}
+
+HistoryReport read_report(const std::string& path, std::optional<std::string> target = {}) {
+  auto reader = HistoryReader::open(path);
+  REQUIRE_MESSAGE(reader, reader.error());
+  HistoryWindow window;
+  window.from_ms = kFrom;
+  window.to_ms = kNow;
+  window.target = std::move(target);
+  auto report = reader->read(window);
+  REQUIRE_MESSAGE(report, report.error());
+  return *report;
+}
+
+const TargetHistory& target(const HistoryReport& r, const std::string& name) {
+  for (const TargetHistory& t : r.targets)
+    if (t.name == name) return t;
+  FAIL("no target " << name);
+  throw 0;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line))
+    out.push_back(line);
+  return out;
+}
+
+struct Run {
+  int status = -1;
+  std::string out, err;
+};
+
+// The faultline binary with `args` (already quoted), stdout and stderr apart.
+Run run_binary(const std::string& args, const TempDir& dir) {
+  const std::string err_file = dir.file("stderr.txt");
+  const std::string command =
+      std::string("'") + FAULTLINE_BINARY + "' " + args + " 2>'" + err_file + "'";
+  Run run;
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE_MESSAGE(pipe != nullptr, "popen: " << std::strerror(errno));
+  char buf[4096];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0)
+    run.out.append(buf, n);
+  const int status = pclose(pipe);
+  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream in(err_file);
+  std::ostringstream err;
+  err << in.rdbuf();
+  run.err = err.str();
+  return run;
+}
+
+}  // namespace
+
+TEST_CASE("report: uptime, buckets and outages per target, worst first") {
+  TempDir dir;
+  const std::string path = dir.file("history.db");
+  populate(path);
+  const HistoryReport r = read_report(path);
+
+  REQUIRE(r.targets.size() == 3);  // `old` was probed before the window only
+  CHECK(r.targets[0].name == "db");
+  CHECK(r.targets[1].name == "api");
+  CHECK(r.targets[2].name == "web");
+  CHECK(r.schema_version == 2);
+
+  const TargetHistory& api = target(r, "api");
+  CHECK(api.url == "https://api.test/");
+  CHECK(api.kind == "https");
+  CHECK(api.probes == 1440);
+  CHECK(api.ok == 1436);
+  CHECK(api.failures == 4);
+  CHECK(*api.uptime_percent() == doctest::Approx(100.0 * 1436 / 1440));
+  REQUIRE(api.avg_total_ms);
+  CHECK(*api.avg_total_ms == doctest::Approx((1436 * 20.0 + 4 * 0.5) / 1440));
+  CHECK(api.outages == 2);
+  // The first outage began an hour before the window: only its hour inside counts.
+  CHECK(api.down_s == doctest::Approx(3600 + 120));
+  REQUIRE(api.failures_by_bucket.size() == 24);
+  CHECK(api.failures_by_bucket[22] == 3);
+  CHECK(api.failures_by_bucket[23] == 1);
+  CHECK(api.probes_by_bucket[0] == 60);
+
+  const TargetHistory& db = target(r, "db");
+  CHECK(db.probes == 360);
+  CHECK(db.failures == 10);
+  CHECK(*db.uptime_percent() == doctest::Approx(100.0 * 350 / 360));
+  CHECK(db.outages == 1);
+  CHECK(db.down_s == doctest::Approx(600));
+  for (std::size_t b = 0; b < 18; ++b)
+    CHECK(db.probes_by_bucket[b] == 0);  // not monitored yet: no data, not "no failures"
+  CHECK(db.probes_by_bucket[18] == 60);
+  CHECK(db.failures_by_bucket[20] == 10);
+
+  const TargetHistory& web = target(r, "web");
+  CHECK(web.failures == 2);
+  CHECK(web.outages == 1);
+  CHECK(web.down_s == doctest::Approx(4 * 60 - 1));  // down since 11:56:01
+
+  // Oldest first; the one that began before the window is included.
+  REQUIRE(r.outages.size() == 4);
+  CHECK(r.outages[0].target == "api");
+  CHECK(r.outages[0].started_ms == kFrom - kHour);
+  CHECK(r.outages[0].ended_ms == kFrom + kHour);
+  CHECK(r.outages[0].cls == "timeout");
+  CHECK(r.outages[1].target == "db");
+  CHECK(r.outages[1].ended_ms == at(1211));
+  CHECK(r.outages[2].target == "api");
+  CHECK(r.outages[3].target == "web");
+  CHECK_FALSE(r.outages[3].ended_ms);
+  CHECK(r.outages[3].phase == "response");
+
+  REQUIRE(r.failures.size() == 4);
+  CHECK(r.failures[0].target == "api");
+  CHECK(r.failures[0].cls == "refused");
+  CHECK(r.failures[0].phase == "connect");
+  CHECK(r.failures[0].detail == "");
+  CHECK(r.failures[0].count == 3);
+  CHECK(r.failures[0].last_ms == at(1322));
+  CHECK(r.failures[1].cls == "tls");
+  CHECK(r.failures[1].detail == "expired");
+  CHECK(r.failures[2].target == "db");
+  CHECK(r.failures[2].count == 10);
+  CHECK(r.failures[3].target == "web");
+  CHECK(r.failures[3].cls == "timeout");
+
+  REQUIRE(r.idle_findings.size() == 1);
+  CHECK(r.idle_findings[0].target == "web");
+  CHECK(r.idle_findings[0].kind == "middlebox_reset");
+  CHECK(r.idle_findings[0].threshold_high_s == 352.5);
+  CHECK(r.idle_findings[0].keepalive_verified == "yes");
+  CHECK(r.idle_findings[0].experiments == 2);
+}
+
+TEST_CASE("report: --target narrows every section; an unknown target is an error") {
+  TempDir dir;
+  const std::string path = dir.file("history.db");
+  populate(path);
+  const HistoryReport r = read_report(path, "api");
+  REQUIRE(r.targets.size() == 1);
+  CHECK(r.targets[0].name == "api");
+  CHECK(r.failures.size() == 2);
+  CHECK(r.outages.size() == 2);
+  CHECK(r.idle_findings.empty());
+
+  // A target asked for by name is shown even when it was quiet during the window.
+  CHECK(read_report(path, "old").targets.size() == 1);
+
+  auto reader = HistoryReader::open(path);
+  REQUIRE(reader);
+  HistoryWindow w{kFrom, kNow, 24, "nope"};
+  auto missing = reader->read(w);
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error() == "no target named 'nope' in the history");
+}
+
+TEST_CASE("report: the JSON object has the documented shape and the same numbers") {
+  TempDir dir;
+  const std::string path = dir.file("history.db");
+  populate(path);
+  std::ostringstream out, err;
+  ReportOptions options;
+  options.db = path;
+  options.json = true;
+  REQUIRE(run_report(options, kNow, out, err) == 0);
+  CHECK(err.str().empty());
+  const auto j = nlohmann::ordered_json::parse(out.str());
+
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : j.items())
+    keys.push_back(k);
+  CHECK(keys == std::vector<std::string>{"database", "schema_version", "window", "targets",
+                                         "failures", "outages", "idle_findings"});
+  CHECK(j["database"] == path);
+  CHECK(j["window"]["from"] == "2024-04-30T12:00:00Z");
+  CHECK(j["window"]["to"] == "2024-05-01T12:00:00Z");
+  CHECK(j["window"]["buckets"] == 24);
+  CHECK(j["window"]["bucket_seconds"] == 3600);
+
+  REQUIRE(j["targets"].size() == 3);
+  const auto& db = j["targets"][0];
+  CHECK(db["target"] == "db");
+  CHECK(db["kind"] == "tcp");
+  CHECK(db["probes"] == 360);
+  CHECK(db["ok"] == 350);
+  CHECK(db["failures"] == 10);
+  CHECK(db["uptime_percent"].get<double>() == doctest::Approx(97.2222).epsilon(1e-4));
+  CHECK(db["outages"] == 1);
+  CHECK(db["down_s"] == 600.0);
+  CHECK(db["failures_by_bucket"].size() == 24);
+  CHECK(db["failures_by_bucket"][20] == 10);
+  CHECK(db["probes_by_bucket"][0] == 0);
+  CHECK(db["avg_total_ms"].is_number());
+
+  REQUIRE(j["failures"].size() == 4);
+  CHECK(j["failures"][0] == nlohmann::ordered_json::parse(R"({"target": "api", "class": "refused",
+      "phase": "connect", "detail": null, "count": 3, "last": "2024-05-01T10:02:01Z"})"));
+  CHECK(j["failures"][1]["detail"] == "expired");
+
+  REQUIRE(j["outages"].size() == 4);
+  CHECK(j["outages"][1] == nlohmann::ordered_json::parse(R"({"target": "db",
+      "started": "2024-05-01T08:01:01Z", "ended": "2024-05-01T08:11:01Z", "duration_s": 600.0,
+      "ongoing": false, "class": "refused", "phase": "connect", "detail": null,
+      "message": "refused in connect"})"));
+  CHECK(j["outages"][3]["ended"].is_null());
+  CHECK(j["outages"][3]["ongoing"] == true);
+  CHECK(j["outages"][3]["duration_s"] == 239.0);
+
+  REQUIRE(j["idle_findings"].size() == 1);
+  const auto& idle = j["idle_findings"][0];
+  CHECK(idle["target"] == "web");
+  CHECK(idle["kind"] == "middlebox_reset");
+  CHECK(idle["threshold_low_s"] == 345.0);
+  CHECK(idle["keepalive_interval_s"] == 172.0);
+  CHECK(idle["first_seen"] == "2024-05-01T10:00:00Z");
+  CHECK(idle["last_confirmed"] == "2024-05-01T11:00:00Z");
+  CHECK(idle["advice"] == "Enable TCP keepalive on clients with an interval below 345 s.");
+}
+
+TEST_CASE("report: the text has aligned columns and a sparkline per target") {
+  TempDir dir;
+  const std::string path = dir.file("history.db");
+  populate(path);
+  const HistoryReport r = read_report(path);
+  const std::string text = render_report_text(r, {path, "24h"}, false, Charset::unicode);
+  CAPTURE(text);
+  const auto lines = lines_of(text);
+  REQUIRE(lines.size() > 8);
+  CHECK(lines[0] == "faultline report  " + path);
+  CHECK(lines[1] == "Last 24h: 2024-04-30 12:00 \u2192 2024-05-01 12:00 UTC, 3 targets");
+  CHECK(lines[2] == "");
+  // db: no data for 18 hours (blank), failures in the 21st hour only.
+  const std::string db_spark = std::string(18, ' ') + "\u2581\u2581\u2588\u2581\u2581\u2581";
+  const std::string api_spark = [] {
+    std::string s;
+    for (int i = 0; i < 22; ++i)
+      s += "\u2581";
+    return s + "\u2588\u2584";  // 3 failures, then 1: 1/3 of 7 levels, rounded up
+  }();
+  // Names left-aligned, numbers right-aligned, the sparkline last.
+  CHECK(lines[3] == "TARGET   UPTIME  PROBES  FAILED     AVG  OUTAGES    DOWN  FAILURES PER 1h");
+  CHECK(lines[4] == "db      97.222%     360      10  4.9 ms        1     10m  " + db_spark);
+  CHECK(lines[5] == "api     99.722%    1440       4   20 ms        2   1h 2m  " + api_spark);
+  CHECK(lines[6].starts_with("web     99.861%    1440       2  200 ms        1  3m 59s  "));
+  CHECK(lines[7] == "");
+
+  CHECK(text.find("\nFailures by class and phase\n"
+                  "TARGET  CLASS    PHASE     DETAIL   COUNT  LAST\n"
+                  "api     refused  connect                3  2024-05-01 10:02\n"
+                  "api     tls      tls       expired      1  2024-05-01 11:50\n"
+                  "db      refused  connect               10  2024-05-01 08:09\n"
+                  "web     timeout  response               2  2024-05-01 11:56\n") !=
+        std::string::npos);
+  CHECK(text.find("db      2024-05-01 08:01  2024-05-01 08:11       10m  refused  connect") !=
+        std::string::npos);
+  CHECK(text.find("web     2024-05-01 11:56  ongoing             3m 59s  timeout  response") !=
+        std::string::npos);
+  CHECK(text.find("api     2024-04-30 11:00  2024-04-30 13:00        2h  timeout  connect") !=
+        std::string::npos);
+  CHECK(text.find("\nIdle-connection findings\nweb  middlebox_reset, last confirmed "
+                  "2024-05-01 11:00 (2 experiments since 2024-05-01 10:00)\n"
+                  "     connections idle >= 352.5 s are reset by a middlebox\n"
+                  "     What to do: Enable TCP keepalive") != std::string::npos);
+  CHECK(text.find('\033') == std::string::npos);  // no colour unless asked
+
+  const std::string ascii = render_report_text(r, {path, "24h"}, false, Charset::ascii);
+  CHECK(ascii.find(std::string(18, ' ') + "__#___") != std::string::npos);
+  CHECK(ascii.find("\xe2") == std::string::npos);  // no UTF-8 at all
+
+  const std::string color = render_report_text(r, {path, "24h"}, true, Charset::unicode);
+  CHECK(color.find("\033[1;31mongoing\033[0m") != std::string::npos);
+}
+
+TEST_CASE("report: an empty period says so") {
+  TempDir dir;
+  const std::string path = dir.file("history.db");
+  populate(path);
+  auto reader = HistoryReader::open(path);
+  REQUIRE(reader);
+  auto r = reader->read({kNow + 10 * 24 * kHour, kNow + 11 * 24 * kHour, 24, {}});
+  REQUIRE(r);
+  CHECK(r->targets.empty());
+  const std::string text = render_report_text(*r, {path, "24h"}, false, Charset::unicode);
+  CHECK(text.ends_with("\nNo target was monitored in this period.\n"));
+}
+
+TEST_CASE("report: a schema version 1 file, from before idle findings, still reads") {
+  TempDir dir;
+  const std::string path = dir.file("history.db");
+  populate(path);
+  {
+    TestDb db(path);
+    REQUIRE(db.exec("DROP VIEW idle_report; DROP TABLE idle_findings; PRAGMA user_version = 1") ==
+            "");
+  }
+  const HistoryReport r = read_report(path);
+  CHECK(r.schema_version == 1);
+  CHECK(r.targets.size() == 3);
+  CHECK(r.idle_findings.empty());
+}
+
+TEST_CASE("report binary: exit statuses and messages") {
+  TempDir dir;
+  const std::string path = dir.file("history.db");
+  populate(path);
+  auto contents = [](const std::string& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+  };
+  const std::string before = contents(path);
+
+  // Through -c: storage.path of the config, relative to the config's folder.
+  dir.write("faultline.yaml", "storage: {path: history.db}\ntargets: []\n");
+  Run ok = run_binary("report -c '" + dir.file("faultline.yaml") + "' --since 1000d --json", dir);
+  CHECK_MESSAGE(ok.status == 0, ok.err);
+  const auto j = nlohmann::json::parse(ok.out);
+  CHECK(j["database"] == path);
+  CHECK(j["targets"].size() == 4);  // `old` too, over 1000 days
+  CHECK(contents(path) == before);  // read-only: the file is untouched
+
+  Run text = run_binary("report --db '" + path + "' --since 1000d --target db", dir);
+  CHECK(text.status == 0);
+  CHECK(text.out.find("db      97.222%") != std::string::npos);
+
+  Run missing = run_binary("report --db '" + dir.file("none.db") + "'", dir);
+  CHECK(missing.status == 1);
+  CHECK(missing.err == "faultline report: no history database at " + dir.file("none.db") +
+                           " (faultline run creates it at storage.path)\n");
+  CHECK_FALSE(std::filesystem::exists(dir.file("none.db")));
+
+  Run bad_since = run_binary("report --db '" + path + "' --since 5x", dir);
+  CHECK(bad_since.status == 2);
+  CHECK(bad_since.err.starts_with("faultline report: --since: "));
+  CHECK(run_binary("report --db '" + path + "' --since 30s", dir).status == 2);
+  CHECK(run_binary("report --db x -c y", dir).status == 2);
+
+  const std::string text_file = dir.write("notes.txt", "not a database\n");
+  Run not_db = run_binary("report --db '" + text_file + "'", dir);
+  CHECK(not_db.status == 1);
+  CHECK(not_db.err.find("file is not a database") != std::string::npos);
+
+  const std::string foreign = dir.file("foreign.db");
+  REQUIRE(std::system(("sqlite3 '" + foreign + "' 'CREATE TABLE t (x)'").c_str()) == 0);
+  Run not_ours = run_binary("report --db '" + foreign + "'", dir);
+  CHECK(not_ours.status == 1);
+  CHECK(not_ours.err == "faultline report: " + foreign +
+                            " is not a faultline history database (no faultline schema in it)\n");
+
+  {
+    TestDb db(path);
+    REQUIRE(db.exec("PRAGMA user_version = 99") == "");
+  }
+  Run newer = run_binary("report --db '" + path + "'", dir);
+  CHECK(newer.status == 1);
+  CHECK(newer.err.find("has schema version 99, newer than this faultline reads (2)") !=
+        std::string::npos);
+  {
+    TestDb db(path);
+    REQUIRE(db.exec("PRAGMA user_version = 2") == "");
+  }
+  Run unknown = run_binary("report --db '" + path + "' --target nope", dir);
+  CHECK(unknown.status == 1);
+  CHECK(unknown.err == "faultline report: " + path + ": no target named 'nope' in the history\n");
+}

@@ -157,6 +157,18 @@ TEST_CASE("hostile: raw garbage where TLS records belong, after the handshake, i
   CHECK(detail_text(r) == "malformed");
 }
 
+// nginx's `return 444` over TLS. libcurl answers the server's FIN with its own close_notify, which
+// the closed socket answers with an RST, back on loopback before the socket is even closed.
+TEST_CASE("hostile: a TLS server closing without a reply is closed/response, not reset") {
+  LoopbackServer server(tls_options(Behavior::tls_close_without_reply));
+  for (int i = 0; i < 5; ++i) {
+    ProbeResult r = probe_within_deadline(
+        spec_for("https://localhost:" + std::to_string(server.port()) + "/", milliseconds(3000)));
+    INFO(triple(r) << ": " << r.message);
+    CHECK(triple(r) == "closed/response/");
+  }
+}
+
 TEST_CASE("hostile: a redirect to itself is an answer: never followed, one request") {
   LoopbackServerOptions o;
   o.behavior = Behavior::http_status;

@@ -35,16 +35,17 @@ enum class Behavior {
   tls_accept_only,            // TLS handshake, then hold until the peer closes
   tcp_accept_hold,            // accept and hold until the peer closes (tcp:// probes)
   // Hostile servers (tests/hostile_servers_test.cpp):
-  header_flood,      // read, send a status line, then header lines of 1 KiB each without
-                     // end, up to LoopbackServerOptions::flood_bytes
-  huge_header_line,  // read, send a status line, then one header line of flood_bytes that
-                     // never ends
-  slow_head,         // slowloris: read, then the response head one byte per
-                     // slow_body_interval
-  tls_garbage,       // TLS handshake, read the request, answer `garbage` inside TLS, then
-                     // hold until the peer closes
-  tls_raw_garbage,   // TLS handshake, read the request, then `garbage` as raw bytes on the
-                     // TCP stream where TLS records belong; hold until the peer closes
+  header_flood,             // read, send a status line, then header lines of 1 KiB each without
+                            // end, up to LoopbackServerOptions::flood_bytes
+  huge_header_line,         // read, send a status line, then one header line of flood_bytes that
+                            // never ends
+  slow_head,                // slowloris: read, then the response head one byte per
+                            // slow_body_interval
+  tls_garbage,              // TLS handshake, read the request, answer `garbage` inside TLS, then
+                            // hold until the peer closes
+  tls_close_without_reply,  // TLS handshake, read the request, close_notify and FIN
+  tls_raw_garbage,          // TLS handshake, read the request, then `garbage` as raw bytes on the
+                            // TCP stream where TLS records belong; hold until the peer closes
 };
 
 // Every knob of a LoopbackServer; only `behavior` matters to most tests.

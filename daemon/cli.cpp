@@ -13,6 +13,7 @@
 #include "daemon/config_loader.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/logging.hpp"
+#include "daemon/secret_exposure.hpp"
 
 namespace faultline {
 namespace {
@@ -31,6 +32,8 @@ int config_check(const std::string& path) {
               << (load.errors.size() == 1 ? " error" : " errors") << '\n';
     return 1;
   }
+  for (const std::string& w : secret_exposure_warnings(*load.config))
+    std::cerr << path << ": warning: " << w << '\n';
   std::cout << path << ": ok, " << load.config->targets.size()
             << (load.config->targets.size() == 1 ? " target" : " targets") << '\n';
   return 0;

@@ -10,6 +10,7 @@
 #include "checks/uv_timer.hpp"
 #include "daemon/fd_limit.hpp"
 #include "daemon/logging.hpp"
+#include "daemon/secret_exposure.hpp"
 #include "exporters/prometheus_exporter.hpp"
 #include "storage/sqlite_store.hpp"
 
@@ -252,6 +253,8 @@ int run_daemon(const std::string& config_path, std::optional<std::string> log_le
   }
   for (const Diagnostic& w : load.warnings)
     spdlog::warn("config: {}", w.to_string());
+  for (const std::string& w : secret_exposure_warnings(config))
+    spdlog::warn("config: {}", w);
 
   const FdLimit fds = raise_fd_limit();
   const std::size_t supported = default_max_in_flight(fds.soft);

@@ -74,6 +74,14 @@ Verdict classify_http_exchange(const HttpExchangeEnd& e) {
   v.http_status = e.http_status;
   const bool finished =
       e.curl_code == CURLE_OK || (e.curl_code == CURLE_WRITE_ERROR && e.body_limit_hit);
+  if (finished && e.http_status < 100) {
+    // No status line we could read: "http/0" would be no answer at all.
+    v.cls = FailureClass::http;
+    v.phase = Phase::response;
+    v.detail = Detail::malformed;
+    v.message = "the reply from " + e.address + " has no valid status line";
+    return v;
+  }
   if (finished) {
     if (e.expect.contains(e.http_status)) {
       v.message = "HTTP " + std::to_string(e.http_status);

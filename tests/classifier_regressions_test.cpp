@@ -88,3 +88,13 @@ TEST_CASE("regression: running out of descriptors during a lookup was dns/tempor
     CHECK(v.detail == Detail::none);
   }
 }
+
+// Found by tests/fuzz (classify_transfer): the status code is the detail, and 0 is none.
+TEST_CASE("regression: a finished exchange without a status code was http/0") {
+  TransferFacts f = connected_http_facts();
+  f.code = CURLE_OK;
+  f.http_status = 0;
+  Verdict v = classify_transfer(f, spec_for("http://127.0.0.1:80/"), "127.0.0.1:80", 0);
+  CHECK(v.cls == FailureClass::http);
+  CHECK(v.detail == Detail::malformed);
+}

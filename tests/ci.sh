@@ -18,6 +18,8 @@ packages=(
   prometheus
   # fuzz.* tests: libFuzzer comes with clang's runtime
   clang libclang-rt-14-dev
+  # soak.mini: nginx on loopback is the soak's server
+  nginx-light curl
 )
 as_root=()
 [ "$(id -u)" = 0 ] || as_root=(sudo)

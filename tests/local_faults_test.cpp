@@ -15,6 +15,7 @@
 #include "storage/sqlite_store.hpp"
 #include "storage_test_support.hpp"
 #include "tests/daemon_process.hpp"
+#include "tests/metrics_scrape.hpp"
 #include "tests/support/loopback_server.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_pki.hpp"
@@ -285,4 +286,54 @@ TEST_CASE(
   CHECK(daemon.running());
   MESSAGE((server.requests() - requests) << " requests after the CA file was deleted");
   CHECK(daemon.stop() == 0);
+}
+
+// The store's own behaviour on a full disk is tests/storage_faults_test.cpp's; this is the
+// daemon around it: probing and /metrics go on, the errors are counted, and it catches up.
+TEST_CASE("local faults: a full disk: the daemon keeps probing and serving metrics, and recovers") {
+  if (geteuid() != 0) {
+    MESSAGE("skipped: mounting a small tmpfs needs root (CI runs as root)");
+    return;
+  }
+  TempDir disk;
+  NetnsResult child = run_on_tmpfs(disk.path().string(), 4 << 20, [&]() -> std::string {
+    TempDir dir;  // the config and the daemon's log stay on the ordinary /tmp
+    DaemonLaunch launch;
+    launch.config =
+        dir.write("faultline.yaml", "storage: {path: " + disk.file("h.db") +
+                                        "}\nmetrics: {listen: 127.0.0.1:0}\n"
+                                        "defaults: {interval: 100ms, timeout: 50ms}\ntargets:\n" +
+                                        targets_yaml("tcp://127.0.0.1:9", 20));
+    launch.log_level = "info";
+    DaemonProcess daemon(launch);
+    const int port = daemon.metrics_port();
+    if (port == 0) return "no metrics port:\n" + daemon.log();
+    auto counter = [&](const std::string& name) {
+      double sum = 0;
+      for (const Sample& s : parse_exposition(http_get(port).body))
+        if (s.name == name) sum += s.value;
+      return sum;
+    };
+
+    const std::string filler = disk.file("filler");
+    {
+      std::ofstream out(filler, std::ios::binary);
+      const std::string chunk(4096, 'f');
+      while (out.write(chunk.data(), chunk.size())) {
+      }
+    }
+    if (!daemon.wait_for_log("disk is full", seconds(20)))
+      return "no write error:\n" + daemon.log();
+    const double probes = counter("faultline_probes_total");
+    std::this_thread::sleep_for(seconds(1));
+    if (!daemon.running()) return "the daemon died:\n" + daemon.log();
+    if (counter("faultline_probes_total") <= probes) return "probing stopped:\n" + daemon.log();
+    if (counter("faultline_storage_write_errors_total") < 1) return "write errors not counted";
+
+    std::filesystem::remove(filler);
+    if (!daemon.wait_for_log("again after", seconds(45))) return "not recovered:\n" + daemon.log();
+    if (const int rc = daemon.stop(); rc != 0) return "exit " + std::to_string(rc);
+    return "";
+  });
+  CHECK_MESSAGE(child.ok(), child.describe());
 }

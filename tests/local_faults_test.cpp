@@ -74,6 +74,13 @@ void remove_database(const std::string& path) {
 }  // namespace
 
 TEST_CASE("local faults: more probes than descriptors fail as local, and the daemon recovers") {
+#ifdef FAULTLINE_SANITIZED
+  // UBSan's vptr check asks whether memory is readable by writing it into a pipe(), which
+  // fails with EMFILE here and reports "invalid vptr" on a live object (and no suppression
+  // file can be read then either). The plain build runs this test.
+  MESSAGE("skipped in the sanitizer build: its runtime itself needs descriptors");
+  return;
+#endif
   LoopbackServer silent(Behavior::accept_never_answer);
   LoopbackServer ok(Behavior::http_ok);
   TempDir dir;

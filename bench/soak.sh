@@ -130,9 +130,10 @@ nginx_conf 0 >nginx.conf
 
 "$binary" run -c faultline.yaml >faultline.log 2>&1 &
 pid=$!
+# shellcheck disable=SC2317  # called by the trap
 cleanup() {
-  kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
-  [ -f "$work/nginx.pid" ] && "$nginx" -c "$work/nginx.conf" -p "$work" -s stop 2>/dev/null || true
+  if kill -TERM "$pid" 2>/dev/null; then wait "$pid" 2>/dev/null || true; fi
+  if [ -f "$work/nginx.pid" ]; then "$nginx" -c "$work/nginx.conf" -p "$work" -s stop 2>/dev/null || true; fi
 }
 trap cleanup EXIT
 
@@ -150,7 +151,7 @@ while (( SECONDS - start < duration )); do
     "$nginx" -c "$work/nginx.conf" -p "$work" -s reload 2>>nginx-error.log
   fi
   rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
-  fds=$(ls "/proc/$pid/fd" | wc -l)
+  fds=$(find "/proc/$pid/fd" -mindepth 1 -maxdepth 1 | wc -l)
   wal=$(stat -c %s faultline.db-wal 2>/dev/null || echo 0)
   db=$(stat -c %s faultline.db 2>/dev/null || echo 0)
   printf '%s\t%s\t%s\t%s\t%s\n' "$now" "$rss" "$fds" "$wal" "$db" >>samples.tsv

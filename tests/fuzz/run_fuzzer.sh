@@ -23,4 +23,4 @@ fi
 # One line for the ctest log: executions, speed and corpus size.
 grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)' \
   "$work/log" | tr '\n' ' '
-echo "corpus: $(ls "$corpus" | wc -l) checked in + $(ls "$work/new" | wc -l) new"
+echo "corpus: $(find "$corpus" -type f | wc -l) checked in + $(find "$work/new" -type f | wc -l) new"

@@ -33,6 +33,14 @@ Verdict classify_dns_error(int uv_status, std::string_view host) {
       v.cls = FailureClass::local;
       v.message = "out of memory resolving '" + name + "'";
       break;
+    // glibc's EAI_SYSTEM, which libuv turns into the errno: this host could not open the hosts
+    // file or a socket to the resolver.
+    case UV_EMFILE:
+    case UV_ENFILE:
+    case UV_ENOBUFS:
+      v.cls = FailureClass::local;
+      v.message = "this host could not resolve '" + name + "': " + uv_strerror(uv_status);
+      break;
     default:
       v.detail = Detail::temporary;
       v.message = "DNS: lookup of '" + name + "' failed: " + uv_strerror(uv_status);

@@ -10,7 +10,8 @@ namespace faultline {
 // Classifies a failed lookup of `host`. `uv_status` is libuv's translation of the getaddrinfo
 // error (UV_EAI_NONAME, UV_EAI_NODATA, UV_EAI_AGAIN, ...). glibc answers NXDOMAIN with
 // EAI_NONAME, a name without A/AAAA records with EAI_NODATA, and SERVFAIL or an unreachable
-// resolver with EAI_AGAIN. Out-of-memory is the monitor's own failure (class local).
+// resolver with EAI_AGAIN. Out of memory or of descriptors (EMFILE, ENFILE, ENOBUFS: the hosts
+// file or a resolver socket could not be opened) is the monitor's own failure (class local).
 Verdict classify_dns_error(int uv_status, std::string_view host);
 
 // The deadline passed while the lookup was still running.

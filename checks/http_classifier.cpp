@@ -44,6 +44,16 @@ bool is_malformed_reply(int code) {
   }
 }
 
+// libcurl 7.88 refuses a response header line longer than CURL_MAX_HTTP_HEADER (100 KiB) and
+// says CURLE_OUT_OF_MEMORY, without an error text; more than that many bytes received before
+// the head was complete tells the two apart.
+constexpr std::uint64_t kCurlMaxHeaderLine = 100 * 1024;
+
+bool head_too_large(const HttpExchangeEnd& e) {
+  return e.curl_code == CURLE_OUT_OF_MEMORY && !e.headers_done &&
+         e.socket.bytes_received > kCurlMaxHeaderLine;
+}
+
 bool is_local_code(int code) {
   switch (code) {
     case CURLE_OUT_OF_MEMORY:
@@ -64,6 +74,14 @@ Verdict classify_http_exchange(const HttpExchangeEnd& e) {
   v.http_status = e.http_status;
   const bool finished =
       e.curl_code == CURLE_OK || (e.curl_code == CURLE_WRITE_ERROR && e.body_limit_hit);
+  if (finished && e.http_status < 100) {
+    // No status line we could read: "http/0" would be no answer at all.
+    v.cls = FailureClass::http;
+    v.phase = Phase::response;
+    v.detail = Detail::malformed;
+    v.message = "the reply from " + e.address + " has no valid status line";
+    return v;
+  }
   if (finished) {
     if (e.expect.contains(e.http_status)) {
       v.message = "HTTP " + std::to_string(e.http_status);
@@ -79,6 +97,13 @@ Verdict classify_http_exchange(const HttpExchangeEnd& e) {
 
   v.phase = phase_of(e);
   const std::string when = phase_words(v.phase);
+  if (head_too_large(e)) {
+    v.cls = FailureClass::http;
+    v.detail = Detail::malformed;
+    v.message = "the response head from " + e.address +
+                " is too large: a header line over 100 KiB, which no HTTP server sends";
+    return v;
+  }
   if (is_local_code(e.curl_code)) {
     v.cls = FailureClass::local;
     v.message = "this host failed the probe itself: " + e.library_error;
@@ -88,6 +113,15 @@ Verdict classify_http_exchange(const HttpExchangeEnd& e) {
     v.cls = FailureClass::timeout;
     v.message = "deadline reached " + when + " from " + e.address + " (" +
                 std::to_string(e.elapsed_ms) + " ms after the request started)";
+    return v;
+  }
+  if (is_malformed_reply(e.curl_code) || e.tls_records_rejected) {
+    v.cls = FailureClass::http;
+    v.detail = Detail::malformed;
+    v.message = e.tls_records_rejected && !is_malformed_reply(e.curl_code)
+                    ? "the reply from " + e.address + " is not valid TLS after the handshake"
+                    : "the reply from " + e.address + " is not valid HTTP";
+    if (!e.library_error.empty()) v.message += ": " + e.library_error;
     return v;
   }
   const bool reset =
@@ -107,7 +141,7 @@ Verdict classify_http_exchange(const HttpExchangeEnd& e) {
   }
   const bool closed = e.curl_code == CURLE_GOT_NOTHING || e.curl_code == CURLE_PARTIAL_FILE ||
                       e.socket.end == SocketEnd::peer_closed;
-  if (closed && !is_malformed_reply(e.curl_code)) {
+  if (closed) {
     v.cls = FailureClass::closed;
     v.message = e.address + " closed the connection " + when;
     return v;

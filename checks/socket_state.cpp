@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <cerrno>
 #include <cstddef>
 
 namespace faultline {
@@ -43,10 +44,19 @@ SocketSnapshot snapshot_socket(int fd) {
     case kCloseWait:
       out.end = SocketEnd::peer_closed;
       break;
-    // A socket that reached CLOSE without us closing it was reset (or refused).
-    case kClose:
-      out.end = SocketEnd::peer_reset;
+    // A socket that reached CLOSE without us closing it was reset (or refused), unless the
+    // kernel says the RST came after the peer's FIN (tcp_reset() records EPIPE in CLOSE_WAIT):
+    // then the peer closed in order and the RST only answered bytes we sent after its FIN,
+    // such as the TLS close_notify libcurl sends on its way out. On loopback that RST is back
+    // before the socket is closed, so without this every TLS "closed" would read as "reset".
+    case kClose: {
+      int err = 0;
+      socklen_t err_len = sizeof err;
+      const bool after_fin =
+          getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &err_len) == 0 && err == EPIPE;
+      out.end = after_fin ? SocketEnd::peer_closed : SocketEnd::peer_reset;
       break;
+    }
     case kFinWait1:
     case kFinWait2:
     case kTimeWait:

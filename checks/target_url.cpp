@@ -61,6 +61,17 @@ Expected<TargetUrl> parse_target_url(std::string_view text) {
     return unexpected("'" + input +
                       "' has no scheme; use http://, https://, tcp://host:port or tls://host:port");
   }
+  // libcurl decodes a percent-encoded host ("%35" -> "5") but would normalise the same name
+  // written plainly ("5" -> "0.0.0.5"), so the normalised text would not parse back to the same
+  // target. No real host name needs percent-encoding.
+  const std::size_t authority_start = input.find("://") + 3;
+  const std::size_t authority_end = input.find_first_of("/?#", authority_start);
+  const std::string authority = input.substr(authority_start, authority_end - authority_start);
+  // (A bracketed IPv6 literal with a zone ID gets its own message below.)
+  if (authority.find('%') != std::string::npos && authority.find('[') == std::string::npos) {
+    return unexpected("'" + input +
+                      "': percent-encoded ('%') host names and ports are not supported");
+  }
   std::unique_ptr<CURLU, UrlDeleter> url(curl_url());
   if (!url) return unexpected("out of memory parsing URL");
   CURLUcode rc = curl_url_set(url.get(), CURLUPART_URL, input.c_str(), CURLU_NON_SUPPORT_SCHEME);

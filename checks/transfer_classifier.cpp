@@ -32,6 +32,17 @@ Verdict classify_transfer(const TransferFacts& f, const ProbeSpec& spec, const s
   }
 
   const TargetUrl& url = spec.url;
+  if (url.uses_tls() && f.code == CURLE_SSL_CACERT_BADFILE) {
+    // Our own trust store could not be loaded (deleted, unreadable, not PEM): this host's fault,
+    // whatever the server would have presented.
+    Verdict v;
+    v.cls = FailureClass::local;
+    v.phase = Phase::tls;
+    v.message = "this host cannot use its CA file " +
+                (spec.ca_file.empty() ? std::string("(the system bundle)") : spec.ca_file) +
+                " to verify " + remote + ": " + f.error_text;
+    return v;
+  }
   if (url.uses_tls() && f.appconnect_us == 0) {
     TlsHandshakeFailure t;
     t.facts = f.tls;
@@ -61,6 +72,7 @@ Verdict classify_transfer(const TransferFacts& f, const ProbeSpec& spec, const s
   e.request_sent = f.request_size > 0;
   e.headers_done = f.headers_done;
   e.body_limit_hit = f.body_limit_hit;
+  e.tls_records_rejected = url.uses_tls() && f.tls.handshake_done && f.tls.alert_sent >= 0;
   e.http_status = static_cast<int>(f.http_status);
   e.expect = spec.expect_status;
   e.address = remote;

@@ -15,6 +15,7 @@
 #include "daemon/logging.hpp"
 #include "daemon/report_command.hpp"
 #include "daemon/shard.hpp"
+#include "daemon/secret_exposure.hpp"
 
 namespace faultline {
 namespace {
@@ -34,6 +35,8 @@ int config_check(const std::string& path) {
     return 1;
   }
   const Config& config = *load.config;
+  for (const std::string& w : secret_exposure_warnings(config))
+    std::cerr << path << ": warning: " << w << '\n';
   std::cout << path << ": ok, " << config.targets.size()
             << (config.targets.size() == 1 ? " target" : " targets");
   if (config.cluster.shards > 1) {

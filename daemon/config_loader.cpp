@@ -337,7 +337,17 @@ class Checker {
   }
 
   std::optional<std::vector<Header>> headers(const YAML::Node& n) {
-    if (!expect_map(n, "'headers'")) return std::nullopt;
+    if (!n.IsMap()) {
+      // node_kind() would quote a single value, and "Authorization: Bearer ..." written as one
+      // line is the likeliest mistake here.
+      error(n.Mark(),
+            "'headers' must be a mapping of header names to values, such as "
+            "{Authorization: \"Bearer ...\"}, not " +
+                (n.IsScalar() ? std::string("a single value (not shown: it may hold a "
+                                            "secret)")
+                              : node_kind(n)));
+      return std::nullopt;
+    }
     std::vector<Header> out;
     std::set<std::string> seen;
     bool ok = true;
@@ -346,7 +356,12 @@ class Checker {
       const YAML::Node key = it->first;
       std::string name = key.IsScalar() ? key.Scalar() : std::string();
       if (!is_http_token(name)) {
-        error(key.Mark(), "header name '" + name + "' is not a valid HTTP header name");
+        const bool may_hold_value = name.find(':') != std::string::npos;
+        error(key.Mark(), may_hold_value
+                              ? "a header name may not contain ':'; write each header "
+                                "as Name: value inside the mapping (not shown: it may hold a "
+                                "secret)"
+                              : "header name '" + name + "' is not a valid HTTP header name");
         ok = false;
         continue;
       }

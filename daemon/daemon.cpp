@@ -11,6 +11,7 @@
 #include "daemon/fd_limit.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/shard.hpp"
+#include "daemon/secret_exposure.hpp"
 #include "exporters/prometheus_exporter.hpp"
 #include "storage/sqlite_store.hpp"
 
@@ -275,6 +276,8 @@ int run_daemon(const std::string& config_path, std::optional<std::string> log_le
   }
   for (const Diagnostic& w : load.warnings)
     spdlog::warn("config: {}", w.to_string());
+  for (const std::string& w : secret_exposure_warnings(config))
+    spdlog::warn("config: {}", w);
 
   const FdLimit fds = raise_fd_limit();
   const std::size_t supported = default_max_in_flight(fds.soft);

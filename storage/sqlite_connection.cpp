@@ -184,6 +184,12 @@ bool SqliteConnection::read_only() const {
   return sqlite3_db_readonly(db_.get(), "main") == 1;
 }
 
+bool SqliteConnection::file_moved() const {
+  int moved = 0;
+  return sqlite3_file_control(db_.get(), "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK &&
+         moved != 0;
+}
+
 std::string SqliteConnection::error_text() const {
   return sqlite_error_text(db_.get());
 }

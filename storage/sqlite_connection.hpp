@@ -77,6 +77,9 @@ class SqliteConnection {
   Expected<SqliteStatement> prepare(std::string_view sql);
   // True when SQLite could only open the file read-only (its permissions or its filesystem).
   bool read_only() const;
+  // True when the file this connection opened is no longer the one at its path: deleted,
+  // or replaced by a rename. Writes would then go on into a file nobody can see.
+  bool file_moved() const;
   // The last error on this connection, with the system error for I/O failures.
   std::string error_text() const;
   sqlite3* handle() const { return db_.get(); }

@@ -76,6 +76,14 @@ void StoreWriter::run() {
 }
 
 void StoreWriter::cycle() {
+  if (db_ && db_->file_moved()) {
+    // SQLite would keep writing into the unlinked or renamed-over file without an error, and
+    // every row from now on would be lost. Start over on whatever is at the path now: a new
+    // file where the old one was deleted, the replacement where it was replaced.
+    spdlog::warn("storage: '{}' was deleted or replaced while open; reopening it", options_.path);
+    batch_writer_.reset();
+    db_.reset();
+  }
   if (!batch_writer_ && !connect()) {
     report_losses();
     return;

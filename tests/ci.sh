@@ -16,6 +16,10 @@ packages=(
   systemd man-db groff-base dpkg-dev file strace
   # promtool: lints a scrape of /metrics, unit-tests the alert rules in etc/prometheus/
   prometheus
+  # fuzz.* tests: libFuzzer comes with clang's runtime
+  clang libclang-rt-14-dev
+  # soak.mini: nginx on loopback is the soak's server
+  nginx-light curl
 )
 as_root=()
 [ "$(id -u)" = 0 ] || as_root=(sudo)

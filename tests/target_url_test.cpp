@@ -71,3 +71,17 @@ TEST_CASE("target URLs: rejected with a reason") {
   CHECK_FALSE(parse_target_url("http://example.com:99999/").has_value());
   CHECK_FALSE(parse_target_url("http://exa mple.com/").has_value());
 }
+
+// Found by tests/fuzz (parse_target_url): "http://%35" normalised to "http://5/", which parses
+// as a different target, 0.0.0.5.
+TEST_CASE("target URLs: a percent-encoded host is rejected, it did not parse back the same") {
+  for (const char* url : {"http://%35", "https://exa%6dple.com/", "tcp://host:%32%32"}) {
+    auto parsed = parse_target_url(url);
+    REQUIRE_FALSE(parsed);
+    CHECK(parsed.error().find("percent-encoded") != std::string::npos);
+  }
+  CHECK(parse_target_url("http://example.com/a%20b?q=%41"));  // in the path and query: fine
+  auto zoned = parse_target_url("http://[fe80::1%25eth0]/");
+  REQUIRE_FALSE(zoned);
+  CHECK(zoned.error().find("zone") != std::string::npos);
+}

@@ -179,10 +179,11 @@ std::string_view reason_phrase(int status) {
 
 // A response head; no Content-Length line when `content_length` is none.
 std::string response_head(int status, std::optional<std::size_t> content_length,
-                          bool connection_close, std::string_view content_type = "text/plain") {
-  std::string head = "HTTP/1.1 " + std::to_string(status) + " " +
-                     std::string(reason_phrase(status)) +
-                     "\r\nContent-Type: " + std::string(content_type) + "\r\n";
+                          bool connection_close, std::string_view content_type = "text/plain",
+                          std::string_view extra_headers = "") {
+  std::string head =
+      "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason_phrase(status)) +
+      "\r\nContent-Type: " + std::string(content_type) + "\r\n" + std::string(extra_headers);
   if (content_length) head += "Content-Length: " + std::to_string(*content_length) + "\r\n";
   if (connection_close) head += "Connection: close\r\n";
   return head + "\r\n";
@@ -201,8 +202,9 @@ void serve_http(ConnectionContext& ctx, ServerStream& stream, int status) {
     }
     if (request.status != IoStatus::ok) return;
     bool close = !request.head.keep_alive;
-    std::string response = response_head(
-        status, bodyless ? std::nullopt : std::optional(ctx.options.body.size()), close);
+    std::string response =
+        response_head(status, bodyless ? std::nullopt : std::optional(ctx.options.body.size()),
+                      close, "text/plain", ctx.options.extra_headers);
     if (!bodyless && !request.head.is_head) response += ctx.options.body;
     if (stream.write_all(response) != IoStatus::ok) return;
     if (close) {
@@ -245,6 +247,40 @@ void drip_body(ConnectionContext& ctx, ServerStream& stream) {
       if (s != IoStatus::ok && s != IoStatus::timed_out) return;
     }
     if (stream.write_all("x") != IoStatus::ok) return;
+  }
+}
+
+// Header lines of 1 KiB each, up to `limit` bytes or until the peer stops reading.
+void flood_headers(ServerStream& stream, std::size_t limit) {
+  if (stream.write_all("HTTP/1.1 200 OK\r\n") != IoStatus::ok) return;
+  const std::string filler(1000, 'a');
+  for (std::size_t sent = 0, n = 0; sent < limit; ++n) {
+    const std::string line = "X-Flood-" + std::to_string(n) + ": " + filler + "\r\n";
+    if (stream.write_all(line) != IoStatus::ok) return;
+    sent += line.size();
+  }
+}
+
+// One header line that never ends, up to `limit` bytes or until the peer stops reading.
+void flood_one_header(ServerStream& stream, std::size_t limit) {
+  if (stream.write_all("HTTP/1.1 200 OK\r\nX-Huge: ") != IoStatus::ok) return;
+  const std::string chunk(std::size_t{16} * 1024, 'h');
+  for (std::size_t sent = 0; sent < limit; sent += chunk.size()) {
+    if (stream.write_all(chunk) != IoStatus::ok) return;
+  }
+}
+
+// Sends `text` one byte per interval, reading meanwhile so a client that leaves is noticed.
+void drip(ConnectionContext& ctx, ServerStream& stream, std::string_view text) {
+  for (char c : text) {
+    Clock::time_point due = Clock::now() + ctx.options.slow_body_interval;
+    for (Clock::time_point now = Clock::now(); now < due; now = Clock::now()) {
+      char discard[512];
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(due - now);
+      IoStatus s = stream.read(discard, sizeof discard, left).status;
+      if (s != IoStatus::ok && s != IoStatus::timed_out) return;
+    }
+    if (stream.write_all(std::string_view(&c, 1)) != IoStatus::ok) return;
   }
 }
 
@@ -328,6 +364,32 @@ void serve_connection(ConnectionContext& ctx, UniqueFd connection) {
       break;
     case Behavior::tls_accept_only:
       if (tls_handshake(ctx, stream)) stream.hold();
+      break;
+    case Behavior::header_flood:
+      if (read_request()) flood_headers(stream, ctx.options.flood_bytes);
+      break;
+    case Behavior::huge_header_line:
+      if (read_request()) flood_one_header(stream, ctx.options.flood_bytes);
+      break;
+    case Behavior::slow_head:
+      if (read_request()) drip(ctx, stream, response_head(200, 3, true) + "ok\n");
+      break;
+    // Both hold the connection until the client leaves: closing first would make the
+    // client's own close_notify or alert bounce off as an RST and race with what it read.
+    case Behavior::tls_garbage:
+      if (tls_handshake(ctx, stream) && read_request() &&
+          stream.write_all(ctx.options.garbage) == IoStatus::ok) {
+        stream.hold();
+      }
+      break;
+    case Behavior::tls_close_without_reply:
+      if (tls_handshake(ctx, stream) && read_request()) stream.close();
+      break;
+    case Behavior::tls_raw_garbage:
+      if (tls_handshake(ctx, stream) && read_request() &&
+          stream.write_raw(ctx.options.garbage) == IoStatus::ok) {
+        stream.hold_raw();
+      }
       break;
   }
 }

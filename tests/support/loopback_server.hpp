@@ -36,6 +36,18 @@ enum class Behavior {
   tcp_accept_hold,            // accept and hold until the peer closes (tcp:// probes)
   rst_second_request,         // answer the first request like http_ok (keep-alive), then RST
                               // when a second one arrives on the connection, however soon
+  // Hostile servers (tests/hostile_servers_test.cpp):
+  header_flood,             // read, send a status line, then header lines of 1 KiB each without
+                            // end, up to LoopbackServerOptions::flood_bytes
+  huge_header_line,         // read, send a status line, then one header line of flood_bytes that
+                            // never ends
+  slow_head,                // slowloris: read, then the response head one byte per
+                            // slow_body_interval
+  tls_garbage,              // TLS handshake, read the request, answer `garbage` inside TLS, then
+                            // hold until the peer closes
+  tls_close_without_reply,  // TLS handshake, read the request, close_notify and FIN
+  tls_raw_garbage,          // TLS handshake, read the request, then `garbage` as raw bytes on the
+                            // TCP stream where TLS records belong; hold until the peer closes
 };
 
 // Every knob of a LoopbackServer; only `behavior` matters to most tests.
@@ -56,6 +68,11 @@ struct LoopbackServerOptions {
   std::string body = "ok\n";
   // What `garbage` sends instead of an HTTP response.
   std::string garbage = "SSH-2.0-OpenSSH_9.2\r\n";
+  // Lines added to the head of http_ok and http_status responses, each ending in "\r\n"
+  // (e.g. "Location: /\r\n").
+  std::string extra_headers{};
+  // header_flood, huge_header_line: how many header bytes to send at most.
+  std::size_t flood_bytes = std::size_t{8} << 20;
 };
 
 // Listens as soon as the constructor returns, so a client may connect right away; serves each

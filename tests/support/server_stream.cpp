@@ -147,6 +147,26 @@ void ServerStream::close() {
   fd_.reset();
 }
 
+IoStatus ServerStream::write_raw(std::string_view data) {
+  while (!data.empty()) {
+    if (stop_.fired()) return IoStatus::stopped;
+    ssize_t n = ::send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL);
+    if (n >= 0) {
+      data.remove_prefix(static_cast<std::size_t>(n));
+      continue;
+    }
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) return IoStatus::error;
+    if (auto end = status_of(wait_for(fd_.get(), POLLOUT, stop_))) return *end;
+  }
+  return IoStatus::ok;
+}
+
+void ServerStream::hold_raw() {
+  ssl_.reset();
+  hold();
+}
+
 void ServerStream::hold() {
   char buffer[4096];
   while (read(buffer, sizeof buffer).status == IoStatus::ok) {

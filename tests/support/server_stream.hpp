@@ -53,6 +53,11 @@ class ServerStream {
 
   // Reads and discards until the peer closes, an error, or stop; then returns.
   void hold();
+  // Writes `data` straight to the socket even when TLS is up, where the peer expects TLS
+  // records: the "garbage after the handshake" of a broken TLS terminator.
+  IoStatus write_raw(std::string_view data);
+  // As hold(), but reads the raw bytes, bypassing TLS (after write_raw the TLS state is junk).
+  void hold_raw();
 
  private:
   // Waits for whatever the last TLS call asked for; returns the IoStatus that ends the call,

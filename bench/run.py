@@ -163,6 +163,12 @@ def wait_http(url, timeout_s):
 # Measuring a process
 
 
+def scrape(url, timeout_s):
+    """One GET (never retried: a retry would start a second scrape while the first runs)."""
+    with urllib.request.urlopen(url, timeout=timeout_s) as r:
+        return r.read()
+
+
 def proc_cpu_s(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -270,6 +276,8 @@ def run_faultline(args, work, tlist, interval_s, warmup, window, scale=False):
             subprocess.run(["perf", "record", "-q", "-F", "1999", "-g", "-p", str(p.pid), "-o",
                             args.perf, "--", "sleep", str(window)], check=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        elif args.attach:
+            subprocess.run(args.attach.format(pid=p.pid, window=window), shell=True)
         else:
             time.sleep(window)
         cpu1, t1, unix1 = proc_cpu_s(p.pid), time.monotonic(), time.time()
@@ -277,7 +285,7 @@ def run_faultline(args, work, tlist, interval_s, warmup, window, scale=False):
         res["cpu_s"] = cpu1 - cpu0
         # Everything below happens after the CPU window closed.
         s0, c0 = time.monotonic(), proc_cpu_s(p.pid)
-        text = wait_http(f"http://127.0.0.1:{METRICS_PORT}/metrics", 120).decode()
+        text = scrape(f"http://127.0.0.1:{METRICS_PORT}/metrics", 300).decode()
         res["scrape_s"], res["scrape_cpu_s"] = time.monotonic() - s0, proc_cpu_s(p.pid) - c0
         res["scrape_mb"] = len(text) / 1e6
         res["skipped"] = scrape_value(text, "faultline_probes_skipped_total")
@@ -373,10 +381,14 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build-rel"))
     ap.add_argument("--workloads", default="tcp,http,https,scale")
     ap.add_argument("--reps", type=int)
+    ap.add_argument("--count", type=int, help="targets per workload instead of 10,000/1,000")
     ap.add_argument("--out", default=os.path.join(ROOT, "build-rel", "bench-results.json"))
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     ap.add_argument("--perf", metavar="FILE",
                     help="record faultline with `perf record -g` during each window into FILE")
+    ap.add_argument("--attach", metavar="CMD",
+                    help="run CMD during each faultline window; {pid} and {window} are "
+                         "replaced, e.g. 'timeout {window} strace -c -f -p {pid} -o /tmp/s.txt'")
     ap.add_argument("--wrap", metavar="CMD", default="",
                     help="run faultline under CMD (e.g. valgrind --tool=callgrind); its CPU "
                          "figures are then meaningless")
@@ -390,6 +402,8 @@ def main():
     scale_warmup, scale_window = (10, 60) if quick else (20, 120)
     workloads = args.workloads.split(",")
     plan = {"tcp": (10_000, 10), "http": (10_000, 10), "https": (1_000, 10)}
+    if args.count:
+        plan = {k: (args.count, v[1]) for k, v in plan.items()}
 
     work = tempfile.mkdtemp(prefix="flb.")
     log(f"work directory {work}")

@@ -45,6 +45,11 @@ CurlTransfer::CurlTransfer(const ProbeSpec& spec, const std::string& address,
     curl_easy_setopt(easy_, CURLOPT_CONNECT_TO, connect_to_);
   }
   curl_easy_setopt(easy_, CURLOPT_NOSIGNAL, 1L);
+  // libcurl only ever sees numeric addresses here (names are resolved by the engine), so its DNS
+  // cache saves nothing; and libcurl 7.88 prunes that cache, shared by the whole multi handle,
+  // by walking every entry on each transfer: with one address per target that made every probe
+  // cost time proportional to the fleet. 0 keeps only the entries of running transfers.
+  curl_easy_setopt(easy_, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
   curl_easy_setopt(easy_, CURLOPT_TIMEOUT_MS,
                    static_cast<long>(std::max<long long>(1, budget.count())));
   curl_easy_setopt(easy_, CURLOPT_PROTOCOLS_STR, "http,https");

@@ -27,9 +27,12 @@ bool has_header(const ProbeSpec& spec, std::string_view name) {
 
 }  // namespace
 
-CurlTransfer::CurlTransfer(const ProbeSpec& spec, const std::string& address,
+CurlTransfer::CurlTransfer(CurlHandlePool& pool, const ProbeSpec& spec, const std::string& address,
                            std::chrono::milliseconds budget)
-    : spec_(spec), easy_(curl_easy_init()), started_(std::chrono::steady_clock::now()) {
+    : pool_(pool),
+      spec_(spec),
+      easy_(pool.acquire()),
+      started_(std::chrono::steady_clock::now()) {
   const TargetUrl& url = spec.url;
   const bool connect_only = !url.is_http();
   // tcp:// and tls:// reuse libcurl's connect and TLS code through CONNECT_ONLY, so every kind
@@ -57,6 +60,8 @@ CurlTransfer::CurlTransfer(const ProbeSpec& spec, const std::string& address,
   // Every probe tests every layer, so nothing is reused between probes.
   curl_easy_setopt(easy_, CURLOPT_FRESH_CONNECT, 1L);
   curl_easy_setopt(easy_, CURLOPT_FORBID_REUSE, 1L);
+  // Nor a TLS session: a pooled handle would otherwise resume the last one for the same host.
+  curl_easy_setopt(easy_, CURLOPT_SSL_SESSIONID_CACHE, 0L);
   curl_easy_setopt(easy_, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
   curl_easy_setopt(easy_, CURLOPT_ERRORBUFFER, error_.data());
   curl_easy_setopt(easy_, CURLOPT_OPENSOCKETFUNCTION, &CurlTransfer::open_socket);
@@ -135,7 +140,9 @@ void CurlTransfer::finish(CURLcode code) {
 
 void CurlTransfer::release() {
   if (easy_ != nullptr) {
-    curl_easy_cleanup(easy_);
+    // A socket still open means libcurl still holds the connection: the pool then destroys the
+    // handle, which closes it (and close_socket records its final state).
+    pool_.release(easy_, open_sockets_ == 0);
     easy_ = nullptr;
   }
 }
@@ -148,6 +155,7 @@ curl_socket_t CurlTransfer::open_socket(void* self, curlsocktype, curl_sockaddr*
     return CURL_SOCKET_BAD;
   }
   t->facts_.socket_opened = true;
+  ++t->open_sockets_;
   t->fd_ = fd;
   t->socket_opened_at_ = std::chrono::steady_clock::now();
   return fd;
@@ -155,6 +163,7 @@ curl_socket_t CurlTransfer::open_socket(void* self, curlsocktype, curl_sockaddr*
 
 int CurlTransfer::close_socket(void* self, curl_socket_t fd) {
   auto* t = static_cast<CurlTransfer*>(self);
+  --t->open_sockets_;
   if (fd == t->fd_) {
     t->facts_.socket = snapshot_socket(fd);
     t->fd_ = CURL_SOCKET_BAD;

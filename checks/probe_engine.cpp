@@ -189,7 +189,7 @@ class ProbeEngine::Probe final : public TransferOwner {
   void next_attempt() {
     const std::string& address = addresses_[attempt_++];
     const auto budget = std::chrono::milliseconds(std::max<long long>(1, remaining_ms()));
-    transfer_ = std::make_unique<CurlTransfer>(*spec_, address, budget);
+    transfer_ = std::make_unique<CurlTransfer>(engine_.handles_, *spec_, address, budget);
     multi_ = engine_.add_transfer(transfer_->easy(), this);
     if (multi_ == nullptr) {
       transfer_.reset();

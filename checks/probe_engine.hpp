@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "checks/curl_handle_pool.hpp"
 #include "checks/curl_multi_driver.hpp"
 #include "checks/prober.hpp"
 
@@ -48,6 +49,7 @@ class ProbeEngine final : public Prober {
   };
 
   uv_loop_t* loop_;
+  CurlHandlePool handles_;  // declared before multis_: transfers hand their handles back here
   std::vector<Multi> multis_;
   ProbeId next_id_ = 1;
   std::unordered_map<ProbeId, std::unique_ptr<Probe>> probes_;

@@ -92,7 +92,17 @@ CurlTransfer::CurlTransfer(CurlHandlePool& pool, const ProbeSpec& spec, const st
   if (url.uses_tls()) {
     curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYPEER, spec.tls_verify ? 1L : 0L);
     curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYHOST, spec.tls_verify ? 2L : 0L);
-    if (!spec.ca_file.empty()) curl_easy_setopt(easy_, CURLOPT_CAINFO, spec.ca_file.c_str());
+    if (!spec.ca_file.empty()) {
+      curl_easy_setopt(easy_, CURLOPT_CAINFO, spec.ca_file.c_str());
+    } else {
+      // libcurl 7.88 reuses a parsed CA store only when no CA directory is set, and Debian's
+      // libcurl sets one by default (/etc/ssl/certs) besides the bundle, so every https probe
+      // parsed the whole system bundle again (~150 certificates, most of a probe's CPU). That
+      // directory holds the certificates update-ca-certificates also writes into the bundle,
+      // so dropping it leaves the trusted set as it was. A target's own ca_file keeps the
+      // default directory, as before: its trust does not change either.
+      curl_easy_setopt(easy_, CURLOPT_CAPATH, nullptr);
+    }
     // Parsing a CA bundle costs more than a handshake; reuse it, but notice a replaced file
     // within minutes.
     curl_easy_setopt(easy_, CURLOPT_CA_CACHE_TIMEOUT, 300L);

@@ -87,6 +87,21 @@ def make_certs(work):
         "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "san.ext")
 
 
+SYSTEM_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+
+
+def trust_test_ca(work):
+    """Adds the test CA to the system bundle, in this mount namespace only (see run.sh)."""
+    if os.environ.get("FAULTLINE_BENCH_NAMESPACES") != "1":
+        raise SystemExit("run.py: start it through bench/run.sh (private mount namespace)")
+    bundle = os.path.join(work, "ca-certificates.crt")
+    with open(bundle, "w") as out:
+        for path in (SYSTEM_BUNDLE, os.path.join(work, "ca.pem")):
+            with open(path) as f:
+                out.write(f.read())
+    subprocess.run(["mount", "--bind", bundle, SYSTEM_BUNDLE], check=True)
+
+
 def start_nginx(work):
     conf = os.path.join(work, "nginx.conf")
     os.makedirs(os.path.join(work, "nginx-tmp"), exist_ok=True)
@@ -138,7 +153,6 @@ def start_blackbox(work):
     timeout: 5s
     http:
       preferred_ip_protocol: ip4
-      tls_config: {{ca_file: {work}/ca.pem}}
 """)
     # The listener is pinned to loopback explicitly (its default is every interface).
     p = subprocess.Popen(["prometheus-blackbox-exporter", f"--config.file={conf}",
@@ -245,7 +259,7 @@ def scrape_value(text, name):
 def write_config(work, tlist, interval_s, name="faultline.yaml"):
     path = os.path.join(work, name)
     with open(path, "w") as f:
-        f.write(f"""defaults: {{interval: {interval_s}s, timeout: 5s, ca_file: {work}/ca.pem}}
+        f.write(f"""defaults: {{interval: {interval_s}s, timeout: 5s}}
 storage: {{path: {work}/faultline.db, record_successes: true}}
 metrics: {{listen: 127.0.0.1:{METRICS_PORT}}}
 log: {{level: warn}}
@@ -367,8 +381,8 @@ def run_floor(args, work, tlist, mode, rate, warmup, window):
         for _, _, ip, port in tlist:
             f.write(f"{ip} {port}\n")
     out = subprocess.run([args.floor, "--mode", mode, "--targets", tfile, "--rate", str(rate),
-                          "--warmup", str(warmup), "--duration", str(window), "--ca",
-                          f"{work}/ca.pem"], check=True, capture_output=True, text=True).stdout
+                          "--warmup", str(warmup), "--duration", str(window)],
+                         check=True, capture_output=True, text=True).stdout
     return parse_kv(out)
 
 
@@ -408,6 +422,7 @@ def main():
     work = tempfile.mkdtemp(prefix="flb.")
     log(f"work directory {work}")
     make_certs(work)
+    trust_test_ca(work)
     nginx = start_nginx(work)
     wait_http("http://127.1.0.1/", 10)
     bb = start_blackbox(work)

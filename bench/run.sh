@@ -29,10 +29,13 @@ done
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DFAULTLINE_BUILD_TESTS=OFF >/dev/null
 cmake --build "$build" -j"$(nproc)" --target faultline floor_probe probe_driver >/dev/null
 
-exec unshare --net -- bash -c '
+# A mount namespace too: run.py bind-mounts a copy of the system CA bundle with the bench's test
+# CA added over /etc/ssl/certs/ca-certificates.crt, so https probes use the system trust store
+# (the realistic, expensive path) without touching the machine's own.
+exec unshare --net --mount --propagation private -- bash -c '
   set -e
   ip link set lo up
   # Ephemeral ports: the widest range; each target has its own destination address anyway.
   sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
   ulimit -n "$(ulimit -Hn)"  # faultline raises it too; the hard limit needs CAP_SYS_RESOURCE
-  exec python3 "$0" --build "$1" "${@:2}"' "$root/bench/run.py" "$build" "$@"
+  FAULTLINE_BENCH_NAMESPACES=1 exec python3 "$0" --build "$1" "${@:2}"' "$root/bench/run.py" "$build" "$@"

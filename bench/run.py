@@ -189,6 +189,17 @@ def proc_cpu_s(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def runq_wait_s(pid):
+    """Seconds the process's main thread (the event loop) has waited for a CPU while runnable."""
+    with open(f"/proc/{pid}/task/{pid}/schedstat") as f:
+        return int(f.read().split()[1]) / 1e9
+
+
+def load1():
+    with open("/proc/loadavg") as f:
+        return float(f.read().split()[0])
+
+
 def proc_status_kb(pid, key):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -256,11 +267,11 @@ def scrape_value(text, name):
 # Contenders
 
 
-def write_config(work, tlist, interval_s, name="faultline.yaml"):
+def write_config(work, tlist, interval_s, record=True, name="faultline.yaml"):
     path = os.path.join(work, name)
     with open(path, "w") as f:
         f.write(f"""defaults: {{interval: {interval_s}s, timeout: 5s}}
-storage: {{path: {work}/faultline.db, record_successes: true}}
+storage: {{path: {work}/faultline.db, record_successes: {str(record).lower()}}}
 metrics: {{listen: 127.0.0.1:{METRICS_PORT}}}
 log: {{level: warn}}
 targets:
@@ -270,11 +281,14 @@ targets:
     return path
 
 
-def run_faultline(args, work, tlist, interval_s, warmup, window, scale=False):
+def run_faultline(args, work, tlist, interval_s, warmup, window, scale=False, record=True):
+    """record: storage.record_successes, a history row for every probe. Schedule lag and the
+    probe count come from those rows; without them (the default configuration) the count is
+    the fixed schedule's (checked against skipped probes) and there is no lag figure."""
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(f"{work}/faultline.db{suffix}"):
             os.unlink(f"{work}/faultline.db{suffix}")
-    config = write_config(work, tlist, interval_s)
+    config = write_config(work, tlist, interval_s, record)
     notify = Notify(f"{work}/notify")
     env = dict(os.environ, NOTIFY_SOCKET=f"{work}/notify")
     logf = open(f"{work}/faultline.log", "a")
@@ -286,6 +300,7 @@ def run_faultline(args, work, tlist, interval_s, warmup, window, scale=False):
         res["startup_s"] = notify.wait("READY=1", 120) - t_exec
         time.sleep(warmup)
         cpu0, t0, unix0 = proc_cpu_s(p.pid), time.monotonic(), time.time()
+        wait0 = runq_wait_s(p.pid)
         if args.perf:
             subprocess.run(["perf", "record", "-q", "-F", "1999", "-g", "-p", str(p.pid), "-o",
                             args.perf, "--", "sleep", str(window)], check=True,
@@ -295,8 +310,12 @@ def run_faultline(args, work, tlist, interval_s, warmup, window, scale=False):
         else:
             time.sleep(window)
         cpu1, t1, unix1 = proc_cpu_s(p.pid), time.monotonic(), time.time()
+        res["runq_wait_pct"] = 100 * (runq_wait_s(p.pid) - wait0) / (t1 - t0)
+        res["load1"] = load1()
+        res["rss_window_mb"] = proc_status_kb(p.pid, "VmRSS") / 1024
         res["wall_s"] = t1 - t0
         res["cpu_s"] = cpu1 - cpu0
+        res["rss_window_peak_mb"] = proc_status_kb(p.pid, "VmHWM") / 1024
         # Everything below happens after the CPU window closed.
         s0, c0 = time.monotonic(), proc_cpu_s(p.pid)
         text = scrape(f"http://127.0.0.1:{METRICS_PORT}/metrics", 300).decode()
@@ -306,10 +325,22 @@ def run_faultline(args, work, tlist, interval_s, warmup, window, scale=False):
         res["rows_dropped"] = scrape_value(text, "faultline_storage_rows_dropped_total")
         res["write_errors"] = scrape_value(text, "faultline_storage_write_errors_total")
         if scale:
+            perf = None
+            if args.perf_reload:
+                perf = subprocess.Popen(["perf", "record", "-q", "-F", "999", "--call-graph",
+                                         "dwarf,16384", "-p", str(p.pid), "-o",
+                                         args.perf_reload], stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+                time.sleep(1)
             t_hup = time.monotonic()
             p.send_signal(signal.SIGHUP)
             notify.wait("RELOADING=1", 60)
             res["reload_s"] = notify.wait("READY=1", 120) - t_hup
+            time.sleep(2)
+            res["rss_after_reload_mb"] = proc_status_kb(p.pid, "VmRSS") / 1024
+            if perf:
+                perf.send_signal(signal.SIGINT)
+                perf.wait()
         res["rss_peak_mb"] = proc_status_kb(p.pid, "VmHWM") / 1024
         res["rss_mb"] = proc_status_kb(p.pid, "VmRSS") / 1024
     finally:
@@ -342,9 +373,17 @@ def run_faultline(args, work, tlist, interval_s, warmup, window, scale=False):
         ok += cls == "ok"
     lags.sort()
     n = len(rows)
+    if not record:
+        db = sqlite3.connect(f"file:{work}/faultline.db?mode=ro", uri=True)
+        failed = db.execute("SELECT count(*) FROM failures WHERE time >= ? AND time < ?",
+                            (int(unix0 * 1000), int(unix1 * 1000))).fetchone()[0]
+        db.close()
+        n = round(len(tlist) * res["wall_s"] / interval_s)
+        ok = n - failed
     res.update(probes=n, ok=ok, probes_per_s=n / res["wall_s"],
                cpu_ms_per_1000=res["cpu_s"] * 1e6 / n if n else float("nan"),
-               core_fraction=res["cpu_s"] / res["wall_s"], storage_rows_per_s=n / res["wall_s"],
+               core_fraction=res["cpu_s"] / res["wall_s"],
+               storage_rows_per_s=(n if record else n - ok) / res["wall_s"],
                lag_p50_ms=percentile(lags, 50), lag_p99_ms=percentile(lags, 99),
                lag_max_ms=lags[-1] if lags else float("nan"),
                expected=len(tlist) * res["wall_s"] / interval_s)
@@ -400,6 +439,8 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     ap.add_argument("--perf", metavar="FILE",
                     help="record faultline with `perf record -g` during each window into FILE")
+    ap.add_argument("--perf-reload", metavar="FILE",
+                    help="record the scale run's reload with perf (dwarf call graphs) into FILE")
     ap.add_argument("--attach", metavar="CMD",
                     help="run CMD during each faultline window; {pid} and {window} are "
                          "replaced, e.g. 'timeout {window} strace -c -f -p {pid} -o /tmp/s.txt'")
@@ -437,6 +478,9 @@ def main():
                 run = {"rep": rep, "kind": kind, "targets": count, "rate": rate}
                 log(f"rep {rep + 1}/{reps} {kind}: faultline, {count} targets at {interval}s")
                 run["faultline"] = run_faultline(args, work, tl, interval, warmup, window)
+                log(f"rep {rep + 1}/{reps} {kind}: faultline, default storage (no success rows)")
+                run["faultline_default"] = run_faultline(args, work, tl, interval, warmup, window,
+                                                         record=False)
                 log(f"rep {rep + 1}/{reps} {kind}: blackbox_exporter at {rate:.0f}/s")
                 run["blackbox"] = run_blackbox(args, work, tl, kind, rate, warmup, window, bb)
                 floor_modes = {"tcp": ["tcp"], "http": ["http"], "https": ["https", "tls"]}[kind]
@@ -479,30 +523,42 @@ def med(values):
 def print_tables(results):
     runs = results["runs"]
     if runs:
-        print("\n| workload | rate /s | faultline CPU ms / 1000 probes | blackbox | floor | "
-              "faultline / blackbox | faultline / floor | faultline probes/s | lag p50 / p99 / "
-              "max ms | peak RSS MB | ok % |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        print("\nCPU ms per 1,000 probes (user+sys). faultline: default storage (failures and "
+              "rollups); +rows: record_successes, a history row per probe.\n")
+        print("| workload | rate /s | faultline | faultline +rows | blackbox | floor | "
+              "faultline / blackbox | faultline / floor | +rows / blackbox | +rows / floor |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
     for kind in ("tcp", "http", "https"):
         rs = [r for r in runs if r["kind"] == kind]
         if not rs:
             continue
-        fmode = kind
+        fd = [r["faultline_default"]["cpu_ms_per_1000"] for r in rs]
         fl = [r["faultline"]["cpu_ms_per_1000"] for r in rs]
         bb = [r["blackbox"]["cpu_ms_per_1000"] for r in rs]
-        fo = [r["floor_" + fmode]["cpu_ms_per_1000"] for r in rs]
-        rb = [a / b for a, b in zip(fl, bb)]
-        rf = [a / b for a, b in zip(fl, fo)]
-        f = lambda key: med([r["faultline"][key] for r in rs])
-        okp = med([100.0 * r["faultline"]["ok"] / max(1, r["faultline"]["probes"]) for r in rs])
-        print(f"| {rs[0]['targets']:,} {kind}:// | {rs[0]['rate']:.0f} | {med(fl):.1f} | "
-              f"{med(bb):.1f} | {med(fo):.1f} | {med(rb):.3f} | {med(rf):.2f} | "
-              f"{f('probes_per_s'):.0f} | {f('lag_p50_ms'):.0f} / {f('lag_p99_ms'):.0f} / "
-              f"{f('lag_max_ms'):.0f} | {f('rss_peak_mb'):.0f} | {okp:.1f} |")
+        fo = [r["floor_" + kind]["cpu_ms_per_1000"] for r in rs]
+        ratio = lambda a, b: med([x / y for x, y in zip(a, b)])
+        print(f"| {rs[0]['targets']:,} {kind}:// | {rs[0]['rate']:.0f} | {med(fd):.1f} | "
+              f"{med(fl):.1f} | {med(bb):.1f} | {med(fo):.1f} | {ratio(fd, bb):.3f} | "
+              f"{ratio(fd, fo):.2f} | {ratio(fl, bb):.3f} | {ratio(fl, fo):.2f} |")
         if kind == "https":
             tls = [r["floor_tls"]["cpu_ms_per_1000"] for r in rs]
-            print(f"| (https: TLS handshake alone, floor) | | | | {med(tls):.1f} | | "
-                  f"{med([a / b for a, b in zip(fl, tls)]):.2f} | | | | |")
+            print(f"| https: floor doing the TLS handshake alone | | | | | {med(tls):.1f} | | "
+                  f"{ratio(fd, tls):.2f} | | {ratio(fl, tls):.2f} |")
+    if runs:
+        print("\nfaultline with a row per probe (record_successes), same runs:\n")
+        print("| workload | probes/s | lag p50 / p99 / max ms | peak RSS MB | storage rows/s | "
+              "ok % | blackbox ok % | floor ok % | loop waiting for CPU % |")
+        print("|---|---|---|---|---|---|---|---|---|")
+    for kind in ("tcp", "http", "https"):
+        rs = [r for r in runs if r["kind"] == kind]
+        if not rs:
+            continue
+        f = lambda key: med([r["faultline"][key] for r in rs])
+        okp = lambda who: med([100.0 * r[who]["ok"] / max(1, r[who]["probes"]) for r in rs])
+        print(f"| {rs[0]['targets']:,} {kind}:// | {f('probes_per_s'):.0f} | "
+              f"{f('lag_p50_ms'):.0f} / {f('lag_p99_ms'):.0f} / {f('lag_max_ms'):.0f} | "
+              f"{f('rss_peak_mb'):.0f} | {f('storage_rows_per_s'):.0f} | {okp('faultline'):.1f} | "
+              f"{okp('blackbox'):.1f} | {okp('floor_' + kind):.1f} | {f('runq_wait_pct'):.1f} |")
     if runs:
         print(f"\n{len(runs) // max(1, len({r['kind'] for r in runs}))} repetition(s); medians; "
               "ratios are medians of per-repetition ratios.")
@@ -518,7 +574,12 @@ def print_tables(results):
                 ("CPU ms / 1000 probes", f"{s['cpu_ms_per_1000']:.1f}"),
                 ("schedule lag p50 / p99 / max", f"{s['lag_p50_ms']:.0f} / {s['lag_p99_ms']:.0f} / "
                  f"{s['lag_max_ms']:.0f} ms"),
-                ("peak RSS", f"{s['rss_peak_mb']:.0f} MB"),
+                ("RSS at the window's end / peak until then / peak after a scrape and a reload",
+                 f"{s['rss_window_mb']:.0f} / {s['rss_window_peak_mb']:.0f} / "
+                 f"{s['rss_peak_mb']:.0f} MB"),
+                ("RSS 2 s after the reload", f"{s.get('rss_after_reload_mb', 0):.0f} MB"),
+                ("event loop waiting for a CPU (run queue) / load average",
+                 f"{s['runq_wait_pct']:.1f} % of the window / {s['load1']:.1f}"),
                 ("storage rows/s (probes table)", f"{s['storage_rows_per_s']:.0f}"),
                 ("rows dropped / write errors", f"{s['rows_dropped']:.0f} / {s['write_errors']:.0f}"),
                 ("one /metrics scrape", f"{s['scrape_s']:.2f} s, {s['scrape_cpu_s']:.2f} CPU s, "

@@ -125,9 +125,9 @@ int main(int argc, char** argv) {
   const int port = mode == "refused" ? free_port() : start_server(mode == "http", &child);
   std::vector<std::shared_ptr<const ProbeSpec>> specs;
   for (int i = 0; i < addresses; ++i) {
-    const std::string host = addresses == 1 ? "127.0.0.1"
-                                            : "127.1." + std::to_string(i / 250) + "." +
-                                                  std::to_string(i % 250 + 1);
+    const std::string host =
+        addresses == 1 ? "127.0.0.1"
+                       : "127.1." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1);
     const std::string url = (mode == "http" ? "http://" : "tcp://") + host + ":" +
                             std::to_string(port) + (mode == "http" ? "/" : "");
     auto parsed = parse_target_url(url);

@@ -29,10 +29,7 @@ bool has_header(const ProbeSpec& spec, std::string_view name) {
 
 CurlTransfer::CurlTransfer(CurlHandlePool& pool, const ProbeSpec& spec, const std::string& address,
                            std::chrono::milliseconds budget)
-    : pool_(pool),
-      spec_(spec),
-      easy_(pool.acquire()),
-      started_(std::chrono::steady_clock::now()) {
+    : pool_(pool), spec_(spec), easy_(pool.acquire()), started_(std::chrono::steady_clock::now()) {
   const TargetUrl& url = spec.url;
   const bool connect_only = !url.is_http();
   // tcp:// and tls:// reuse libcurl's connect and TLS code through CONNECT_ONLY, so every kind

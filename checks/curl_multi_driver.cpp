@@ -1,19 +1,38 @@
 #include "checks/curl_multi_driver.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
 
 namespace faultline {
+namespace {
 
-struct CurlMultiDriver::SocketWatch {
-  uv_poll_t poll;
-  curl_socket_t fd;
-  CurlMultiDriver* driver;
-};
+// curl_multi_assign's value for a socket already in the epoll set (only its presence matters).
+int kWatched = 0;
+
+}  // namespace
 
 CurlMultiDriver::CurlMultiDriver(uv_loop_t* loop)
-    : loop_(loop), multi_(curl_multi_init()), timer_(new uv_timer_t) {
+    : loop_(loop),
+      multi_(curl_multi_init()),
+      timer_(new uv_timer_t),
+      epoll_fd_(epoll_create1(EPOLL_CLOEXEC)),
+      epoll_watch_(new uv_poll_t) {
   uv_timer_init(loop_, timer_);
   timer_->data = this;
+  if (epoll_fd_ < 0) {
+    // Every transfer then fails in on_socket, and each probe reports it as a local failure.
+    spdlog::error("cannot create an epoll set for libcurl's sockets: {}", std::strerror(errno));
+  }
+  uv_poll_init(loop_, epoll_watch_, epoll_fd_);
+  epoll_watch_->data = this;
+  if (epoll_fd_ >= 0) uv_poll_start(epoll_watch_, UV_READABLE, &CurlMultiDriver::on_ready);
+  uv_unref(reinterpret_cast<uv_handle_t*>(epoll_watch_));
   curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlMultiDriver::on_socket);
   curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
   curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlMultiDriver::on_timer);
@@ -25,6 +44,10 @@ CurlMultiDriver::~CurlMultiDriver() {
   uv_timer_stop(timer_);
   uv_close(reinterpret_cast<uv_handle_t*>(timer_),
            [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+  // uv_close takes the descriptor out of the loop's own epoll set at once, so it may be closed.
+  uv_close(reinterpret_cast<uv_handle_t*>(epoll_watch_),
+           [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
+  if (epoll_fd_ >= 0) close(epoll_fd_);
 }
 
 bool CurlMultiDriver::add(CURL* easy, TransferOwner* owner) {
@@ -38,32 +61,29 @@ void CurlMultiDriver::remove(CURL* easy) {
 
 int CurlMultiDriver::on_socket(CURL*, curl_socket_t s, int what, void* userp, void* socketp) {
   auto* self = static_cast<CurlMultiDriver*>(userp);
-  auto* watch = static_cast<SocketWatch*>(socketp);
   if (what == CURL_POLL_REMOVE) {
-    if (watch != nullptr) {
-      // Stopped before curl closes the fd, so a new socket reusing the number can be watched.
-      uv_poll_stop(&watch->poll);
-      uv_close(reinterpret_cast<uv_handle_t*>(&watch->poll),
-               [](uv_handle_t* h) { delete static_cast<SocketWatch*>(h->data); });
+    if (socketp != nullptr) {
+      // Removed before curl closes the fd, so a new socket reusing the number can be watched.
+      epoll_ctl(self->epoll_fd_, EPOLL_CTL_DEL, s, nullptr);
       curl_multi_assign(self->multi_, s, nullptr);
+      if (self->in_batch_) self->removed_in_batch_.push_back(s);
+      if (--self->watched_ == 0) uv_unref(reinterpret_cast<uv_handle_t*>(self->epoll_watch_));
     }
     return 0;
   }
-  if (watch == nullptr) {
-    watch = new SocketWatch{{}, s, self};
-    int rc = uv_poll_init_socket(self->loop_, &watch->poll, s);
-    if (rc != 0) {
-      spdlog::error("cannot watch socket {}: {}", s, uv_strerror(rc));
-      delete watch;
-      return -1;  // curl fails the transfer
-    }
-    watch->poll.data = watch;
-    curl_multi_assign(self->multi_, s, watch);
+  epoll_event ev{};
+  if (what & CURL_POLL_IN) ev.events |= EPOLLIN;
+  if (what & CURL_POLL_OUT) ev.events |= EPOLLOUT;
+  ev.data.fd = s;
+  const int op = socketp == nullptr ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
+  if (epoll_ctl(self->epoll_fd_, op, s, &ev) != 0) {
+    spdlog::error("cannot watch socket {}: {}", s, std::strerror(errno));
+    return -1;  // curl fails the transfer
   }
-  int events = 0;
-  if (what & CURL_POLL_IN) events |= UV_READABLE;
-  if (what & CURL_POLL_OUT) events |= UV_WRITABLE;
-  uv_poll_start(&watch->poll, events, &CurlMultiDriver::on_poll);
+  if (socketp == nullptr) {
+    curl_multi_assign(self->multi_, s, &kWatched);
+    if (self->watched_++ == 0) uv_ref(reinterpret_cast<uv_handle_t*>(self->epoll_watch_));
+  }
   return 0;
 }
 
@@ -81,19 +101,30 @@ int CurlMultiDriver::on_timer(CURLM*, long timeout_ms, void* userp) {
   return 0;
 }
 
-void CurlMultiDriver::on_poll(uv_poll_t* poll, int status, int events) {
-  auto* watch = static_cast<SocketWatch*>(poll->data);
-  int flags = 0;
-  if (status < 0) {
-    // libuv reports EPOLLERR (an RST, typically) as an error status. Telling curl only
-    // CURL_CSELECT_ERR makes it fail with "select/poll returned error" (CURLE_SEND_ERROR)
-    // without looking; letting it read and write finds the real errno and any data that
-    // arrived before the RST.
-    flags = CURL_CSELECT_IN | CURL_CSELECT_OUT;
+void CurlMultiDriver::on_ready(uv_poll_t* poll, int, int) {
+  auto* self = static_cast<CurlMultiDriver*>(poll->data);
+  std::array<epoll_event, 64> events;
+  const int n = epoll_wait(self->epoll_fd_, events.data(), static_cast<int>(events.size()), 0);
+  self->in_batch_ = true;
+  for (int i = 0; i < n; ++i) {
+    const curl_socket_t fd = events[static_cast<std::size_t>(i)].data.fd;
+    const std::uint32_t what = events[static_cast<std::size_t>(i)].events;
+    const auto& removed = self->removed_in_batch_;
+    if (std::find(removed.begin(), removed.end(), fd) != removed.end()) continue;
+    int flags = 0;
+    if (what & EPOLLERR) {
+      // EPOLLERR (an RST, typically): telling curl only CURL_CSELECT_ERR makes it fail with
+      // "select/poll returned error" (CURLE_SEND_ERROR) without looking; letting it read and
+      // write finds the real errno and any data that arrived before the RST.
+      flags = CURL_CSELECT_IN | CURL_CSELECT_OUT;
+    }
+    if (what & EPOLLIN) flags |= CURL_CSELECT_IN;
+    if (what & EPOLLOUT) flags |= CURL_CSELECT_OUT;
+    self->action(fd, flags);
   }
-  if (events & UV_READABLE) flags |= CURL_CSELECT_IN;
-  if (events & UV_WRITABLE) flags |= CURL_CSELECT_OUT;
-  watch->driver->action(watch->fd, flags);
+  self->in_batch_ = false;
+  self->removed_in_batch_.clear();
+  // More than a batch ready: the epoll descriptor stays readable, so the loop calls again.
 }
 
 void CurlMultiDriver::action(curl_socket_t s, int flags) {

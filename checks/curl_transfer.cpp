@@ -27,9 +27,9 @@ bool has_header(const ProbeSpec& spec, std::string_view name) {
 
 }  // namespace
 
-CurlTransfer::CurlTransfer(const ProbeSpec& spec, const std::string& address,
+CurlTransfer::CurlTransfer(CurlHandlePool& pool, const ProbeSpec& spec, const std::string& address,
                            std::chrono::milliseconds budget)
-    : spec_(spec), easy_(curl_easy_init()), started_(std::chrono::steady_clock::now()) {
+    : pool_(pool), spec_(spec), easy_(pool.acquire()), started_(std::chrono::steady_clock::now()) {
   const TargetUrl& url = spec.url;
   const bool connect_only = !url.is_http();
   // tcp:// and tls:// reuse libcurl's connect and TLS code through CONNECT_ONLY, so every kind
@@ -45,6 +45,11 @@ CurlTransfer::CurlTransfer(const ProbeSpec& spec, const std::string& address,
     curl_easy_setopt(easy_, CURLOPT_CONNECT_TO, connect_to_);
   }
   curl_easy_setopt(easy_, CURLOPT_NOSIGNAL, 1L);
+  // libcurl only ever sees numeric addresses here (names are resolved by the engine), so its DNS
+  // cache saves nothing; and libcurl 7.88 prunes that cache, shared by the whole multi handle,
+  // by walking every entry on each transfer: with one address per target that made every probe
+  // cost time proportional to the fleet. 0 keeps only the entries of running transfers.
+  curl_easy_setopt(easy_, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
   curl_easy_setopt(easy_, CURLOPT_TIMEOUT_MS,
                    static_cast<long>(std::max<long long>(1, budget.count())));
   curl_easy_setopt(easy_, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -52,6 +57,8 @@ CurlTransfer::CurlTransfer(const ProbeSpec& spec, const std::string& address,
   // Every probe tests every layer, so nothing is reused between probes.
   curl_easy_setopt(easy_, CURLOPT_FRESH_CONNECT, 1L);
   curl_easy_setopt(easy_, CURLOPT_FORBID_REUSE, 1L);
+  // Nor a TLS session: a pooled handle would otherwise resume the last one for the same host.
+  curl_easy_setopt(easy_, CURLOPT_SSL_SESSIONID_CACHE, 0L);
   curl_easy_setopt(easy_, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
   curl_easy_setopt(easy_, CURLOPT_ERRORBUFFER, error_.data());
   curl_easy_setopt(easy_, CURLOPT_OPENSOCKETFUNCTION, &CurlTransfer::open_socket);
@@ -82,7 +89,14 @@ CurlTransfer::CurlTransfer(const ProbeSpec& spec, const std::string& address,
   if (url.uses_tls()) {
     curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYPEER, spec.tls_verify ? 1L : 0L);
     curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYHOST, spec.tls_verify ? 2L : 0L);
+    // A target's ca_file replaces the system trust store, as blackbox_exporter's does: an
+    // internal CA pinned in the config must not also admit every public CA. Debian's libcurl
+    // adds a CA directory (/etc/ssl/certs) to any bundle, so it is dropped in both cases;
+    // without the ca_file that directory holds the same certificates as the system bundle.
+    // Dropping it also lets libcurl 7.88 cache the parsed store (it caches only without a
+    // directory): parsing ~150 certificates was most of an https probe's CPU.
     if (!spec.ca_file.empty()) curl_easy_setopt(easy_, CURLOPT_CAINFO, spec.ca_file.c_str());
+    curl_easy_setopt(easy_, CURLOPT_CAPATH, nullptr);
     // Parsing a CA bundle costs more than a handshake; reuse it, but notice a replaced file
     // within minutes.
     curl_easy_setopt(easy_, CURLOPT_CA_CACHE_TIMEOUT, 300L);
@@ -130,7 +144,9 @@ void CurlTransfer::finish(CURLcode code) {
 
 void CurlTransfer::release() {
   if (easy_ != nullptr) {
-    curl_easy_cleanup(easy_);
+    // A socket still open means libcurl still holds the connection: the pool then destroys the
+    // handle, which closes it (and close_socket records its final state).
+    pool_.release(easy_, open_sockets_ == 0);
     easy_ = nullptr;
   }
 }
@@ -143,6 +159,7 @@ curl_socket_t CurlTransfer::open_socket(void* self, curlsocktype, curl_sockaddr*
     return CURL_SOCKET_BAD;
   }
   t->facts_.socket_opened = true;
+  ++t->open_sockets_;
   t->fd_ = fd;
   t->socket_opened_at_ = std::chrono::steady_clock::now();
   return fd;
@@ -150,6 +167,7 @@ curl_socket_t CurlTransfer::open_socket(void* self, curlsocktype, curl_sockaddr*
 
 int CurlTransfer::close_socket(void* self, curl_socket_t fd) {
   auto* t = static_cast<CurlTransfer*>(self);
+  --t->open_sockets_;
   if (fd == t->fd_) {
     t->facts_.socket = snapshot_socket(fd);
     t->fd_ = CURL_SOCKET_BAD;

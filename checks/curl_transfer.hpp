@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "checks/curl_handle_pool.hpp"
 #include "checks/probe_spec.hpp"
 #include "checks/socket_state.hpp"
 #include "checks/tls_observer.hpp"
@@ -20,7 +21,7 @@ namespace faultline {
 // Everything observed during one attempt.
 struct TransferFacts {
   CURLcode code = CURLE_OK;
-  long os_errno = 0;     // CURLINFO_OS_ERRNO; the handle is fresh, so it is never stale
+  long os_errno = 0;     // CURLINFO_OS_ERRNO; never stale (see CurlHandlePool)
   int socket_errno = 0;  // errno of a failed socket() call (EMFILE, ENFILE, ...)
   bool socket_opened = false;
   std::optional<SocketSnapshot> socket;  // TCP_INFO taken just before the socket closed
@@ -41,13 +42,15 @@ struct TransferFacts {
   std::string error_text;            // libcurl's error buffer
 };
 
-// Owns a libcurl easy handle configured for one attempt. Not movable: libcurl keeps pointers
-// to it for its callbacks.
+// Holds a libcurl easy handle (from a CurlHandlePool) configured for one attempt. Not movable:
+// libcurl keeps pointers to it for its callbacks.
 class CurlTransfer {
  public:
   // `address` is the numeric IP to connect to; the URL keeps the target's host name, so the
   // Host header, SNI and certificate check use the name. `budget` bounds the whole attempt.
-  CurlTransfer(const ProbeSpec& spec, const std::string& address, std::chrono::milliseconds budget);
+  // The handle comes from `pool` and goes back to it; the pool must outlive the transfer.
+  CurlTransfer(CurlHandlePool& pool, const ProbeSpec& spec, const std::string& address,
+               std::chrono::milliseconds budget);
   ~CurlTransfer();
   CurlTransfer(const CurlTransfer&) = delete;
   CurlTransfer& operator=(const CurlTransfer&) = delete;
@@ -57,7 +60,8 @@ class CurlTransfer {
   // Records the end of the transfer (result code and libcurl's timers). Call once, after
   // libcurl reported the transfer done and before release().
   void finish(CURLcode code);
-  // Closes the connection (if libcurl still holds it) so the socket facts are final.
+  // Returns the handle to the pool, closing the connection if libcurl still holds it, so the
+  // socket facts are final.
   void release();
 
   const TransferFacts& facts() const { return facts_; }
@@ -69,11 +73,13 @@ class CurlTransfer {
   static std::size_t on_body(char* data, std::size_t size, std::size_t n, void* self);
   static CURLcode on_ssl_ctx(CURL* easy, void* ssl_ctx, void* self);
 
+  CurlHandlePool& pool_;
   const ProbeSpec& spec_;
   CURL* easy_ = nullptr;
   curl_slist* headers_ = nullptr;
   curl_slist* connect_to_ = nullptr;
   curl_socket_t fd_ = CURL_SOCKET_BAD;
+  int open_sockets_ = 0;  // opened through open_socket and not yet closed through close_socket
   std::chrono::steady_clock::time_point started_;
   std::optional<std::chrono::steady_clock::time_point> socket_opened_at_;
   TransferFacts facts_;

@@ -3,6 +3,7 @@
 #include <netdb.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <optional>
@@ -122,6 +123,8 @@ class ProbeEngine::Probe final : public TransferOwner {
   }
 
   void on_transfer_done(CURL*, CURLcode code) override {
+    engine_.transfer_ended(multi_);
+    multi_ = nullptr;
     transfer_->finish(code);
     transfer_->release();
     timer_.stop();
@@ -186,8 +189,9 @@ class ProbeEngine::Probe final : public TransferOwner {
   void next_attempt() {
     const std::string& address = addresses_[attempt_++];
     const auto budget = std::chrono::milliseconds(std::max<long long>(1, remaining_ms()));
-    transfer_ = std::make_unique<CurlTransfer>(*spec_, address, budget);
-    if (!engine_.curl_.add(transfer_->easy(), this)) {
+    transfer_ = std::make_unique<CurlTransfer>(engine_.handles_, *spec_, address, budget);
+    multi_ = engine_.add_transfer(transfer_->easy(), this);
+    if (multi_ == nullptr) {
       transfer_.reset();
       Verdict v;
       v.cls = FailureClass::local;
@@ -199,7 +203,7 @@ class ProbeEngine::Probe final : public TransferOwner {
     timer_.start(static_cast<std::uint64_t>((budget + kDeadlineGrace).count()), [this] {
       // libcurl should have ended the transfer at its own timeout; treat it as the deadline.
       CURL* easy = transfer_->easy();
-      engine_.curl_.remove(easy);
+      multi_->remove(easy);
       on_transfer_done(easy, CURLE_OPERATION_TIMEDOUT);
     });
   }
@@ -251,7 +255,9 @@ class ProbeEngine::Probe final : public TransferOwner {
 
   void abandon_transfer() {
     if (transfer_) {
-      engine_.curl_.remove(transfer_->easy());
+      multi_->remove(transfer_->easy());
+      engine_.transfer_ended(multi_);
+      multi_ = nullptr;
       transfer_.reset();
     }
   }
@@ -267,10 +273,11 @@ class ProbeEngine::Probe final : public TransferOwner {
   std::vector<std::string> addresses_;
   std::size_t attempt_ = 0;
   std::unique_ptr<CurlTransfer> transfer_;
+  CurlMultiDriver* multi_ = nullptr;  // where transfer_ runs
   ProbeResult result_;
 };
 
-ProbeEngine::ProbeEngine(uv_loop_t* loop) : loop_(loop), curl_(loop) {
+ProbeEngine::ProbeEngine(uv_loop_t* loop) : loop_(loop) {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
@@ -286,6 +293,27 @@ ProbeId ProbeEngine::start(std::shared_ptr<const ProbeSpec> spec, ProbeCallback 
   probes_.emplace(id, std::move(probe));
   raw->begin();
   return id;
+}
+
+CurlMultiDriver* ProbeEngine::add_transfer(CURL* easy, TransferOwner* owner) {
+  auto it = std::find_if(multis_.begin(), multis_.end(),
+                         [](const Multi& m) { return m.transfers < kTransfersPerMulti; });
+  if (it == multis_.end()) {
+    multis_.push_back({std::make_unique<CurlMultiDriver>(loop_), 0});
+    it = multis_.end() - 1;
+  }
+  if (!it->driver->add(easy, owner)) return nullptr;
+  ++it->transfers;
+  return it->driver.get();
+}
+
+void ProbeEngine::transfer_ended(CurlMultiDriver* driver) {
+  for (Multi& m : multis_) {
+    if (m.driver.get() == driver) {
+      --m.transfers;
+      return;
+    }
+  }
 }
 
 void ProbeEngine::cancel(ProbeId id) {

@@ -8,7 +8,9 @@
 
 #include <memory>
 #include <unordered_map>
+#include <vector>
 
+#include "checks/curl_handle_pool.hpp"
 #include "checks/curl_multi_driver.hpp"
 #include "checks/prober.hpp"
 
@@ -31,9 +33,24 @@ class ProbeEngine final : public Prober {
   friend class Probe;
   // Removes the probe and calls its callback with `result`.
   void complete(ProbeId id, ProbeResult result);
+  // Starts `easy` on a multi handle with room for it; nullptr if libcurl refused it.
+  CurlMultiDriver* add_transfer(CURL* easy, TransferOwner* owner);
+  // A transfer started by add_transfer() on `driver` has ended or was removed.
+  void transfer_ended(CurlMultiDriver* driver);
+
+  // libcurl 7.88 walks every host of a multi handle's connection cache each time the last
+  // connection to a host closes, so one multi handle costs each probe time proportional to the
+  // probes in flight (a burst of a few thousand slow probes made the loop spend most of its time
+  // there). Transfers are spread over multi handles of at most this many each instead.
+  static constexpr std::size_t kTransfersPerMulti = 256;
+  struct Multi {
+    std::unique_ptr<CurlMultiDriver> driver;
+    std::size_t transfers = 0;
+  };
 
   uv_loop_t* loop_;
-  CurlMultiDriver curl_;
+  CurlHandlePool handles_;  // declared before multis_: transfers hand their handles back here
+  std::vector<Multi> multis_;
   ProbeId next_id_ = 1;
   std::unordered_map<ProbeId, std::unique_ptr<Probe>> probes_;
 };

@@ -25,7 +25,8 @@ struct ProbeSpec {
   std::string method = "GET";
   std::vector<Header> headers;
   StatusSet expect_status;
-  std::string ca_file;  // empty: the system bundle libcurl was built with
+  // PEM certificates to trust instead of the system store; empty: the system bundle.
+  std::string ca_file;
   bool tls_verify = true;
   // Response bodies are read and discarded up to this many bytes; more never fails a probe.
   std::size_t body_limit = 64 * 1024;

@@ -333,6 +333,49 @@ TEST_CASE("probe: 200 concurrent probes on one loop all finish with the right cl
   }
 }
 
+// Regression for pooled easy handles: libcurl 7.88 keeps CURLINFO_OS_ERRNO across transfers
+// on one handle, and a probe whose server closes without a reply sets no errno of its own, so a
+// handle reused after a refused (or reset) probe would turn that closed/response into
+// refused (or reset). Probes run one at a time, so each takes the handle the one before gave back.
+TEST_CASE("probe: a refused or reset probe's errno does not leak into the next probe") {
+  LoopbackServer ok(Behavior::http_ok);
+  LoopbackServer closer(Behavior::close_without_reply);
+  LoopbackServer resetter(Behavior::rst_after_request);
+  LoopbackServer silent(Behavior::accept_never_answer);
+  const std::string refused = "http://127.0.0.1:" + std::to_string(closed_port()) + "/";
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  std::vector<ProbeResult> results;
+  {
+    ProbeEngine engine(&loop);
+    auto run = [&](const std::string& url) {
+      const std::size_t before = results.size();
+      engine.start(spec_for(url, milliseconds(600)),
+                   [&results](ProbeResult r) { results.push_back(std::move(r)); });
+      while (results.size() == before && uv_run(&loop, UV_RUN_ONCE) != 0) {
+      }
+      REQUIRE(results.size() == before + 1);
+    };
+    for (const std::string& url : {ok.url(), refused, closer.url(), resetter.url(), closer.url(),
+                                   refused, silent.url(), ok.url()})
+      run(url);
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);
+  CHECK(uv_loop_close(&loop) == 0);
+  check_class(results[0], FailureClass::ok, Phase::none);
+  check_class(results[1], FailureClass::refused, Phase::connect);
+  check_class(results[2], FailureClass::closed, Phase::response);
+  CHECK(results[2].sys_errno == 0);
+  check_class(results[3], FailureClass::reset, Phase::response);
+  check_class(results[4], FailureClass::closed, Phase::response);
+  CHECK(results[4].sys_errno == 0);
+  check_class(results[5], FailureClass::refused, Phase::connect);
+  check_class(results[6], FailureClass::timeout, Phase::response);
+  CHECK(results[6].sys_errno == 0);
+  check_class(results[7], FailureClass::ok, Phase::none);
+  CHECK(results[7].sys_errno == 0);
+}
+
 TEST_CASE("probe: a cancelled probe never calls back and leaves nothing behind") {
   LoopbackServer silent(Behavior::accept_never_answer);
   uv_loop_t loop;

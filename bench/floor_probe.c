@@ -1,0 +1,344 @@
+/* The floor: the least a prober can do per probe, written plainly in C on epoll, so the benchmark
+ * can say how close faultline gets to the kernel's own cost. Each probe opens a fresh
+ * non-blocking socket, connects and, depending on the mode:
+ *   tcp    closes as soon as the connection is up;
+ *   http   sends a minimal GET, reads the response (headers + Content-Length body), closes;
+ *   tls    does a full TLS handshake (certificate and name verified, no session resumption);
+ *   https  does the TLS handshake, then the GET, then closes.
+ * Probes start at a fixed rate, round-robin over the targets. After --warmup seconds it measures
+ * its own CPU (getrusage: user+sys) for --duration seconds and prints one line of key=value.
+ *
+ * Usage: floor_probe --mode tcp|http|tls|https --targets FILE --rate N --warmup S --duration S
+ *                    [--timeout-ms 5000] [--ca FILE]
+ * FILE holds one target per line: "IP PORT". */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+enum mode { MODE_TCP, MODE_HTTP, MODE_TLS, MODE_HTTPS };
+enum stage { ST_CONNECT, ST_HANDSHAKE, ST_SEND, ST_RECV };
+
+struct target {
+  struct sockaddr_in addr;
+  char host[INET_ADDRSTRLEN];
+};
+
+struct conn {
+  int fd;
+  enum stage stage;
+  int measured; /* started inside the measurement window */
+  double started;
+  SSL* ssl;
+  size_t sent;
+  size_t got;
+  char buf[2048];
+  const struct target* target;
+  struct conn* prev; /* in-flight list, oldest first, for timeouts */
+  struct conn* next;
+};
+
+static enum mode g_mode;
+static SSL_CTX* g_ctx;
+static int g_epoll;
+static struct conn* g_head;
+static struct conn* g_tail;
+static long g_ok, g_failed, g_started_in_window, g_timeouts;
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double cpu_s(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+         (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static void list_remove(struct conn* c) {
+  if (c->prev) c->prev->next = c->next; else g_head = c->next;
+  if (c->next) c->next->prev = c->prev; else g_tail = c->prev;
+}
+
+static void finish(struct conn* c, int ok) {
+  if (c->measured) {
+    if (ok) g_ok++; else g_failed++;
+  }
+  list_remove(c);
+  if (c->ssl) SSL_free(c->ssl);
+  close(c->fd); /* closing also removes it from the epoll set */
+  free(c);
+}
+
+static void watch(struct conn* c, uint32_t events) {
+  struct epoll_event ev = {.events = events, .data.ptr = c};
+  epoll_ctl(g_epoll, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+static const char* request_for(const struct conn* c, size_t* len) {
+  static char req[256];
+  int n = snprintf(req, sizeof req, "GET / HTTP/1.1\r\nHost: %s\r\nAccept: */*\r\n\r\n",
+                   c->target->host);
+  *len = (size_t)n;
+  return req;
+}
+
+/* True once the buffer holds a whole response: headers and Content-Length bytes of body. */
+static int response_complete(const struct conn* c, int* status) {
+  const char* end = memmem(c->buf, c->got, "\r\n\r\n", 4);
+  if (!end) return 0;
+  *status = (c->got > 12 && memcmp(c->buf, "HTTP/1.", 7) == 0) ? atoi(c->buf + 9) : 0;
+  size_t body = 0;
+  const char* cl = memmem(c->buf, (size_t)(end - c->buf), "Content-Length:", 15);
+  if (cl) body = (size_t)strtoul(cl + 15, NULL, 10);
+  return c->got >= (size_t)(end - c->buf) + 4 + body;
+}
+
+static void advance(struct conn* c);
+
+static void on_connected(struct conn* c) {
+  int err = 0;
+  socklen_t len = sizeof err;
+  getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+  if (err != 0) {
+    finish(c, 0);
+    return;
+  }
+  if (g_mode == MODE_TCP) {
+    finish(c, 1);
+    return;
+  }
+  if (g_mode == MODE_TLS || g_mode == MODE_HTTPS) {
+    c->ssl = SSL_new(g_ctx);
+    SSL_set_fd(c->ssl, c->fd);
+    /* IP-literal targets: the certificate must name the IP (an IP SAN), as curl checks it. */
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c->ssl), c->target->host);
+    SSL_set_connect_state(c->ssl);
+    c->stage = ST_HANDSHAKE;
+  } else {
+    c->stage = ST_SEND;
+  }
+  advance(c);
+}
+
+static void advance(struct conn* c) {
+  for (;;) {
+    if (c->stage == ST_HANDSHAKE) {
+      int rc = SSL_do_handshake(c->ssl);
+      if (rc == 1) {
+        if (g_mode == MODE_TLS) {
+          finish(c, 1);
+          return;
+        }
+        c->stage = ST_SEND;
+        continue;
+      }
+      int e = SSL_get_error(c->ssl, rc);
+      if (e == SSL_ERROR_WANT_READ) { watch(c, EPOLLIN); return; }
+      if (e == SSL_ERROR_WANT_WRITE) { watch(c, EPOLLOUT); return; }
+      ERR_clear_error();
+      finish(c, 0);
+      return;
+    }
+    if (c->stage == ST_SEND) {
+      size_t len;
+      const char* req = request_for(c, &len);
+      ssize_t n = c->ssl ? SSL_write(c->ssl, req + c->sent, (int)(len - c->sent))
+                         : send(c->fd, req + c->sent, len - c->sent, MSG_NOSIGNAL);
+      if (n <= 0) {
+        if (!c->ssl && errno == EAGAIN) { watch(c, EPOLLOUT); return; }
+        if (c->ssl && SSL_get_error(c->ssl, (int)n) == SSL_ERROR_WANT_WRITE) {
+          watch(c, EPOLLOUT);
+          return;
+        }
+        finish(c, 0);
+        return;
+      }
+      c->sent += (size_t)n;
+      if (c->sent < len) continue;
+      c->stage = ST_RECV;
+      continue;
+    }
+    if (c->stage == ST_RECV) {
+      if (c->got == sizeof c->buf) { finish(c, 0); return; }
+      ssize_t n = c->ssl ? SSL_read(c->ssl, c->buf + c->got, (int)(sizeof c->buf - c->got))
+                         : recv(c->fd, c->buf + c->got, sizeof c->buf - c->got, 0);
+      if (n <= 0) {
+        if (!c->ssl && n < 0 && errno == EAGAIN) { watch(c, EPOLLIN); return; }
+        if (c->ssl && SSL_get_error(c->ssl, (int)n) == SSL_ERROR_WANT_READ) {
+          watch(c, EPOLLIN);
+          return;
+        }
+        finish(c, 0);
+        return;
+      }
+      c->got += (size_t)n;
+      int status = 0;
+      if (response_complete(c, &status)) {
+        finish(c, status >= 200 && status < 400);
+        return;
+      }
+      continue;
+    }
+    return;
+  }
+}
+
+static void start_probe(const struct target* t, int measured, double now) {
+  struct conn* c = calloc(1, sizeof *c);
+  c->target = t;
+  c->measured = measured;
+  c->started = now;
+  c->prev = g_tail;
+  if (g_tail) g_tail->next = c; else g_head = c;
+  g_tail = c;
+  if (measured) g_started_in_window++;
+  c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (c->fd < 0) {
+    c->fd = -1;
+    list_remove(c);
+    if (measured) g_failed++;
+    free(c);
+    return;
+  }
+  int rc = connect(c->fd, (const struct sockaddr*)&t->addr, sizeof t->addr);
+  struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = c};
+  epoll_ctl(g_epoll, EPOLL_CTL_ADD, c->fd, &ev);
+  if (rc == 0) {
+    on_connected(c);
+  } else if (errno != EINPROGRESS) {
+    finish(c, 0);
+  }
+}
+
+static int load_targets(const char* path, struct target** out) {
+  FILE* f = fopen(path, "r");
+  if (!f) { perror(path); return -1; }
+  size_t cap = 1024, n = 0;
+  struct target* ts = malloc(cap * sizeof *ts);
+  char ip[64];
+  int port;
+  while (fscanf(f, "%63s %d", ip, &port) == 2) {
+    if (n == cap) { cap *= 2; ts = realloc(ts, cap * sizeof *ts); }
+    memset(&ts[n], 0, sizeof ts[n]);
+    ts[n].addr.sin_family = AF_INET;
+    ts[n].addr.sin_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET, ip, &ts[n].addr.sin_addr) != 1) continue;
+    inet_ntop(AF_INET, &ts[n].addr.sin_addr, ts[n].host, sizeof ts[n].host);
+    n++;
+  }
+  fclose(f);
+  *out = ts;
+  return (int)n;
+}
+
+int main(int argc, char** argv) {
+  const char *mode = "tcp", *targets_path = NULL, *ca = NULL;
+  double rate = 100, warmup = 2, duration = 10, timeout = 5.0;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!strcmp(argv[i], "--mode")) mode = argv[i + 1];
+    else if (!strcmp(argv[i], "--targets")) targets_path = argv[i + 1];
+    else if (!strcmp(argv[i], "--rate")) rate = atof(argv[i + 1]);
+    else if (!strcmp(argv[i], "--warmup")) warmup = atof(argv[i + 1]);
+    else if (!strcmp(argv[i], "--duration")) duration = atof(argv[i + 1]);
+    else if (!strcmp(argv[i], "--timeout-ms")) timeout = atof(argv[i + 1]) / 1000.0;
+    else if (!strcmp(argv[i], "--ca")) ca = argv[i + 1];
+    else { fprintf(stderr, "unknown option %s\n", argv[i]); return 2; }
+  }
+  if (!strcmp(mode, "tcp")) g_mode = MODE_TCP;
+  else if (!strcmp(mode, "http")) g_mode = MODE_HTTP;
+  else if (!strcmp(mode, "tls")) g_mode = MODE_TLS;
+  else if (!strcmp(mode, "https")) g_mode = MODE_HTTPS;
+  else { fprintf(stderr, "unknown mode %s\n", mode); return 2; }
+  if (!targets_path || rate <= 0) {
+    fprintf(stderr, "usage: %s --mode M --targets FILE --rate N [--warmup S] [--duration S]\n",
+            argv[0]);
+    return 2;
+  }
+  struct target* targets;
+  int ntargets = load_targets(targets_path, &targets);
+  if (ntargets <= 0) { fprintf(stderr, "no targets in %s\n", targets_path); return 1; }
+
+  if (g_mode == MODE_TLS || g_mode == MODE_HTTPS) {
+    g_ctx = SSL_CTX_new(TLS_client_method());
+    SSL_CTX_set_verify(g_ctx, SSL_VERIFY_PEER, NULL);
+    if (ca ? SSL_CTX_load_verify_locations(g_ctx, ca, NULL) != 1
+           : SSL_CTX_set_default_verify_paths(g_ctx) != 1) {
+      fprintf(stderr, "cannot load CA\n");
+      return 1;
+    }
+    /* Every probe does a full handshake, as faultline's do. */
+    SSL_CTX_set_session_cache_mode(g_ctx, SSL_SESS_CACHE_OFF);
+    SSL_CTX_set_options(g_ctx, SSL_OP_NO_TICKET);
+  }
+
+  g_epoll = epoll_create1(EPOLL_CLOEXEC);
+  struct epoll_event events[256];
+  const double t0 = now_s();
+  const double window_start = t0 + warmup, window_end = window_start + duration;
+  double cpu_start = 0, cpu_end = 0;
+  int in_window = 0;
+  long issued = 0, next_target = 0;
+  for (;;) {
+    double now = now_s();
+    if (!in_window && now >= window_start) {
+      in_window = 1;
+      cpu_start = cpu_s();
+    }
+    if (in_window == 1 && now >= window_end) {
+      cpu_end = cpu_s();
+      in_window = 2;
+    }
+    if (in_window == 2 && !g_head) break;
+    if (now >= window_end + timeout + 1) break;
+    /* Start every probe due by now: probe k is due at t0 + k / rate. */
+    if (now < window_end) {
+      while (t0 + (double)issued / rate <= now) {
+        start_probe(&targets[next_target], in_window == 1, now);
+        next_target = (next_target + 1) % ntargets;
+        issued++;
+      }
+    }
+    while (g_head && now - g_head->started > timeout) {
+      if (g_head->measured) g_timeouts++;
+      finish(g_head, 0);
+    }
+    double next_due = t0 + (double)issued / rate;
+    /* Rounded up: sleeping to the next whole millisecond starts a few probes together, as a
+     * millisecond timer would; rounding down would spin. */
+    int wait_ms = next_due > now ? (int)((next_due - now) * 1000.0) + 1 : 0;
+    if (wait_ms > 100) wait_ms = 100;
+    int n = epoll_wait(g_epoll, events, 256, wait_ms);
+    for (int i = 0; i < n; i++) {
+      struct conn* c = events[i].data.ptr;
+      if (c->stage == ST_CONNECT) on_connected(c);
+      else advance(c);
+    }
+  }
+  if (in_window == 1) cpu_end = cpu_s();
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  const double cpu = cpu_end - cpu_start;
+  const long probes = g_ok + g_failed;
+  printf("mode=%s rate=%.1f window_s=%.1f probes=%ld ok=%ld failed=%ld timeouts=%ld cpu_s=%.4f "
+         "cpu_ms_per_1000=%.2f probes_per_s=%.1f maxrss_kb=%ld\n",
+         mode, rate, duration, probes, g_ok, g_failed, g_timeouts, cpu,
+         probes ? cpu * 1e6 / (double)probes : 0.0, (double)probes / duration, ru.ru_maxrss);
+  return 0;
+}

@@ -119,11 +119,11 @@ nginx_conf 0 >nginx.conf
   echo "targets:"
   for ((t = 0; t < targets; t++)); do
     if ((t % 3 == 2)); then
-      echo "  - {name: t$t, url: 'https://localhost:$(slot_port $(((t / 3) % slots)))/t/$t'}"
+      echo "  - {name: t$t, url: 'https://127.0.0.1:$(slot_port $(((t / 3) % slots)))/t/$t'}"
     elif ((t % 2 == 0)); then
       echo "  - {name: t$t, url: 'http://127.0.0.1:$ok_http/t/$t'}"
     else
-      echo "  - {name: t$t, url: 'https://localhost:$ok_https/t/$t'}"
+      echo "  - {name: t$t, url: 'https://127.0.0.1:$ok_https/t/$t'}"
     fi
   done
 } >faultline.yaml

@@ -11,7 +11,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -110,10 +109,21 @@ bool DaemonProcess::wait_for_log(const std::string& needle, std::chrono::millise
 
 int DaemonProcess::metrics_port(std::chrono::milliseconds timeout) const {
   if (!wait_for_log("/metrics", timeout)) return 0;
-  std::smatch m;
+  // Parsed by hand: GCC 12 warns (maybe-uninitialized) inside <regex> at -O2, and CI builds
+  // with -Werror.
   const std::string text = log();
-  static const std::regex kLine(R"(metrics on http://[0-9.]+:([0-9]+)/metrics)");
-  return std::regex_search(text, m, kLine) ? std::stoi(m[1]) : 0;
+  const std::string lead = "metrics on http://";
+  const auto at = text.find(lead);
+  if (at == std::string::npos) return 0;
+  const auto end = text.find("/metrics", at + lead.size());
+  const auto colon = text.rfind(':', end);
+  if (end == std::string::npos || colon == std::string::npos || colon < at + lead.size()) return 0;
+  int port = 0;
+  for (auto i = colon + 1; i < end; ++i) {
+    if (text[i] < '0' || text[i] > '9') return 0;
+    port = port * 10 + (text[i] - '0');
+  }
+  return port;
 }
 
 long DaemonProcess::rss_kib() const {

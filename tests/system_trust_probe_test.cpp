@@ -41,13 +41,12 @@ TEST_CASE("probe: https trusts the system bundle, or a target's ca_file instead 
   // and as a hashed link in the directory (so a target's ca_file is seen to replace both).
   const std::string certs = dir.file("certs");
   NetnsOptions options;
-  options.setup_commands = {
-      "cp -a /etc/ssl/certs '" + certs + "'",
-      "cat /etc/ssl/certs/ca-certificates.crt '" + pki.ca_path + "' > '" + certs +
-          "/ca-certificates.crt'",
-      "ln -s '" + pki.ca_path + "' \"" + certs + "/$(openssl x509 -hash -noout -in '" +
-          pki.ca_path + "').0\"",
-      "mount --bind '" + certs + "' /etc/ssl/certs"};
+  options.setup_commands = {"cp -a /etc/ssl/certs '" + certs + "'",
+                            "cat /etc/ssl/certs/ca-certificates.crt '" + pki.ca_path + "' > '" +
+                                certs + "/ca-certificates.crt'",
+                            "ln -s '" + pki.ca_path + "' \"" + certs +
+                                "/$(openssl x509 -hash -noout -in '" + pki.ca_path + "').0\"",
+                            "mount --bind '" + certs + "' /etc/ssl/certs"};
   NetnsResult result = run_in_netns(
       [&pki] {
         LoopbackServerOptions good;
@@ -66,8 +65,8 @@ TEST_CASE("probe: https trusts the system bundle, or a target's ca_file instead 
           // untrusted for a target that pins another certificate, and the pinned one is ok.
           failures += expect(trusted.url("https", "/"), FailureClass::tls, "untrusted",
                              pki.self_signed.cert_path);
-          failures += expect(untrusted.url("https", "/"), FailureClass::ok, "",
-                             pki.self_signed.cert_path);
+          failures +=
+              expect(untrusted.url("https", "/"), FailureClass::ok, "", pki.self_signed.cert_path);
         }
         return failures;
       },

@@ -61,7 +61,7 @@ binary=$tmp/faultline
 state=$tmp/state
 mkdir -m 700 "$state"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" -days 1 \
-  -subj /CN=localhost -addext subjectAltName=DNS:localhost >/dev/null 2>&1
+  -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 >/dev/null 2>&1
 chmod 644 "$tmp/cert.pem"
 openssl s_server -accept 127.0.0.1:0 -cert "$tmp/cert.pem" -key "$tmp/key.pem" -www \
   >"$tmp/server.log" 2>&1 &
@@ -120,8 +120,8 @@ write_config() {  # extra target lines...
 defaults: {interval: 500ms, timeout: 400ms, failure_threshold: 1}
 log: {level: debug}
 targets:
-  - {name: https-ok, url: "https://localhost:$port/", ca_file: $tmp/cert.pem}
-  - {name: tls-untrusted, url: "tls://localhost:$port"}
+  - {name: https-ok, url: "https://127.0.0.1:$port/", ca_file: $tmp/cert.pem}
+  - {name: tls-untrusted, url: "tls://127.0.0.1:$port"}
   - {name: http-to-tls, url: "http://127.0.0.1:$port/"}
   - {name: refused, url: "tcp://127.0.0.1:1"}
   - {name: refused-v6, url: "tcp://[::1]:1"}

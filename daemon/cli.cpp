@@ -14,8 +14,8 @@
 #include "daemon/daemon.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/report_command.hpp"
-#include "daemon/shard.hpp"
 #include "daemon/secret_exposure.hpp"
+#include "daemon/shard.hpp"
 
 namespace faultline {
 namespace {

@@ -6,13 +6,15 @@
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <thread>
+#include <utility>
 
 #include "checks/probe_engine.hpp"
 #include "checks/uv_timer.hpp"
 #include "daemon/fd_limit.hpp"
 #include "daemon/logging.hpp"
-#include "daemon/shard.hpp"
 #include "daemon/secret_exposure.hpp"
+#include "daemon/shard.hpp"
 #include "exporters/prometheus_exporter.hpp"
 #include "storage/sqlite_store.hpp"
 
@@ -88,8 +90,11 @@ Daemon::~Daemon() {
 }
 
 void Daemon::start() {
-  scheduler_.set_targets(owned_targets(config_.targets, config_.cluster));
-  log_shard(config_.cluster, scheduler_.targets().size(), config_.targets.size());
+  // The scheduler keeps the only copy of the targets' settings (see MonitoredTarget).
+  configured_targets_ = config_.targets.size();
+  scheduler_.set_targets(owned_targets(std::exchange(config_.targets, {}), config_.cluster));
+  log_shard(config_.cluster, scheduler_.targets().size(), configured_targets_);
+  return_freed_memory();
   router_.announce_targets(scheduler_.targets());
   idle_.set_targets(scheduler_.monitored());
   signals_ = std::make_unique<UvSignals>(loop_);
@@ -202,10 +207,13 @@ void Daemon::apply_reload(ConfigLoad load) {
     if (next.engine.max_in_flight && next.engine != config_.engine) {
       scheduler_.set_max_in_flight(static_cast<std::size_t>(*next.engine.max_in_flight));
     }
-    ReloadSummary s = scheduler_.set_targets(owned_targets(next.targets, next.cluster));
-    if (next.cluster != config_.cluster || next.targets.size() != config_.targets.size()) {
-      log_shard(next.cluster, scheduler_.targets().size(), next.targets.size());
+    const std::size_t configured = next.targets.size();
+    ReloadSummary s =
+        scheduler_.set_targets(owned_targets(std::exchange(next.targets, {}), next.cluster));
+    if (next.cluster != config_.cluster || configured != configured_targets_) {
+      log_shard(next.cluster, scheduler_.targets().size(), configured);
     }
+    configured_targets_ = configured;
     router_.announce_targets(scheduler_.targets());
     idle_.set_targets(scheduler_.monitored());
     spdlog::info("reloaded: {} added, {} removed, {} changed, {} unchanged{}{}{}", s.added.size(),
@@ -272,7 +280,12 @@ int run_daemon(const std::string& config_path, std::optional<std::string> log_le
   setenv("UV_THREADPOOL_SIZE", "32", 0);
   std::signal(SIGPIPE, SIG_IGN);
 
-  ConfigLoad load = load_config(config_path);
+  // Parsed on a thread of its own so that the YAML tree, and the parser's copies of the targets,
+  // live in that thread's malloc arena: the scheduler copies what it keeps into the main one,
+  // and the whole arena can then go back to the system instead of leaving the survivors
+  // scattered over the tree's pages (100 MB of RSS at 100,000 targets).
+  ConfigLoad load;
+  std::thread([&] { load = load_config(config_path); }).join();
   if (!load.config) {
     for (const Diagnostic& e : load.errors)
       std::cerr << e.to_string() << "\n";

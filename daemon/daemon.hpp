@@ -67,7 +67,10 @@ class Daemon final : public SchedulerListener {
 
   bool stopped() const { return stopped_; }
   const Scheduler& scheduler() const { return scheduler_; }
+  // The settings in force, except `targets`, which the scheduler holds once started.
   const Config& config() const { return config_; }
+  // Targets in the config file, this shard's and the others'.
+  std::size_t configured_targets() const { return configured_targets_; }
 
   void on_probe_started(const MonitoredTarget& target, std::int64_t lag_ms) override;
   void on_probe_finished(MonitoredTarget& target, const ProbeResult& result) override;
@@ -82,6 +85,7 @@ class Daemon final : public SchedulerListener {
 
   uv_loop_t* loop_;
   Config config_;
+  std::size_t configured_targets_ = 0;
   const Clock& clock_;
   Notifier& notifier_;
   DaemonOptions options_;

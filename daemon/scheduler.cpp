@@ -8,8 +8,9 @@
 namespace faultline {
 
 MonitoredTarget::MonitoredTarget(TargetConfig c)
-    : config(std::move(c)),
-      spec(std::make_shared<const ProbeSpec>(config.probe)),
+    : shared_config(std::make_shared<TargetConfig>(std::move(c))),
+      config(*shared_config),
+      spec(shared_config, &shared_config->probe),
       info{config.name, config.probe.url.text, config.probe.url.scheme, config.labels},
       health(config.failure_threshold, config.success_threshold) {}
 
@@ -37,7 +38,7 @@ Scheduler::Entry* Scheduler::live(std::uint64_t generation) const {
   return it == live_.end() ? nullptr : it->second;
 }
 
-ReloadSummary Scheduler::set_targets(const std::vector<TargetConfig>& targets) {
+ReloadSummary Scheduler::set_targets(std::vector<TargetConfig> targets) {
   ReloadSummary summary;
   std::unordered_set<std::string> wanted;
   for (const TargetConfig& t : targets)
@@ -53,15 +54,15 @@ ReloadSummary Scheduler::set_targets(const std::vector<TargetConfig>& targets) {
     order_.push_back(t.name);
     auto it = entries_.find(t.name);
     if (it == entries_.end()) {
-      add(t);
       summary.added.push_back(t.name);
+      add(t);
     } else if (it->second->target->config == t) {
       it->second->target->config.pos = t.pos;
       ++summary.unchanged;
     } else {
+      summary.changed.push_back(t.name);
       remove(t.name);
       add(t);
-      summary.changed.push_back(t.name);
     }
   }
   return summary;
@@ -72,9 +73,13 @@ void Scheduler::set_max_in_flight(std::size_t max_in_flight) {
   drain_queue();
 }
 
-void Scheduler::add(const TargetConfig& config) {
+// Copies rather than moves: `target` was built by the config parser, often on another thread,
+// amid the parser's garbage; a fresh copy keeps long-lived settings compact and lets the
+// parser's memory be returned whole.
+void Scheduler::add(const TargetConfig& target) {
   auto entry = std::make_unique<Entry>();
-  entry->target = std::make_unique<MonitoredTarget>(config);
+  entry->target = std::make_unique<MonitoredTarget>(target);
+  const TargetConfig& config = entry->target->config;
   entry->generation = next_generation_++;
   const auto offset = start_offset(config.name, config.interval);
   const std::int64_t now_unix = clock_.unix_ms();

@@ -28,8 +28,14 @@ namespace faultline {
 // configured unchanged.
 struct MonitoredTarget {
   explicit MonitoredTarget(TargetConfig c);
+  MonitoredTarget(const MonitoredTarget&) = delete;
+  MonitoredTarget& operator=(const MonitoredTarget&) = delete;
 
-  TargetConfig config;
+  // The one copy of the target's settings: `spec` shares it (a probe in flight keeps it alive
+  // after a reload removes the target) rather than copying the probe settings, which at
+  // 100,000 targets cost tens of megabytes.
+  std::shared_ptr<TargetConfig> shared_config;
+  TargetConfig& config;
   std::shared_ptr<const ProbeSpec> spec;
   TargetInfo info;
   TargetHealth health;
@@ -61,7 +67,7 @@ class Scheduler {
   // Makes `targets` the configured set. Unchanged targets keep their phase, state and any
   // running probe; removed ones stop (a running probe is cancelled, its result never
   // arrives); changed ones restart from scratch with the new settings; new ones start.
-  ReloadSummary set_targets(const std::vector<TargetConfig>& targets);
+  ReloadSummary set_targets(std::vector<TargetConfig> targets);
   void set_max_in_flight(std::size_t max_in_flight);
 
   // Starts every probe that is due, up to the in-flight cap.
@@ -95,7 +101,7 @@ class Scheduler {
     bool operator>(const Due& o) const { return at > o.at; }
   };
 
-  void add(const TargetConfig& config);
+  void add(const TargetConfig& target);
   void remove(const std::string& name);
   void start(Entry& entry);
   void finished(Entry& entry, const ProbeResult& result);

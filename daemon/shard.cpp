@@ -43,13 +43,13 @@ int shard_of(std::string_view name, int shards) {
   return best;
 }
 
-std::vector<TargetConfig> owned_targets(const std::vector<TargetConfig>& targets,
+std::vector<TargetConfig> owned_targets(std::vector<TargetConfig> targets,
                                         const ClusterConfig& cluster) {
   if (cluster.shards <= 1) return targets;
-  std::vector<TargetConfig> owned;
-  for (const TargetConfig& t : targets)
-    if (shard_of(t.name, cluster.shards) == cluster.shard) owned.push_back(t);
-  return owned;
+  std::erase_if(targets, [&](const TargetConfig& t) {
+    return shard_of(t.name, cluster.shards) != cluster.shard;
+  });
+  return targets;
 }
 
 }  // namespace faultline

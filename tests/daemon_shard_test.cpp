@@ -93,7 +93,7 @@ TEST_CASE("daemon shard: only the shard's own targets are scheduled and reach th
   REQUIRE(h.sink.target_sets.size() == 1);
   CHECK(h.sink.target_sets[0] == mine);
   CHECK(h.daemon->scheduler().targets().size() == mine.size());
-  CHECK(h.daemon->config().targets.size() == all.size());
+  CHECK(h.daemon->configured_targets() == all.size());
   CHECK(h.notifier.messages.back() == "READY=1");
 }
 

@@ -72,13 +72,22 @@ static double cpu_s(void) {
 }
 
 static void list_remove(struct conn* c) {
-  if (c->prev) c->prev->next = c->next; else g_head = c->next;
-  if (c->next) c->next->prev = c->prev; else g_tail = c->prev;
+  if (c->prev)
+    c->prev->next = c->next;
+  else
+    g_head = c->next;
+  if (c->next)
+    c->next->prev = c->prev;
+  else
+    g_tail = c->prev;
 }
 
 static void finish(struct conn* c, int ok) {
   if (c->measured) {
-    if (ok) g_ok++; else g_failed++;
+    if (ok)
+      g_ok++;
+    else
+      g_failed++;
   }
   list_remove(c);
   if (c->ssl) SSL_free(c->ssl);
@@ -150,8 +159,14 @@ static void advance(struct conn* c) {
         continue;
       }
       int e = SSL_get_error(c->ssl, rc);
-      if (e == SSL_ERROR_WANT_READ) { watch(c, EPOLLIN); return; }
-      if (e == SSL_ERROR_WANT_WRITE) { watch(c, EPOLLOUT); return; }
+      if (e == SSL_ERROR_WANT_READ) {
+        watch(c, EPOLLIN);
+        return;
+      }
+      if (e == SSL_ERROR_WANT_WRITE) {
+        watch(c, EPOLLOUT);
+        return;
+      }
       ERR_clear_error();
       finish(c, 0);
       return;
@@ -162,7 +177,10 @@ static void advance(struct conn* c) {
       ssize_t n = c->ssl ? SSL_write(c->ssl, req + c->sent, (int)(len - c->sent))
                          : send(c->fd, req + c->sent, len - c->sent, MSG_NOSIGNAL);
       if (n <= 0) {
-        if (!c->ssl && errno == EAGAIN) { watch(c, EPOLLOUT); return; }
+        if (!c->ssl && errno == EAGAIN) {
+          watch(c, EPOLLOUT);
+          return;
+        }
         if (c->ssl && SSL_get_error(c->ssl, (int)n) == SSL_ERROR_WANT_WRITE) {
           watch(c, EPOLLOUT);
           return;
@@ -176,11 +194,17 @@ static void advance(struct conn* c) {
       continue;
     }
     if (c->stage == ST_RECV) {
-      if (c->got == sizeof c->buf) { finish(c, 0); return; }
+      if (c->got == sizeof c->buf) {
+        finish(c, 0);
+        return;
+      }
       ssize_t n = c->ssl ? SSL_read(c->ssl, c->buf + c->got, (int)(sizeof c->buf - c->got))
                          : recv(c->fd, c->buf + c->got, sizeof c->buf - c->got, 0);
       if (n <= 0) {
-        if (!c->ssl && n < 0 && errno == EAGAIN) { watch(c, EPOLLIN); return; }
+        if (!c->ssl && n < 0 && errno == EAGAIN) {
+          watch(c, EPOLLIN);
+          return;
+        }
         if (c->ssl && SSL_get_error(c->ssl, (int)n) == SSL_ERROR_WANT_READ) {
           watch(c, EPOLLIN);
           return;
@@ -206,7 +230,10 @@ static void start_probe(const struct target* t, int measured, double now) {
   c->measured = measured;
   c->started = now;
   c->prev = g_tail;
-  if (g_tail) g_tail->next = c; else g_head = c;
+  if (g_tail)
+    g_tail->next = c;
+  else
+    g_head = c;
   g_tail = c;
   if (measured) g_started_in_window++;
   c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -229,13 +256,19 @@ static void start_probe(const struct target* t, int measured, double now) {
 
 static int load_targets(const char* path, struct target** out) {
   FILE* f = fopen(path, "r");
-  if (!f) { perror(path); return -1; }
+  if (!f) {
+    perror(path);
+    return -1;
+  }
   size_t cap = 1024, n = 0;
   struct target* ts = malloc(cap * sizeof *ts);
   char ip[64];
   int port;
   while (fscanf(f, "%63s %d", ip, &port) == 2) {
-    if (n == cap) { cap *= 2; ts = realloc(ts, cap * sizeof *ts); }
+    if (n == cap) {
+      cap *= 2;
+      ts = realloc(ts, cap * sizeof *ts);
+    }
     memset(&ts[n], 0, sizeof ts[n]);
     ts[n].addr.sin_family = AF_INET;
     ts[n].addr.sin_port = htons((uint16_t)port);
@@ -252,20 +285,37 @@ int main(int argc, char** argv) {
   const char *mode = "tcp", *targets_path = NULL, *ca = NULL;
   double rate = 100, warmup = 2, duration = 10, timeout = 5.0;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (!strcmp(argv[i], "--mode")) mode = argv[i + 1];
-    else if (!strcmp(argv[i], "--targets")) targets_path = argv[i + 1];
-    else if (!strcmp(argv[i], "--rate")) rate = atof(argv[i + 1]);
-    else if (!strcmp(argv[i], "--warmup")) warmup = atof(argv[i + 1]);
-    else if (!strcmp(argv[i], "--duration")) duration = atof(argv[i + 1]);
-    else if (!strcmp(argv[i], "--timeout-ms")) timeout = atof(argv[i + 1]) / 1000.0;
-    else if (!strcmp(argv[i], "--ca")) ca = argv[i + 1];
-    else { fprintf(stderr, "unknown option %s\n", argv[i]); return 2; }
+    if (!strcmp(argv[i], "--mode"))
+      mode = argv[i + 1];
+    else if (!strcmp(argv[i], "--targets"))
+      targets_path = argv[i + 1];
+    else if (!strcmp(argv[i], "--rate"))
+      rate = atof(argv[i + 1]);
+    else if (!strcmp(argv[i], "--warmup"))
+      warmup = atof(argv[i + 1]);
+    else if (!strcmp(argv[i], "--duration"))
+      duration = atof(argv[i + 1]);
+    else if (!strcmp(argv[i], "--timeout-ms"))
+      timeout = atof(argv[i + 1]) / 1000.0;
+    else if (!strcmp(argv[i], "--ca"))
+      ca = argv[i + 1];
+    else {
+      fprintf(stderr, "unknown option %s\n", argv[i]);
+      return 2;
+    }
   }
-  if (!strcmp(mode, "tcp")) g_mode = MODE_TCP;
-  else if (!strcmp(mode, "http")) g_mode = MODE_HTTP;
-  else if (!strcmp(mode, "tls")) g_mode = MODE_TLS;
-  else if (!strcmp(mode, "https")) g_mode = MODE_HTTPS;
-  else { fprintf(stderr, "unknown mode %s\n", mode); return 2; }
+  if (!strcmp(mode, "tcp"))
+    g_mode = MODE_TCP;
+  else if (!strcmp(mode, "http"))
+    g_mode = MODE_HTTP;
+  else if (!strcmp(mode, "tls"))
+    g_mode = MODE_TLS;
+  else if (!strcmp(mode, "https"))
+    g_mode = MODE_HTTPS;
+  else {
+    fprintf(stderr, "unknown mode %s\n", mode);
+    return 2;
+  }
   if (!targets_path || rate <= 0) {
     fprintf(stderr, "usage: %s --mode M --targets FILE --rate N [--warmup S] [--duration S]\n",
             argv[0]);
@@ -273,7 +323,10 @@ int main(int argc, char** argv) {
   }
   struct target* targets;
   int ntargets = load_targets(targets_path, &targets);
-  if (ntargets <= 0) { fprintf(stderr, "no targets in %s\n", targets_path); return 1; }
+  if (ntargets <= 0) {
+    fprintf(stderr, "no targets in %s\n", targets_path);
+    return 1;
+  }
 
   if (g_mode == MODE_TLS || g_mode == MODE_HTTPS) {
     g_ctx = SSL_CTX_new(TLS_client_method());
@@ -327,8 +380,10 @@ int main(int argc, char** argv) {
     int n = epoll_wait(g_epoll, events, 256, wait_ms);
     for (int i = 0; i < n; i++) {
       struct conn* c = events[i].data.ptr;
-      if (c->stage == ST_CONNECT) on_connected(c);
-      else advance(c);
+      if (c->stage == ST_CONNECT)
+        on_connected(c);
+      else
+        advance(c);
     }
   }
   if (in_window == 1) cpu_end = cpu_s();
@@ -336,9 +391,10 @@ int main(int argc, char** argv) {
   getrusage(RUSAGE_SELF, &ru);
   const double cpu = cpu_end - cpu_start;
   const long probes = g_ok + g_failed;
-  printf("mode=%s rate=%.1f window_s=%.1f probes=%ld ok=%ld failed=%ld timeouts=%ld cpu_s=%.4f "
-         "cpu_ms_per_1000=%.2f probes_per_s=%.1f maxrss_kb=%ld\n",
-         mode, rate, duration, probes, g_ok, g_failed, g_timeouts, cpu,
-         probes ? cpu * 1e6 / (double)probes : 0.0, (double)probes / duration, ru.ru_maxrss);
+  printf(
+      "mode=%s rate=%.1f window_s=%.1f probes=%ld ok=%ld failed=%ld timeouts=%ld cpu_s=%.4f "
+      "cpu_ms_per_1000=%.2f probes_per_s=%.1f maxrss_kb=%ld\n",
+      mode, rate, duration, probes, g_ok, g_failed, g_timeouts, cpu,
+      probes ? cpu * 1e6 / (double)probes : 0.0, (double)probes / duration, ru.ru_maxrss);
   return 0;
 }

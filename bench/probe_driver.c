@@ -107,14 +107,24 @@ int main(int argc, char** argv) {
   double rate = 100, warmup = 2, duration = 10;
   int pid = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (!strcmp(argv[i], "--exporter")) exporter = argv[i + 1];
-    else if (!strcmp(argv[i], "--module")) module = argv[i + 1];
-    else if (!strcmp(argv[i], "--targets")) targets_path = argv[i + 1];
-    else if (!strcmp(argv[i], "--rate")) rate = atof(argv[i + 1]);
-    else if (!strcmp(argv[i], "--pid")) pid = atoi(argv[i + 1]);
-    else if (!strcmp(argv[i], "--warmup")) warmup = atof(argv[i + 1]);
-    else if (!strcmp(argv[i], "--duration")) duration = atof(argv[i + 1]);
-    else { fprintf(stderr, "unknown option %s\n", argv[i]); return 2; }
+    if (!strcmp(argv[i], "--exporter"))
+      exporter = argv[i + 1];
+    else if (!strcmp(argv[i], "--module"))
+      module = argv[i + 1];
+    else if (!strcmp(argv[i], "--targets"))
+      targets_path = argv[i + 1];
+    else if (!strcmp(argv[i], "--rate"))
+      rate = atof(argv[i + 1]);
+    else if (!strcmp(argv[i], "--pid"))
+      pid = atoi(argv[i + 1]);
+    else if (!strcmp(argv[i], "--warmup"))
+      warmup = atof(argv[i + 1]);
+    else if (!strcmp(argv[i], "--duration"))
+      duration = atof(argv[i + 1]);
+    else {
+      fprintf(stderr, "unknown option %s\n", argv[i]);
+      return 2;
+    }
   }
   if (!targets_path || pid <= 0 || rate <= 0) {
     fprintf(stderr, "usage: %s --exporter IP:PORT --module M --targets FILE --rate N --pid PID\n",
@@ -129,18 +139,27 @@ int main(int argc, char** argv) {
   inet_pton(AF_INET, host, &g_exporter.sin_addr);
 
   FILE* f = fopen(targets_path, "r");
-  if (!f) { perror(targets_path); return 1; }
+  if (!f) {
+    perror(targets_path);
+    return 1;
+  }
   size_t cap = 1024, ntargets = 0;
   char** targets = malloc(cap * sizeof *targets);
   char line[512];
   while (fgets(line, sizeof line, f)) {
     line[strcspn(line, "\r\n")] = 0;
     if (!line[0]) continue;
-    if (ntargets == cap) { cap *= 2; targets = realloc(targets, cap * sizeof *targets); }
+    if (ntargets == cap) {
+      cap *= 2;
+      targets = realloc(targets, cap * sizeof *targets);
+    }
     targets[ntargets++] = strdup(line);
   }
   fclose(f);
-  if (ntargets == 0) { fprintf(stderr, "no targets\n"); return 1; }
+  if (ntargets == 0) {
+    fprintf(stderr, "no targets\n");
+    return 1;
+  }
 
   g_epoll = epoll_create1(EPOLL_CLOEXEC);
   struct epoll_event events[256];
@@ -166,15 +185,21 @@ int main(int argc, char** argv) {
     while (now < window_end && t0 + (double)issued / rate <= now) {
       int idx = -1;
       for (int i = 0; i < g_nconns; i++) {
-        if (!g_conns[i].busy) { idx = i; break; }
+        if (!g_conns[i].busy) {
+          idx = i;
+          break;
+        }
       }
       if (idx < 0) idx = open_conn();
-      if (idx < 0) { late++; break; }
+      if (idx < 0) {
+        late++;
+        break;
+      }
       struct conn* c = &g_conns[idx];
       char req[768];
-      int len = snprintf(req, sizeof req,
-                         "GET /probe?module=%s&target=%s HTTP/1.1\r\nHost: %s\r\n\r\n", module,
-                         targets[next_target], exporter);
+      int len =
+          snprintf(req, sizeof req, "GET /probe?module=%s&target=%s HTTP/1.1\r\nHost: %s\r\n\r\n",
+                   module, targets[next_target], exporter);
       if (send(c->fd, req, (size_t)len, MSG_NOSIGNAL) != len) {
         g_errors++;
         reopen(c);
@@ -199,7 +224,10 @@ int main(int argc, char** argv) {
       ssize_t r = recv(c->fd, c->buf + c->got, sizeof c->buf - 1 - c->got, 0);
       if (r <= 0) {
         if (r < 0 && errno == EAGAIN) continue;
-        if (c->busy) { busy--; if (c->measured) g_failed++; }
+        if (c->busy) {
+          busy--;
+          if (c->measured) g_failed++;
+        }
         g_errors++;
         reopen(c);
         continue;
@@ -211,7 +239,10 @@ int main(int argc, char** argv) {
       if (!c->busy || !response_complete(c, &body, &body_len)) continue;
       int ok = memmem(body, body_len, "\nprobe_success 1", 16) != NULL;
       if (c->measured) {
-        if (ok) g_ok++; else g_failed++;
+        if (ok)
+          g_ok++;
+        else
+          g_failed++;
       }
       c->busy = 0;
       c->got = 0;
@@ -221,9 +252,10 @@ int main(int argc, char** argv) {
   if (in_window == 1) cpu_end = proc_cpu_s(pid);
   const double cpu = cpu_end - cpu_start;
   const long probes = g_ok + g_failed;
-  printf("module=%s rate=%.1f window_s=%.1f probes=%ld ok=%ld failed=%ld errors=%ld late=%ld "
-         "connections=%d cpu_s=%.4f cpu_ms_per_1000=%.2f probes_per_s=%.1f\n",
-         module, rate, duration, probes, g_ok, g_failed, g_errors, late, g_nconns, cpu,
-         probes ? cpu * 1e6 / (double)probes : 0.0, (double)probes / duration);
+  printf(
+      "module=%s rate=%.1f window_s=%.1f probes=%ld ok=%ld failed=%ld errors=%ld late=%ld "
+      "connections=%d cpu_s=%.4f cpu_ms_per_1000=%.2f probes_per_s=%.1f\n",
+      module, rate, duration, probes, g_ok, g_failed, g_errors, late, g_nconns, cpu,
+      probes ? cpu * 1e6 / (double)probes : 0.0, (double)probes / duration);
   return 0;
 }

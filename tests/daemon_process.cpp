@@ -1,22 +1,12 @@
 #include "daemon_process.hpp"
 
-#include <doctest/doctest.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
-
-#include "tests/support/eventually.hpp"
-
-extern char** environ;
 
 namespace faultline::testing {
 
@@ -28,65 +18,18 @@ std::string read_file(const std::string& path) {
 }
 
 DaemonProcess::DaemonProcess(const DaemonLaunch& launch)
-    : dir_("faultline-daemon"), log_path_(dir_.file("daemon.log")) {
-  // Everything the child needs is built before fork: after it only async-signal-safe calls.
-  std::vector<std::string> args = {FAULTLINE_BINARY, "run",         "-c",
-                                   launch.config,    "--log-level", launch.log_level};
-  std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) {
-    std::string s(*e);
-    if (!s.starts_with("NOTIFY_SOCKET=") && !s.starts_with("WATCHDOG_") &&
-        !s.starts_with("JOURNAL_STREAM="))
-      env.push_back(s);
-  }
-  env.insert(env.end(), launch.env.begin(), launch.env.end());
-  std::vector<char*> argv, envp;
-  for (auto& a : args)
-    argv.push_back(a.data());
-  argv.push_back(nullptr);
-  for (auto& e : env)
-    envp.push_back(e.data());
-  envp.push_back(nullptr);
-  const int log_fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  REQUIRE(log_fd >= 0);
-  const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  rlimit limit{};
-  if (launch.fd_limit) limit = {*launch.fd_limit, *launch.fd_limit};
+    : dir_("faultline-daemon"),
+      child_({FAULTLINE_BINARY, "run", "-c", launch.config, "--log-level", launch.log_level},
+             launch.env, dir_.file("daemon.log"), launch.fd_limit) {}
 
-  pid_ = ::fork();
-  REQUIRE(pid_ >= 0);
-  if (pid_ == 0) {
-    ::dup2(null_fd, 0);
-    ::dup2(log_fd, 1);
-    ::dup2(log_fd, 2);
-    if (launch.fd_limit && ::setrlimit(RLIMIT_NOFILE, &limit) != 0) _exit(126);
-    ::execve(argv[0], argv.data(), envp.data());
-    _exit(127);
-  }
-  ::close(log_fd);
-  ::close(null_fd);
-}
-
-DaemonProcess::~DaemonProcess() {
-  if (running()) {
-    ::kill(pid_, SIGKILL);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-  }
-}
+DaemonProcess::~DaemonProcess() = default;
 
 bool DaemonProcess::running() {
-  if (status_) return false;
-  int status = 0;
-  if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-    status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return false;
-  }
-  return true;
+  return !child_.wait(std::chrono::milliseconds(0));
 }
 
 std::string DaemonProcess::log() const {
-  return read_file(log_path_);
+  return child_.output();
 }
 
 std::size_t DaemonProcess::log_count(const std::string& needle) const {
@@ -127,7 +70,7 @@ int DaemonProcess::metrics_port(std::chrono::milliseconds timeout) const {
 }
 
 long DaemonProcess::rss_kib() const {
-  std::istringstream status(read_file("/proc/" + std::to_string(pid_) + "/status"));
+  std::istringstream status(read_file("/proc/" + std::to_string(pid()) + "/status"));
   std::string line;
   while (std::getline(status, line)) {
     if (line.starts_with("VmRSS:")) return std::strtol(line.c_str() + 6, nullptr, 10);
@@ -138,29 +81,26 @@ long DaemonProcess::rss_kib() const {
 int DaemonProcess::open_fds() const {
   std::error_code ec;
   int n = 0;
-  for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid_) + "/fd", ec);
+  for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid()) + "/fd", ec);
        !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
     ++n;
   return ec ? -1 : n;
 }
 
 void DaemonProcess::signal(int sig) const {
-  ::kill(pid_, sig);
+  child_.signal(sig);
 }
 
 int DaemonProcess::stop(std::chrono::milliseconds timeout) {
-  if (running()) ::kill(pid_, SIGTERM);
+  child_.signal(SIGTERM);
   return wait_exit(timeout);
 }
 
 int DaemonProcess::wait_exit(std::chrono::milliseconds timeout) {
-  if (!eventually([this] { return !running(); }, timeout)) {
-    ::kill(pid_, SIGKILL);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    status_ = -1;
-  }
-  return *status_;
+  if (auto status = child_.wait(timeout)) return *status;
+  child_.signal(SIGKILL);
+  child_.wait(std::chrono::seconds(10));
+  return -1;
 }
 
 }  // namespace faultline::testing

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/child_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace faultline::testing {
@@ -21,9 +22,9 @@ struct DaemonLaunch {
   std::optional<rlim_t> fd_limit;   // RLIMIT_NOFILE soft = hard, so the daemon cannot raise it
 };
 
-// Starts FAULTLINE_BINARY run -c CONFIG --log-level LEVEL with stdout and stderr going to a
-// file of its own. The destructor kills (SIGKILL) a daemon that is still running. Failing to
-// start fails the calling test.
+// Starts FAULTLINE_BINARY run -c CONFIG --log-level LEVEL (a ChildProcess) with stdout and
+// stderr going to a file of its own. The destructor kills (SIGKILL) a daemon that is still
+// running. Failing to start fails the calling test.
 class DaemonProcess {
  public:
   explicit DaemonProcess(const DaemonLaunch& launch);
@@ -31,7 +32,7 @@ class DaemonProcess {
   DaemonProcess(const DaemonProcess&) = delete;
   DaemonProcess& operator=(const DaemonProcess&) = delete;
 
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return child_.pid(); }
   // Whether the process has not exited yet (reaps it when it has).
   bool running();
   // Everything it logged so far.
@@ -57,9 +58,7 @@ class DaemonProcess {
 
  private:
   TempDir dir_;
-  std::string log_path_;
-  pid_t pid_ = -1;
-  std::optional<int> status_;
+  ChildProcess child_;
 };
 
 // The file's bytes, "" when it cannot be read.

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,8 +16,11 @@ extern char** environ;
 namespace faultline::testing {
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv,
-                           const std::vector<std::string>& extra_env, std::string output_path)
+                           const std::vector<std::string>& extra_env, std::string output_path,
+                           std::optional<rlim_t> fd_limit)
     : output_path_(std::move(output_path)) {
+  // Everything the child needs is built before fork: after it, only async-signal-safe calls.
+  // (fork rather than posix_spawn: the descriptor limit has to be set in the child.)
   std::vector<std::string> env = extra_env;
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string s(*e);
@@ -36,16 +38,52 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv,
   for (auto& s : argv_copy)
     args.push_back(s.data());
   args.push_back(nullptr);
+  const rlimit limit{fd_limit.value_or(0), fd_limit.value_or(0)};
 
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, output_path_.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  const int rc =
-      posix_spawn(&pid_, argv_copy[0].c_str(), &actions, nullptr, args.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw std::system_error(rc, std::generic_category(), "spawn " + argv[0]);
+  const int out_fd = ::open(output_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (out_fd < 0) throw std::system_error(errno, std::generic_category(), output_path_);
+  const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  // The child reports a failed exec (its errno) through this pipe; a successful exec closes it.
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0 || null_fd < 0) {
+    const int err = errno;
+    ::close(out_fd);
+    throw std::system_error(err, std::generic_category(), "pipe or /dev/null");
+  }
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::close(report[0]);
+    int err = 0;
+    if (::dup2(null_fd, STDIN_FILENO) < 0 || ::dup2(out_fd, STDOUT_FILENO) < 0 ||
+        ::dup2(out_fd, STDERR_FILENO) < 0 ||
+        (fd_limit && ::setrlimit(RLIMIT_NOFILE, &limit) != 0)) {
+      err = errno;
+    } else {
+      ::execve(args[0], args.data(), envp.data());
+      err = errno;
+    }
+    [[maybe_unused]] const auto n = ::write(report[1], &err, sizeof err);
+    _exit(127);
+  }
+  const int fork_errno = errno;
+  ::close(report[1]);
+  ::close(out_fd);
+  ::close(null_fd);
+  if (pid_ < 0) {
+    ::close(report[0]);
+    throw std::system_error(fork_errno, std::generic_category(), "fork");
+  }
+  int child_errno = 0;
+  ssize_t n;
+  do {
+    n = ::read(report[0], &child_errno, sizeof child_errno);
+  } while (n < 0 && errno == EINTR);
+  ::close(report[0]);
+  if (n == sizeof child_errno) {
+    waitpid(pid_, nullptr, 0);
+    status_ = 127;
+    throw std::system_error(child_errno, std::generic_category(), "start " + argv[0]);
+  }
 }
 
 ChildProcess::~ChildProcess() {

@@ -2,6 +2,7 @@
 // captured, so tests can assert on exit status, logs and side effects.
 #pragma once
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -14,10 +15,12 @@ namespace faultline::testing {
 class ChildProcess {
  public:
   // Starts `argv` (argv[0] is the path) with the test's environment, minus NOTIFY_SOCKET,
-  // WATCHDOG_* and JOURNAL_STREAM, plus `extra_env` ("NAME=value"). stdout and stderr go to
-  // `output_path` (both, interleaved). Throws std::system_error when the program cannot start.
+  // WATCHDOG_* and JOURNAL_STREAM, plus `extra_env` ("NAME=value"). stdin is /dev/null; stdout
+  // and stderr go to `output_path` (both, interleaved). With `fd_limit`, RLIMIT_NOFILE is set
+  // to it, soft and hard, so the program cannot raise it. Throws std::system_error when the
+  // program cannot start.
   ChildProcess(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
-               std::string output_path);
+               std::string output_path, std::optional<rlim_t> fd_limit = std::nullopt);
   // Kills the process (SIGKILL) if it is still running and reaps it.
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;

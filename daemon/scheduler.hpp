@@ -67,6 +67,7 @@ class Scheduler {
   // Makes `targets` the configured set. Unchanged targets keep their phase, state and any
   // running probe; removed ones stop (a running probe is cancelled, its result never
   // arrives); changed ones restart from scratch with the new settings; new ones start.
+  // Takes the vector, so the caller's copies (the parser's) are gone when it returns.
   ReloadSummary set_targets(std::vector<TargetConfig> targets);
   void set_max_in_flight(std::size_t max_in_flight);
 

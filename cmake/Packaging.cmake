@@ -27,8 +27,11 @@ install(FILES ${PROJECT_SOURCE_DIR}/docs/faultline.1 DESTINATION ${CMAKE_INSTALL
 # Prometheus alert rules ship beside the docs; the glob takes whichever rule files exist.
 file(GLOB FAULTLINE_PROMETHEUS_RULES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/etc/prometheus/*.yml)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/ARCHITECTURE.md
-              ${FAULTLINE_PROMETHEUS_RULES}
+              ${PROJECT_SOURCE_DIR}/CONTRIBUTING.md ${FAULTLINE_PROMETHEUS_RULES}
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
+# Under docs/, where the README's links point.
+install(FILES ${PROJECT_SOURCE_DIR}/docs/storage.md ${PROJECT_SOURCE_DIR}/docs/BENCHMARKS.md
+        DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs)
 # The Grafana dashboard, to import (Dashboards > New > Import).
 install(FILES ${PROJECT_SOURCE_DIR}/etc/grafana/faultline.json DESTINATION ${CMAKE_INSTALL_DOCDIR}
         RENAME faultline-grafana.json)

@@ -5,7 +5,6 @@
 
 #include <csignal>
 #include <cstdlib>
-#include <iostream>
 #include <thread>
 #include <utility>
 
@@ -287,8 +286,9 @@ int run_daemon(const std::string& config_path, std::optional<std::string> log_le
   ConfigLoad load;
   std::thread([&] { load = load_config(config_path); }).join();
   if (!load.config) {
-    for (const Diagnostic& e : load.errors)
-      std::cerr << e.to_string() << "\n";
+    // Through the logger, like a failed reload, so that under journald each error carries its
+    // priority (<3>) and `journalctl -p err` shows why the start failed.
+    log_diagnostics(load);
     spdlog::error("cannot start: {} has {} error(s)", config_path, load.errors.size());
     return 1;
   }

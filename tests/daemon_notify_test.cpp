@@ -85,4 +85,12 @@ TEST_CASE("faultline run: an invalid config exits 1 before anything starts") {
   CHECK(daemon.wait(std::chrono::seconds(10)) == 1);
   CHECK(daemon.output().find(config + ":2:5: target 'x' has no 'url'") != std::string::npos);
   CHECK_FALSE(sock.wait_for("READY=1", 100));
+
+  // Under journald every line says its priority, the errors' too.
+  ChildProcess journaled({FAULTLINE_BINARY, "run", "-c", config}, {"JOURNAL_STREAM=8:12345"},
+                         dir.file("journaled"));
+  CHECK(journaled.wait(std::chrono::seconds(10)) == 1);
+  CHECK(journaled.output().find("<3>config: " + config + ":2:5: target 'x' has no 'url'") !=
+        std::string::npos);
+  CHECK(journaled.output().find("<3>cannot start: ") != std::string::npos);
 }

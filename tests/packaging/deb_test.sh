@@ -45,7 +45,8 @@ contents=$(dpkg-deb -c "$deb" | awk '{ print $6 }')
 for p in ./usr/bin/faultline ./lib/systemd/system/faultline.service ./etc/faultline/faultline.yaml \
   ./usr/share/man/man1/faultline.1 ./usr/share/doc/faultline/README.md \
   ./usr/share/doc/faultline/ARCHITECTURE.md ./usr/share/doc/faultline/faultline-rules.yml \
-  ./usr/share/doc/faultline/faultline-grafana.json; do
+  ./usr/share/doc/faultline/faultline-grafana.json ./usr/share/doc/faultline/docs/storage.md \
+  ./usr/share/doc/faultline/docs/BENCHMARKS.md; do
   grep -qxF "$p" <<<"$contents" || fail "the package lacks $p"
 done
 

@@ -114,17 +114,15 @@ Expected<HistoryReport> HistoryReader::read(const HistoryWindow& window) {
     st->bind_int(1, window.from_ms);
     st->bind_int(2, window.to_ms);
     bind_target(*st, 3, window.target);
-    for (;;) {
-      auto row = st->step();
-      if (!row) return unexpected(row.error());
-      if (!*row) break;
-      TargetHistory& t = by_id[st->column_int(0)];
-      t.name = st->column_text(1);
-      t.url = st->column_text(2);
-      t.kind = st->column_text(3);
+    const Status rows = st->each_row([&](const SqliteStatement& row) {
+      TargetHistory& t = by_id[row.column_int(0)];
+      t.name = row.column_text(1);
+      t.url = row.column_text(2);
+      t.kind = row.column_text(3);
       t.probes_by_bucket.assign(buckets, 0);
       t.failures_by_bucket.assign(buckets, 0);
-    }
+    });
+    if (!rows) return unexpected(rows.error());
   }
   if (window.target && by_id.empty()) {
     return unexpected("no target named '" + *window.target + "' in the history");
@@ -137,24 +135,22 @@ Expected<HistoryReport> HistoryReader::read(const HistoryWindow& window) {
     st->bind_int(2, window.to_ms);
     st->bind_int(3, window.buckets);
     std::map<std::int64_t, std::pair<double, std::int64_t>> timed;  // id -> sum, count
-    for (;;) {
-      auto row = st->step();
-      if (!row) return unexpected(row.error());
-      if (!*row) break;
-      auto it = by_id.find(st->column_int(0));
-      if (it == by_id.end()) continue;
+    const Status rows = st->each_row([&](const SqliteStatement& row) {
+      auto it = by_id.find(row.column_int(0));
+      if (it == by_id.end()) return;
       TargetHistory& t = it->second;
       const auto bucket = static_cast<std::size_t>(
-          std::clamp<std::int64_t>(st->column_int(1), 0, window.buckets - 1));
-      t.probes_by_bucket[bucket] += st->column_int(2);
-      t.failures_by_bucket[bucket] += st->column_int(4);
-      t.probes += st->column_int(2);
-      t.ok += st->column_int(3);
-      t.failures += st->column_int(4);
+          std::clamp<std::int64_t>(row.column_int(1), 0, window.buckets - 1));
+      t.probes_by_bucket[bucket] += row.column_int(2);
+      t.failures_by_bucket[bucket] += row.column_int(4);
+      t.probes += row.column_int(2);
+      t.ok += row.column_int(3);
+      t.failures += row.column_int(4);
       auto& [sum, count] = timed[it->first];
-      sum += st->column_real(5);
-      count += st->column_int(6);
-    }
+      sum += row.column_real(5);
+      count += row.column_int(6);
+    });
+    if (!rows) return unexpected(rows.error());
     for (const auto& [id, sc] : timed) {
       if (sc.second > 0) by_id[id].avg_total_ms = sc.first / static_cast<double>(sc.second);
     }
@@ -170,13 +166,11 @@ Expected<HistoryReport> HistoryReader::read(const HistoryWindow& window) {
     st->bind_int(1, window.from_ms);
     st->bind_int(2, window.to_ms);
     bind_target(*st, 3, window.target);
-    for (;;) {
-      auto row = st->step();
-      if (!row) return unexpected(row.error());
-      if (!*row) break;
-      report.failures.push_back({st->column_text(0), st->column_text(1), st->column_text(2),
-                                 st->column_text(3), st->column_int(4), st->column_int(5)});
-    }
+    const Status rows = st->each_row([&](const SqliteStatement& row) {
+      report.failures.push_back({row.column_text(0), row.column_text(1), row.column_text(2),
+                                 row.column_text(3), row.column_int(4), row.column_int(5)});
+    });
+    if (!rows) return unexpected(rows.error());
   }
 
   {
@@ -185,28 +179,26 @@ Expected<HistoryReport> HistoryReader::read(const HistoryWindow& window) {
     st->bind_int(1, window.from_ms);
     st->bind_int(2, window.to_ms);
     bind_target(*st, 3, window.target);
-    for (;;) {
-      auto row = st->step();
-      if (!row) return unexpected(row.error());
-      if (!*row) break;
+    const Status rows = st->each_row([&](const SqliteStatement& row) {
       OutageRecord o;
-      o.target = st->column_text(0);
-      o.started_ms = st->column_int(1);
-      if (!st->column_is_null(2)) o.ended_ms = st->column_int(2);
-      o.cls = st->column_text(3);
-      o.phase = st->column_text(4);
-      o.detail = st->column_text(5);
-      o.message = st->column_text(6);
+      o.target = row.column_text(0);
+      o.started_ms = row.column_int(1);
+      if (!row.column_is_null(2)) o.ended_ms = row.column_int(2);
+      o.cls = row.column_text(3);
+      o.phase = row.column_text(4);
+      o.detail = row.column_text(5);
+      o.message = row.column_text(6);
       // A target removed from the config while it was down never gets its outage closed;
       // only listed targets (seen during the window) count.
       auto it = by_name.find(o.target);
-      if (it == by_name.end()) continue;
+      if (it == by_name.end()) return;
       const std::int64_t start = std::max(o.started_ms, window.from_ms);
       const std::int64_t end = std::min(o.ended_ms.value_or(window.to_ms), window.to_ms);
       it->second->outages += 1;
       it->second->down_s += static_cast<double>(std::max<std::int64_t>(0, end - start)) / 1000;
       report.outages.push_back(std::move(o));
-    }
+    });
+    if (!rows) return unexpected(rows.error());
   }
 
   // Schema version 1 predates the idle-connection experiment.
@@ -214,25 +206,23 @@ Expected<HistoryReport> HistoryReader::read(const HistoryWindow& window) {
     auto st = db_.prepare(kIdleSql);
     if (!st) return unexpected(st.error());
     bind_target(*st, 1, window.target);
-    for (;;) {
-      auto row = st->step();
-      if (!row) return unexpected(row.error());
-      if (!*row) break;
+    const Status rows = st->each_row([&](const SqliteStatement& row) {
       IdleFindingRecord f;
-      f.target = st->column_text(0);
-      if (!by_name.count(f.target)) continue;
-      f.kind = st->column_text(1);
-      f.threshold_low_s = st->column_real(2);
-      f.threshold_high_s = real_or_null(*st, 3);
-      f.keepalive_verified = st->column_text(4);
-      f.keepalive_interval_s = real_or_null(*st, 5);
-      f.first_seen = st->column_text(6);
-      f.last_confirmed = st->column_text(7);
-      f.experiments = st->column_int(8);
-      f.summary = st->column_text(9);
-      f.advice = st->column_text(10);
+      f.target = row.column_text(0);
+      if (!by_name.count(f.target)) return;
+      f.kind = row.column_text(1);
+      f.threshold_low_s = row.column_real(2);
+      f.threshold_high_s = real_or_null(row, 3);
+      f.keepalive_verified = row.column_text(4);
+      f.keepalive_interval_s = real_or_null(row, 5);
+      f.first_seen = row.column_text(6);
+      f.last_confirmed = row.column_text(7);
+      f.experiments = row.column_int(8);
+      f.summary = row.column_text(9);
+      f.advice = row.column_text(10);
       report.idle_findings.push_back(std::move(f));
-    }
+    });
+    if (!rows) return unexpected(rows.error());
   }
 
   for (auto& [id, t] : by_id)

@@ -44,6 +44,17 @@ class SqliteStatement {
   Status run();
   // Advances to the next row: true with a row, false when done (the statement is then reset).
   Expected<bool> step();
+  // Steps through every row, calling `on_row` with the statement on each; stops at the first
+  // error and returns it.
+  template <typename OnRow>
+  Status each_row(OnRow&& on_row) {
+    for (;;) {
+      auto row = step();
+      if (!row) return unexpected(row.error());
+      if (!*row) return ok_status();
+      on_row(*this);
+    }
+  }
   // Column accessors for the current row (0-based, as in the C API).
   std::int64_t column_int(int column) const;
   double column_real(int column) const;

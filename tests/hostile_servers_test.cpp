@@ -106,7 +106,7 @@ TEST_CASE("hostile: an endless body is cut at the body cap long before the deadl
 
   LoopbackServer tls(tls_options(Behavior::tls_http_ok));
   // The same cap applies through TLS (a body of exactly the cap is fine, one byte more stops).
-  auto big = spec_for("https://127.0.0.1:" + std::to_string(tls.port()) + "/", milliseconds(5000));
+  auto big = spec_for(tls.url("https", "/"), milliseconds(5000));
   big->body_limit = 2;
   CHECK(probe_within_deadline(big).ok());
 }
@@ -136,8 +136,7 @@ TEST_CASE("hostile: slowloris body, a byte every 2 s, is timeout/body") {
 
 TEST_CASE("hostile: non-HTTP bytes inside TLS after the handshake are http/malformed") {
   LoopbackServer server(tls_options(Behavior::tls_garbage));
-  ProbeResult r = probe_within_deadline(
-      spec_for("https://127.0.0.1:" + std::to_string(server.port()) + "/", milliseconds(3000)));
+  ProbeResult r = probe_within_deadline(spec_for(server.url("https", "/"), milliseconds(3000)));
   INFO(triple(r) << ": " << r.message);
   CHECK(r.cls == FailureClass::http);
   CHECK(r.phase == Phase::response);
@@ -149,8 +148,7 @@ TEST_CASE("hostile: raw garbage where TLS records belong, after the handshake, i
   LoopbackServerOptions o = tls_options(Behavior::tls_raw_garbage);
   o.garbage = std::string(4096, '\x17') + "garbage";
   LoopbackServer server(o);
-  ProbeResult r = probe_within_deadline(
-      spec_for("https://127.0.0.1:" + std::to_string(server.port()) + "/", milliseconds(3000)));
+  ProbeResult r = probe_within_deadline(spec_for(server.url("https", "/"), milliseconds(3000)));
   INFO(triple(r) << ": " << r.message);
   CHECK(r.cls == FailureClass::http);
   CHECK(r.phase == Phase::response);
@@ -162,8 +160,7 @@ TEST_CASE("hostile: raw garbage where TLS records belong, after the handshake, i
 TEST_CASE("hostile: a TLS server closing without a reply is closed/response, not reset") {
   LoopbackServer server(tls_options(Behavior::tls_close_without_reply));
   for (int i = 0; i < 5; ++i) {
-    ProbeResult r = probe_within_deadline(
-        spec_for("https://127.0.0.1:" + std::to_string(server.port()) + "/", milliseconds(3000)));
+    ProbeResult r = probe_within_deadline(spec_for(server.url("https", "/"), milliseconds(3000)));
     INFO(triple(r) << ": " << r.message);
     CHECK(triple(r) == "closed/response/");
   }

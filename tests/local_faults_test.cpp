@@ -277,7 +277,7 @@ TEST_CASE("local faults: a ca_file that cannot be read fails probes as local/tls
   LoopbackServer server(o);
   TempDir dir;
   auto spec = std::make_shared<ProbeSpec>();
-  spec->url = *parse_target_url("https://127.0.0.1:" + std::to_string(server.port()) + "/");
+  spec->url = *parse_target_url(server.url("https", "/"));
   spec->timeout = milliseconds(3000);
 
   SUBCASE("gone") {

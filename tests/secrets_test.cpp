@@ -94,8 +94,8 @@ TEST_CASE("secrets: header values never reach logs, the database, metrics or che
       {"echo", echo.url()},
       {"flood", flood.url()},
       {"refused", refused},
-      {"untrusted", "https://127.0.0.1:" + std::to_string(untrusted.port()) + "/"},
-      {"tls", "https://127.0.0.1:" + std::to_string(tls.port()) + "/"},
+      {"untrusted", untrusted.url("https", "/")},
+      {"tls", tls.url("https", "/")},
       {"nxdomain", "http://does-not-exist.invalid/"},
   };
   TempDir dir;

@@ -49,6 +49,17 @@ Verdict classify_dns_error(int uv_status, std::string_view host) {
   return v;
 }
 
+Verdict dns_without_descriptors(int uv_status, std::string_view host) {
+  Verdict v;
+  v.cls = FailureClass::local;
+  v.phase = Phase::dns;
+  v.sys_errno = EMFILE;
+  v.message = "this host is out of file descriptors: the lookup of '" + std::string(host) +
+              "' could not read the hosts file or reach the resolver (" + uv_strerror(uv_status) +
+              ")";
+  return v;
+}
+
 Verdict dns_timeout(std::string_view host, long long timeout_ms) {
   Verdict v;
   v.cls = FailureClass::dns;

@@ -20,4 +20,9 @@ Verdict dns_timeout(std::string_view host, long long timeout_ms);
 // The lookup succeeded but gave no address faultline can connect to.
 Verdict dns_no_usable_address(std::string_view host);
 
+// A lookup that failed while this process had no descriptor left. glibc reports a hosts file
+// or resolver socket it could not open as a missing name (EAI_NONAME) or a resolver failure,
+// not as EMFILE, so the caller checks for the shortage itself; the failure is then `local`.
+Verdict dns_without_descriptors(int uv_status, std::string_view host);
+
 }  // namespace faultline

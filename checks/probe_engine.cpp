@@ -1,9 +1,12 @@
 #include "checks/probe_engine.hpp"
 
+#include <fcntl.h>
 #include <netdb.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <mutex>
 #include <optional>
@@ -112,7 +115,7 @@ class ProbeEngine::Probe final : public TransferOwner {
     if (rc != 0) {
       delete lookup_;
       lookup_ = nullptr;
-      Verdict v = classify_dns_error(rc, url.host);
+      Verdict v = lookup_failure(rc, url.host);
       timer_.start(0, [this, v] { finish(v); });
       return;
     }
@@ -159,13 +162,31 @@ class ProbeEngine::Probe final : public TransferOwner {
     return std::max<long long>(0, left.count());
   }
 
+  // A lookup that failed as `dns` while this process is short of descriptors was most likely
+  // failed by the shortage (see dns_without_descriptors). The lookup ran on a pool thread, so
+  // a descriptor may have been freed since: a probe that failed for want of one in the last
+  // second counts as well as a dup() failing now. Only failed lookups pay for the check.
+  Verdict lookup_failure(int uv_status, std::string_view host) const {
+    Verdict v = classify_dns_error(uv_status, host);
+    if (v.cls != FailureClass::dns) return v;
+    if (Clock::now() - engine_.last_descriptor_shortage_ < std::chrono::seconds(1)) {
+      return dns_without_descriptors(uv_status, host);
+    }
+    const int fd = ::fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 0);
+    if (fd >= 0) {
+      ::close(fd);
+      return v;
+    }
+    return errno == EMFILE || errno == ENFILE ? dns_without_descriptors(uv_status, host) : v;
+  }
+
   void on_resolved(int status, addrinfo* res) {
     lookup_ = nullptr;  // the request frees itself after this call
     timer_.stop();
     result_.timings.dns_ms = ms_between(started_, Clock::now());
     if (status != 0) {
       if (res != nullptr) uv_freeaddrinfo(res);
-      finish(classify_dns_error(status, spec_->url.host));
+      finish(lookup_failure(status, spec_->url.host));
       return;
     }
     for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
@@ -242,6 +263,9 @@ class ProbeEngine::Probe final : public TransferOwner {
                          std::to_string(addresses_.size()) + " tried)";
     }
     result_.timings.total_ms = ms_between(started_, Clock::now());
+    if (v.cls == FailureClass::local && (v.sys_errno == EMFILE || v.sys_errno == ENFILE)) {
+      engine_.last_descriptor_shortage_ = Clock::now();
+    }
     engine_.complete(id_, std::move(result_));
   }
 

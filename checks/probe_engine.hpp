@@ -6,6 +6,7 @@
 
 #include <uv.h>
 
+#include <chrono>
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -53,6 +54,9 @@ class ProbeEngine final : public Prober {
   std::vector<Multi> multis_;
   ProbeId next_id_ = 1;
   std::unordered_map<ProbeId, std::unique_ptr<Probe>> probes_;
+  // When a probe last failed for want of a descriptor (steady clock), for lookups that glibc
+  // failed for the same reason but reports as a DNS error.
+  std::chrono::steady_clock::time_point last_descriptor_shortage_{};
 };
 
 }  // namespace faultline

@@ -3,6 +3,9 @@
 #include <doctest/doctest.h>
 #include <uv.h>
 
+#include <cerrno>
+#include <string>
+
 #include "checks/dns_classifier.hpp"
 #include "checks/http_classifier.hpp"
 #include "checks/transfer_classifier.hpp"
@@ -87,6 +90,18 @@ TEST_CASE("regression: running out of descriptors during a lookup was dns/tempor
     CHECK(v.phase == Phase::dns);
     CHECK(v.detail == Detail::none);
   }
+}
+
+// Found by tests/local_faults_test.cpp: out of descriptors, glibc cannot open /etc/hosts and
+// says the name does not exist; the engine then reports the shortage instead.
+TEST_CASE("regression: a lookup failed by a descriptor shortage was dns/nxdomain") {
+  Verdict v = dns_without_descriptors(UV_EAI_NONAME, "localhost");
+  CHECK(v.cls == FailureClass::local);
+  CHECK(v.phase == Phase::dns);
+  CHECK(v.detail == Detail::none);
+  CHECK(v.sys_errno == EMFILE);
+  CHECK(v.message.find("'localhost'") != std::string::npos);
+  CHECK(v.message.find("file descriptors") != std::string::npos);
 }
 
 // Found by tests/fuzz (classify_transfer): the status code is the detail, and 0 is none.

@@ -28,8 +28,17 @@ bool has_header(const ProbeSpec& spec, std::string_view name) {
 }  // namespace
 
 CurlTransfer::CurlTransfer(CurlHandlePool& pool, const ProbeSpec& spec, const std::string& address,
-                           std::chrono::milliseconds budget)
-    : pool_(pool), spec_(spec), easy_(pool.acquire()), started_(std::chrono::steady_clock::now()) {
+                           std::chrono::milliseconds budget, KeptConnection* kept,
+                           bool expect_reuse)
+    : pool_(pool),
+      kept_(kept),
+      expect_reuse_(kept != nullptr && expect_reuse),
+      spec_(spec),
+      easy_(kept != nullptr ? kept->attach(this) : pool.acquire()),
+      started_(std::chrono::steady_clock::now()) {
+  if (easy_ == nullptr) return;
+  // A connection that is not going to be reused takes its TLS facts with it.
+  if (kept_ != nullptr && !expect_reuse_) kept_->tls() = TlsFacts{};
   const TargetUrl& url = spec.url;
   const bool connect_only = !url.is_http();
   // tcp:// and tls:// reuse libcurl's connect and TLS code through CONNECT_ONLY, so every kind
@@ -54,17 +63,30 @@ CurlTransfer::CurlTransfer(CurlHandlePool& pool, const ProbeSpec& spec, const st
                    static_cast<long>(std::max<long long>(1, budget.count())));
   curl_easy_setopt(easy_, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(easy_, CURLOPT_FOLLOWLOCATION, 0L);
-  // Every probe tests every layer, so nothing is reused between probes.
-  curl_easy_setopt(easy_, CURLOPT_FRESH_CONNECT, 1L);
-  curl_easy_setopt(easy_, CURLOPT_FORBID_REUSE, 1L);
+  if (kept_ == nullptr) {
+    // Every probe tests every layer, so nothing is reused between probes.
+    curl_easy_setopt(easy_, CURLOPT_FRESH_CONNECT, 1L);
+    curl_easy_setopt(easy_, CURLOPT_FORBID_REUSE, 1L);
+  } else {
+    // reuse_connection: behave like a client's pool, which keeps a connection however long it
+    // sits idle; libcurl's own default drops one idle for 118 s, below the timeouts of the
+    // middleboxes this is meant to find (350 s on AWS NAT gateways).
+    curl_easy_setopt(easy_, CURLOPT_MAXAGE_CONN, 30L * 24 * 3600);
+  }
   // Nor a TLS session: a pooled handle would otherwise resume the last one for the same host.
   curl_easy_setopt(easy_, CURLOPT_SSL_SESSIONID_CACHE, 0L);
   curl_easy_setopt(easy_, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
   curl_easy_setopt(easy_, CURLOPT_ERRORBUFFER, error_.data());
   curl_easy_setopt(easy_, CURLOPT_OPENSOCKETFUNCTION, &CurlTransfer::open_socket);
   curl_easy_setopt(easy_, CURLOPT_OPENSOCKETDATA, this);
-  curl_easy_setopt(easy_, CURLOPT_CLOSESOCKETFUNCTION, &CurlTransfer::close_socket);
-  curl_easy_setopt(easy_, CURLOPT_CLOSESOCKETDATA, this);
+  if (kept_ == nullptr) {
+    curl_easy_setopt(easy_, CURLOPT_CLOSESOCKETFUNCTION, &CurlTransfer::close_socket);
+    curl_easy_setopt(easy_, CURLOPT_CLOSESOCKETDATA, this);
+  } else {
+    // libcurl copies the hook into the connection, which outlives this transfer.
+    curl_easy_setopt(easy_, CURLOPT_CLOSESOCKETFUNCTION, &KeptConnection::close_socket);
+    curl_easy_setopt(easy_, CURLOPT_CLOSESOCKETDATA, kept_);
+  }
   if (connect_only) {
     curl_easy_setopt(easy_, CURLOPT_CONNECT_ONLY, 1L);
   } else {
@@ -122,6 +144,12 @@ void CurlTransfer::finish(CURLcode code) {
   curl_easy_getinfo(easy_, CURLINFO_PRETRANSFER_TIME_T, &facts_.pretransfer_us);
   curl_easy_getinfo(easy_, CURLINFO_STARTTRANSFER_TIME_T, &facts_.starttransfer_us);
   curl_easy_getinfo(easy_, CURLINFO_TOTAL_TIME_T, &facts_.total_us);
+  if (kept_ != nullptr) {
+    long connects = 0;
+    curl_easy_getinfo(easy_, CURLINFO_NUM_CONNECTS, &connects);
+    facts_.reused = expect_reuse_ && connects == 0 && !facts_.socket_opened;
+    facts_.tls = kept_->tls();
+  }
 
   using Clock = std::chrono::steady_clock;
   auto ms = [](Clock::time_point a, Clock::time_point b) {
@@ -140,15 +168,26 @@ void CurlTransfer::finish(CURLcode code) {
   if (facts_.tls.started_at) {
     facts_.tls_ms = ms(*facts_.tls.started_at, facts_.tls.done_at.value_or(end));
   }
+  if (facts_.reused) {
+    // The handshakes belong to an earlier probe; only the exchange ran now.
+    facts_.tcp_connected = true;
+    facts_.connect_ms.reset();
+    facts_.tls_ms.reset();
+    facts_.socket = kept_->socket_state();
+  }
 }
 
 void CurlTransfer::release() {
-  if (easy_ != nullptr) {
+  if (easy_ == nullptr) return;
+  if (kept_ != nullptr) {
+    // The connection stays in the kept connection's multi handle for the next probe.
+    kept_->detach(fd_);
+  } else {
     // A socket still open means libcurl still holds the connection: the pool then destroys the
     // handle, which closes it (and close_socket records its final state).
     pool_.release(easy_, open_sockets_ == 0);
-    easy_ = nullptr;
   }
+  easy_ = nullptr;
 }
 
 curl_socket_t CurlTransfer::open_socket(void* self, curlsocktype, curl_sockaddr* address) {
@@ -162,17 +201,23 @@ curl_socket_t CurlTransfer::open_socket(void* self, curlsocktype, curl_sockaddr*
   ++t->open_sockets_;
   t->fd_ = fd;
   t->socket_opened_at_ = std::chrono::steady_clock::now();
+  // A new connection of a kept one: whatever TLS facts were there are the old connection's.
+  if (t->kept_ != nullptr) t->kept_->tls() = TlsFacts{};
   return fd;
 }
 
 int CurlTransfer::close_socket(void* self, curl_socket_t fd) {
-  auto* t = static_cast<CurlTransfer*>(self);
-  --t->open_sockets_;
-  if (fd == t->fd_) {
-    t->facts_.socket = snapshot_socket(fd);
-    t->fd_ = CURL_SOCKET_BAD;
-  }
+  static_cast<CurlTransfer*>(self)->socket_closing(fd);
   return close(fd);
+}
+
+void CurlTransfer::socket_closing(curl_socket_t fd) {
+  // Without a kept connection every socket closed here is one this transfer opened.
+  if (kept_ == nullptr) --open_sockets_;
+  if (fd == fd_) {
+    facts_.socket = snapshot_socket(fd);
+    fd_ = CURL_SOCKET_BAD;
+  }
 }
 
 std::size_t CurlTransfer::on_header(char* data, std::size_t size, std::size_t n, void* self) {
@@ -200,7 +245,13 @@ std::size_t CurlTransfer::on_body(char*, std::size_t size, std::size_t n, void* 
 }
 
 CURLcode CurlTransfer::on_ssl_ctx(CURL*, void* ssl_ctx, void* self) {
-  observe_tls(static_cast<SSL_CTX*>(ssl_ctx), &static_cast<CurlTransfer*>(self)->facts_.tls);
+  auto* t = static_cast<CurlTransfer*>(self);
+  TlsFacts* facts = &t->facts_.tls;
+  if (t->kept_ != nullptr) {
+    t->kept_->tls() = TlsFacts{};
+    facts = &t->kept_->tls();
+  }
+  observe_tls(static_cast<SSL_CTX*>(ssl_ctx), facts);
   return CURLE_OK;
 }
 

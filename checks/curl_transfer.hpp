@@ -12,6 +12,7 @@
 #include <string>
 
 #include "checks/curl_handle_pool.hpp"
+#include "checks/kept_connection.hpp"
 #include "checks/probe_spec.hpp"
 #include "checks/socket_state.hpp"
 #include "checks/tls_observer.hpp"
@@ -37,20 +38,28 @@ struct TransferFacts {
   curl_off_t connect_us = 0, appconnect_us = 0, pretransfer_us = 0, starttransfer_us = 0,
              total_us = 0;
   bool tcp_connected = false;
+  // The exchange ran over a connection kept from an earlier probe (reuse_connection): no TCP or
+  // TLS handshake happened in this attempt, so neither layer has a time.
+  bool reused = false;
   std::optional<double> connect_ms;  // socket() to TCP connected
   std::optional<double> tls_ms;      // TLS started to TLS done, or to the failure
   std::string error_text;            // libcurl's error buffer
 };
 
-// Holds a libcurl easy handle (from a CurlHandlePool) configured for one attempt. Not movable:
-// libcurl keeps pointers to it for its callbacks.
+// Holds a libcurl easy handle (from a CurlHandlePool, or a KeptConnection's) configured for one
+// attempt. Not movable: libcurl keeps pointers to it for its callbacks.
 class CurlTransfer {
  public:
   // `address` is the numeric IP to connect to; the URL keeps the target's host name, so the
   // Host header, SNI and certificate check use the name. `budget` bounds the whole attempt.
   // The handle comes from `pool` and goes back to it; the pool must outlive the transfer.
+  // With `kept`, the handle is the kept connection's instead, the connection may be reused and
+  // stays open after the transfer; `expect_reuse` says the kept connection was alive when the
+  // probe picked it up, so a transfer that opened no socket ran over it. The caller runs the
+  // transfer on kept->driver().
   CurlTransfer(CurlHandlePool& pool, const ProbeSpec& spec, const std::string& address,
-               std::chrono::milliseconds budget);
+               std::chrono::milliseconds budget, KeptConnection* kept = nullptr,
+               bool expect_reuse = false);
   ~CurlTransfer();
   CurlTransfer(const CurlTransfer&) = delete;
   CurlTransfer& operator=(const CurlTransfer&) = delete;
@@ -66,6 +75,9 @@ class CurlTransfer {
 
   const TransferFacts& facts() const { return facts_; }
 
+  // libcurl is closing `fd`, one of this transfer's sockets (KeptConnection forwards its hook).
+  void socket_closing(curl_socket_t fd);
+
  private:
   static curl_socket_t open_socket(void* self, curlsocktype purpose, curl_sockaddr* address);
   static int close_socket(void* self, curl_socket_t fd);
@@ -74,6 +86,8 @@ class CurlTransfer {
   static CURLcode on_ssl_ctx(CURL* easy, void* ssl_ctx, void* self);
 
   CurlHandlePool& pool_;
+  KeptConnection* kept_;
+  bool expect_reuse_;
   const ProbeSpec& spec_;
   CURL* easy_ = nullptr;
   curl_slist* headers_ = nullptr;

@@ -250,18 +250,34 @@ IdleFinding IdleBracket::finding() const {
   const std::string how = f.resets >= f.timeouts ? "reset (RST to a forgotten connection)"
                                                  : "dropped (packets of a forgotten connection "
                                                    "vanish)";
+  // A lower bound of 0 is only the control (reuse at once, or a fresh connection).
+  const bool low_known = low && low->count() > 0;
   f.summary = "connections idle >= " + seconds_text(*f.threshold_high_s) + " are " + how +
-              " by a middlebox; idle " + seconds_text(f.threshold_low_s) + " survived";
-  f.advice =
-      "A NAT gateway, load balancer or stateful firewall forgets connections idle "
-      "between " +
-      range + ". Enable TCP keepalive on clients with an interval below " +
-      seconds_text(f.threshold_low_s) +
-      " (e.g. SO_KEEPALIVE with TCP_KEEPIDLE=" + seconds_text(ka) +
-      " and TCP_KEEPINTVL=" + seconds_text(ka) +
-      "; Linux's default of 7200 s is far too late), or make connection pools drop "
-      "connections idle longer than " +
-      seconds_text(f.threshold_low_s) + ".";
+              " by a middlebox; " +
+              (low_known ? "idle " + seconds_text(f.threshold_low_s) + " survived"
+                         : std::string("no shorter idle time was tried"));
+  if (low_known) {
+    f.advice =
+        "A NAT gateway, load balancer or stateful firewall forgets connections idle "
+        "between " +
+        range + ". Enable TCP keepalive on clients with an interval below " +
+        seconds_text(f.threshold_low_s) +
+        " (e.g. SO_KEEPALIVE with TCP_KEEPIDLE=" + seconds_text(ka) +
+        " and TCP_KEEPINTVL=" + seconds_text(ka) +
+        "; Linux's default of 7200 s is far too late), or make connection pools drop "
+        "connections idle longer than " +
+        seconds_text(f.threshold_low_s) + ".";
+  } else {
+    // Nothing idle survived: the threshold is known only to lie below the shortest failure,
+    // so no interval can be named with confidence.
+    f.advice = "A NAT gateway, load balancer or stateful firewall forgets connections idle for " +
+               seconds_text(*f.threshold_high_s) +
+               " or less; no shorter idle time was tried. Enable TCP keepalive on clients with an "
+               "interval well below " +
+               seconds_text(*f.threshold_high_s) +
+               " (Linux's default of 7200 s is far too late), and run an idle_probe experiment "
+               "with shorter ladder steps to measure the threshold and verify the interval.";
+  }
   if (f.keepalive_verified == KeepaliveVerdict::yes) {
     f.summary += "; TCP keepalive every " + seconds_text(*f.keepalive_interval_s) +
                  " fixed it in a verification run";

@@ -59,6 +59,10 @@ struct IdleFinding {
   KeepaliveVerdict keepalive_verified = KeepaliveVerdict::untested;
   std::optional<double> keepalive_interval_s;
   int survived = 0, resets = 0, closes = 0, timeouts = 0;  // evidence counts
+  // Where the evidence came from: an experiment that ended now, and how many normal probes of
+  // a reuse_connection target since the last report took up their kept connection.
+  bool from_experiment = true;
+  int probe_observations = 0;
   std::string advice;
   // One line for the log, e.g. "connections idle >= 20 s are reset by a middlebox ...".
   std::string summary;

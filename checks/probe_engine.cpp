@@ -85,6 +85,7 @@ class ProbeEngine::Probe final : public TransferOwner {
 
   void begin() {
     const TargetUrl& url = spec_->url;
+    if (spec_->reuse_connection && url.is_http()) kept_ = engine_.kept_connection_for(spec_);
     if (url.host_is_ip) {
       result_.timings.dns_ms = 0.0;
       addresses_.push_back(url.host);
@@ -144,6 +145,7 @@ class ProbeEngine::Probe final : public TransferOwner {
           facts.appconnect_us, facts.headers_done, to_string(verdict.cls));
     }
     record_attempt(facts, remote, verdict);
+    if (attempt_ == 1 && pickup_) record_kept_use(facts);
 
     const bool fast_connect_failure =
         verdict.phase == Phase::connect &&
@@ -210,8 +212,16 @@ class ProbeEngine::Probe final : public TransferOwner {
   void next_attempt() {
     const std::string& address = addresses_[attempt_++];
     const auto budget = std::chrono::milliseconds(std::max<long long>(1, remaining_ms()));
-    transfer_ = std::make_unique<CurlTransfer>(engine_.handles_, *spec_, address, budget);
-    multi_ = engine_.add_transfer(transfer_->easy(), this);
+    // Only the first address can meet the kept connection; a later one gets a fresh one there.
+    if (attempt_ == 1 && kept_ != nullptr) pickup_ = kept_->pick_up();
+    const bool expect_reuse = pickup_ && !pickup_->ended_while_idle && attempt_ == 1;
+    transfer_ = std::make_unique<CurlTransfer>(engine_.handles_, *spec_, address, budget, kept_,
+                                               expect_reuse);
+    if (kept_ != nullptr) {
+      multi_ = kept_->driver().add(transfer_->easy(), this) ? &kept_->driver() : nullptr;
+    } else {
+      multi_ = engine_.add_transfer(transfer_->easy(), this);
+    }
     if (multi_ == nullptr) {
       transfer_.reset();
       Verdict v;
@@ -231,7 +241,7 @@ class ProbeEngine::Probe final : public TransferOwner {
 
   void record_attempt(const TransferFacts& f, const std::string& remote, const Verdict& v) {
     Timings& t = result_.timings;
-    if (f.socket_opened) result_.remote_addr = remote;
+    if (f.socket_opened || f.reused) result_.remote_addr = remote;
     if (f.tls.cert) result_.tls = f.tls.cert;
     // The failed layer gets the time it took to fail; layers not reached stay empty.
     t.connect_ms = f.connect_ms;
@@ -240,8 +250,8 @@ class ProbeEngine::Probe final : public TransferOwner {
     }
     t.tls_ms = f.tls_ms;
     t.first_byte_ms.reset();
-    const bool exchange_started =
-        spec_->url.is_http() && f.tcp_connected && (!spec_->url.uses_tls() || f.appconnect_us > 0);
+    const bool exchange_started = spec_->url.is_http() && f.tcp_connected &&
+                                  (!spec_->url.uses_tls() || f.appconnect_us > 0 || f.reused);
     if (exchange_started && f.pretransfer_us > 0) {
       if (f.starttransfer_us > 0) {
         t.first_byte_ms = us_to_ms(f.starttransfer_us - f.pretransfer_us);
@@ -249,6 +259,34 @@ class ProbeEngine::Probe final : public TransferOwner {
         t.first_byte_ms = us_to_ms(f.total_us - f.pretransfer_us);
       }
     }
+  }
+
+  // What the kept connection's pick-up and the transfer say of it. A connection found ended
+  // while idle is decided already; one that was open and then not used was closed by libcurl
+  // during the transfer (its retry after a reset or FIN in answer to the request), and the
+  // kernel's state at that moment says which.
+  void record_kept_use(const TransferFacts& facts) {
+    KeptConnectionUse use;
+    use.idle_ms = pickup_->idle.count();
+    if (pickup_->ended_while_idle) {
+      use.outcome = *pickup_->ended_while_idle;
+    } else if (facts.reused) {
+      const SocketEnd end = facts.socket ? facts.socket->end : SocketEnd::unknown;
+      if (facts.code == CURLE_OK) {
+        use.outcome = IdleOutcome::survived;
+      } else if (facts.code == CURLE_OPERATION_TIMEDOUT && end != SocketEnd::peer_reset) {
+        use.outcome = IdleOutcome::timeout;
+      } else if (end == SocketEnd::peer_reset) {
+        use.outcome = IdleOutcome::reset;
+      } else if (end == SocketEnd::peer_closed) {
+        use.outcome = IdleOutcome::closed_by_server;
+      }
+    } else {
+      use.outcome = kept_->fate_of_unused();
+    }
+    result_.kept = use;
+    result_.idle_ms = use.idle_ms;
+    result_.reused = facts.reused;
   }
 
   void finish(const Verdict& v) {
@@ -298,6 +336,8 @@ class ProbeEngine::Probe final : public TransferOwner {
   std::size_t attempt_ = 0;
   std::unique_ptr<CurlTransfer> transfer_;
   CurlMultiDriver* multi_ = nullptr;  // where transfer_ runs
+  KeptConnection* kept_ = nullptr;    // reuse_connection: the target's kept connection
+  std::optional<KeptConnection::Pickup> pickup_;
   ProbeResult result_;
 };
 
@@ -311,6 +351,9 @@ ProbeEngine::~ProbeEngine() {
 }
 
 ProbeId ProbeEngine::start(std::shared_ptr<const ProbeSpec> spec, ProbeCallback done) {
+  if (!kept_.empty() && Clock::now() - last_sweep_ > std::chrono::seconds(10)) {
+    sweep_kept_connections();
+  }
   const ProbeId id = next_id_++;
   auto probe = std::make_unique<Probe>(*this, id, std::move(spec), std::move(done));
   Probe* raw = probe.get();
@@ -329,6 +372,28 @@ CurlMultiDriver* ProbeEngine::add_transfer(CURL* easy, TransferOwner* owner) {
   if (!it->driver->add(easy, owner)) return nullptr;
   ++it->transfers;
   return it->driver.get();
+}
+
+KeptConnection* ProbeEngine::kept_connection_for(const std::shared_ptr<const ProbeSpec>& spec) {
+  Kept& k = kept_[spec.get()];
+  // An expired entry at this address belonged to a removed target whose spec's memory was
+  // reused; its connection is to another server, or the same one under other settings.
+  if (!k.connection || k.spec.expired()) {
+    k.spec = spec;
+    k.connection = std::make_unique<KeptConnection>(loop_);
+  }
+  return k.connection->busy() ? nullptr : k.connection.get();
+}
+
+void ProbeEngine::sweep_kept_connections() {
+  last_sweep_ = Clock::now();
+  for (auto it = kept_.begin(); it != kept_.end();) {
+    if (it->second.spec.expired() && !it->second.connection->busy()) {
+      it = kept_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 void ProbeEngine::transfer_ended(CurlMultiDriver* driver) {

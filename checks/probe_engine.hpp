@@ -13,6 +13,7 @@
 
 #include "checks/curl_handle_pool.hpp"
 #include "checks/curl_multi_driver.hpp"
+#include "checks/kept_connection.hpp"
 #include "checks/prober.hpp"
 
 namespace faultline {
@@ -49,9 +50,22 @@ class ProbeEngine final : public Prober {
     std::size_t transfers = 0;
   };
 
+  // The kept connection of a reuse_connection target, keyed by its spec; nullptr while another
+  // probe of the same spec is using it (that probe then runs like any other).
+  KeptConnection* kept_connection_for(const std::shared_ptr<const ProbeSpec>& spec);
+  // Closes the kept connections of specs nobody holds any more (targets removed by a reload).
+  void sweep_kept_connections();
+
+  struct Kept {
+    std::weak_ptr<const ProbeSpec> spec;  // expired once the target is gone
+    std::unique_ptr<KeptConnection> connection;
+  };
+
   uv_loop_t* loop_;
   CurlHandlePool handles_;  // declared before multis_: transfers hand their handles back here
   std::vector<Multi> multis_;
+  std::unordered_map<const ProbeSpec*, Kept> kept_;
+  std::chrono::steady_clock::time_point last_sweep_{};
   ProbeId next_id_ = 1;
   std::unordered_map<ProbeId, std::unique_ptr<Probe>> probes_;
   // When a probe last failed for want of a descriptor (steady clock), for lookups that glibc

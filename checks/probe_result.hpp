@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "checks/idle_bracket.hpp"
 #include "checks/taxonomy.hpp"
 
 namespace faultline {
@@ -31,6 +32,17 @@ struct TlsInfo {
   std::optional<std::int64_t> not_before;  // unix seconds
 };
 
+// For reuse_connection targets: the connection the previous probe left open, as this probe
+// found it when it came to send its request.
+struct KeptConnectionUse {
+  std::int64_t idle_ms = 0;  // how long it had sat idle
+  // survived: the exchange ran over it; reset_while_idle / closed_by_server: the peer had
+  // ended it while it sat idle; reset: RST in answer to the request, closed_by_server too for a
+  // FIN in answer to it (libcurl then retried on a fresh connection, which the rest of the
+  // result describes); timeout: the request over it got no answer; error: unknown.
+  IdleOutcome outcome = IdleOutcome::error;
+};
+
 struct ProbeResult {
   FailureClass cls = FailureClass::ok;
   Phase phase = Phase::none;
@@ -42,9 +54,10 @@ struct ProbeResult {
   std::string remote_addr;  // "192.0.2.1:443" / "[2001:db8::1]:443"; empty before connecting
   std::vector<std::string> resolved;  // every address the name resolved to, in order tried
   std::optional<TlsInfo> tls;
-  bool reused = false;                  // the probe ran over a kept-alive connection
-  std::optional<std::int64_t> idle_ms;  // how long that connection had been idle
-  std::int64_t started_at_ms = 0;       // unix milliseconds
+  bool reused = false;                    // the probe ran over a kept-alive connection
+  std::optional<std::int64_t> idle_ms;    // how long the kept connection had been idle
+  std::optional<KeptConnectionUse> kept;  // reuse_connection targets, when one was kept
+  std::int64_t started_at_ms = 0;         // unix milliseconds
 
   bool ok() const { return cls == FailureClass::ok; }
 };

@@ -30,6 +30,11 @@ struct ProbeSpec {
   bool tls_verify = true;
   // Response bodies are read and discarded up to this many bytes; more never fails a probe.
   std::size_t body_limit = 64 * 1024;
+  // http(s) only: keep the connection open after each probe and send the next probe's request
+  // over it, as a client's connection pool would, instead of measuring every layer afresh. The
+  // probe then reports how long the connection sat idle and what had become of it, the passive
+  // evidence of idle-connection resets (ProbeResult::kept).
+  bool reuse_connection = false;
 
   bool operator==(const ProbeSpec&) const = default;
 };

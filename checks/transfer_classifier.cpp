@@ -43,7 +43,8 @@ Verdict classify_transfer(const TransferFacts& f, const ProbeSpec& spec, const s
                 " to verify " + remote + ": " + f.error_text;
     return v;
   }
-  if (url.uses_tls() && f.appconnect_us == 0) {
+  // A reused connection finished its handshake in an earlier probe.
+  if (url.uses_tls() && f.appconnect_us == 0 && !f.reused) {
     TlsHandshakeFailure t;
     t.facts = f.tls;
     t.socket = socket;

@@ -29,13 +29,24 @@ using Keys = std::span<const std::string_view>;
 constexpr std::string_view kTopKeys[] = {"defaults", "storage", "metrics", "log",
                                          "engine",   "cluster", "targets"};
 // Settings a target may carry; `defaults:` takes the same minus name, url and idle_probe.
-constexpr std::string_view kTargetKeys[] = {
-    "name",      "url",     "interval",      "timeout", "failure_threshold", "success_threshold",
-    "method",    "headers", "expect_status", "labels",  "ca_file",           "tls_verify",
-    "idle_probe"};
+constexpr std::string_view kTargetKeys[] = {"name",
+                                            "url",
+                                            "interval",
+                                            "timeout",
+                                            "failure_threshold",
+                                            "success_threshold",
+                                            "method",
+                                            "headers",
+                                            "expect_status",
+                                            "labels",
+                                            "ca_file",
+                                            "tls_verify",
+                                            "idle_probe",
+                                            "reuse_connection"};
 constexpr std::string_view kDefaultsKeys[] = {
-    "interval",      "timeout", "failure_threshold", "success_threshold", "method", "headers",
-    "expect_status", "labels",  "ca_file",           "tls_verify"};
+    "interval", "timeout",    "failure_threshold", "success_threshold",
+    "method",   "headers",    "expect_status",     "labels",
+    "ca_file",  "tls_verify", "reuse_connection"};
 constexpr std::string_view kStorageKeys[] = {"path", "retention", "record_successes"};
 constexpr std::string_view kRetentionKeys[] = {"failures", "rollups"};
 constexpr std::string_view kMetricsKeys[] = {"listen", "histograms", "basic_auth"};
@@ -130,6 +141,7 @@ struct Settings {
   std::optional<Labels> labels;
   std::optional<std::string> ca_file;
   std::optional<bool> tls_verify;
+  std::optional<bool> reuse_connection;
   // Keys that only mean something for some kinds of target, with where they were written.
   std::optional<YAML::Mark> http_only_mark, tls_only_mark;
   std::string http_only_key, tls_only_key;
@@ -456,8 +468,10 @@ class Checker {
       s.ca_file = readable_file(v, k);
     } else if (k == "tls_verify") {
       s.tls_verify = boolean(v, k);
+    } else if (k == "reuse_connection") {
+      s.reuse_connection = boolean(v, k);
     }
-    if (k == "method" || k == "headers" || k == "expect_status") {
+    if (k == "method" || k == "headers" || k == "expect_status" || k == "reuse_connection") {
       s.http_only_mark = key_mark;
       s.http_only_key = k;
     } else if (k == "ca_file" || k == "tls_verify") {
@@ -820,6 +834,9 @@ ConfigLoad parse_config(std::string_view yaml, const std::string& path) {
           pick(own.expect_status, defaults.expect_status).value_or(StatusSet());
       target.probe.ca_file = pick(own.ca_file, defaults.ca_file).value_or("");
       target.probe.tls_verify = pick(own.tls_verify, defaults.tls_verify).value_or(true);
+      // A default for every target means the http(s) ones; the others have no request to send.
+      target.probe.reuse_connection =
+          url->is_http() && pick(own.reuse_connection, defaults.reuse_connection).value_or(false);
 
       if (target.probe.timeout >= target.interval) {
         YAML::Mark where = own.timeout_mark    ? *own.timeout_mark

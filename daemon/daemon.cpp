@@ -143,6 +143,7 @@ void Daemon::on_probe_started(const MonitoredTarget& target, std::int64_t lag_ms
 
 void Daemon::on_probe_finished(MonitoredTarget& target, const ProbeResult& result) {
   router_.on_probe_finished(target, result);
+  idle_.on_probe_result(target, result);
   if (stopping_ && !stopped_ && scheduler_.in_flight() == 0) finish_stop();
 }
 

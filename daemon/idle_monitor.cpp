@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "checks/idle_experiment.hpp"
 #include "daemon/schedule_math.hpp"
 
@@ -9,10 +11,17 @@ namespace faultline {
 
 struct IdleMonitor::Entry {
   const MonitoredTarget* target = nullptr;
-  std::unique_ptr<UvTimer> timer;
+  std::unique_ptr<UvTimer> timer;  // experiments only
   std::unique_ptr<Run> run;
   bool queued = false;
   std::optional<IdleFinding> last;
+  // The last experiment's verdict and steps, and the latest passive observations.
+  std::optional<IdleFinding> experiment;
+  std::vector<IdleStepResult> experiment_steps;
+  std::deque<IdleStepResult> observed;
+  // Observations since the verdict last went to the sinks, as counts the sinks add up.
+  IdleFinding unreported;
+  std::int64_t last_published_ms = 0;
 };
 
 namespace {
@@ -26,17 +35,48 @@ bool same_verdict(const IdleFinding& a, const IdleFinding& b) {
          a.threshold_high_s == b.threshold_high_s && a.keepalive_verified == b.keepalive_verified;
 }
 
+void count(IdleFinding& f, IdleOutcome o) {
+  switch (o) {
+    case IdleOutcome::survived:
+      ++f.survived;
+      break;
+    case IdleOutcome::reset:
+    case IdleOutcome::reset_while_idle:
+      ++f.resets;
+      break;
+    case IdleOutcome::closed_by_server:
+      ++f.closes;
+      break;
+    case IdleOutcome::timeout:
+      ++f.timeouts;
+      break;
+    case IdleOutcome::error:
+      break;
+  }
+}
+
+IdleStepResult observation(std::int64_t idle_ms, IdleOutcome outcome) {
+  IdleStepResult s;
+  s.request.idle = std::chrono::milliseconds(idle_ms);
+  s.outcome = outcome;
+  return s;
+}
+
+bool is_control(const IdleStepResult& s) {
+  return s.request.idle.count() == 0;
+}
+
 }  // namespace
 
 IdleMonitor::Runner IdleMonitor::experiment_runner(uv_loop_t* loop) {
-  return [loop](const MonitoredTarget& target, std::function<void(IdleFinding)> done) {
+  return [loop](const MonitoredTarget& target, Done done) {
     auto run = std::make_unique<ExperimentRun>();
     IdleBracketOptions options;
     options.keepalive_check = target.config.idle_probe->keepalive_check;
     run->experiment = std::make_unique<IdleExperiment>(
         loop, target.spec, target.config.idle_probe->ladder, options,
-        [done = std::move(done)](const IdleFinding& f, const std::vector<IdleStepResult>&) {
-          done(f);
+        [done = std::move(done)](const IdleFinding& f, const std::vector<IdleStepResult>& steps) {
+          done(f, steps);
         });
     run->experiment->start();
     return run;
@@ -59,7 +99,7 @@ void IdleMonitor::set_targets(const std::vector<const MonitoredTarget*>& targets
   if (stopped_) return;
   std::map<std::string, const MonitoredTarget*> wanted;
   for (const MonitoredTarget* t : targets) {
-    if (t->config.idle_probe) wanted[t->info.name] = t;
+    if (t->config.idle_probe || t->spec->reuse_connection) wanted[t->info.name] = t;
   }
   for (auto it = entries_.begin(); it != entries_.end();) {
     auto w = wanted.find(it->first);
@@ -74,9 +114,12 @@ void IdleMonitor::set_targets(const std::vector<const MonitoredTarget*>& targets
     if (entries_.count(name)) continue;
     auto entry = std::make_unique<Entry>();
     entry->target = target;
-    entry->timer = std::make_unique<UvTimer>(loop_);
-    const auto delay = start_offset(name, options_.first_run_spread);
-    entry->timer->start(static_cast<std::uint64_t>(delay.count()), [this, n = name] { due(n); });
+    entry->unreported.from_experiment = false;
+    if (target->config.idle_probe) {
+      entry->timer = std::make_unique<UvTimer>(loop_);
+      const auto delay = start_offset(name, options_.first_run_spread);
+      entry->timer->start(static_cast<std::uint64_t>(delay.count()), [this, n = name] { due(n); });
+    }
     entries_[name] = std::move(entry);
   }
   start_queued();
@@ -105,13 +148,14 @@ void IdleMonitor::launch(Entry& e) {
   ++running_;
   const MonitoredTarget* target = e.target;
   spdlog::debug("{}: idle-connection experiment started", target->info.name);
-  e.run = runner_(*target, [this, name = target->info.name, target](IdleFinding f) {
-    finished(name, target, std::move(f));
+  e.run = runner_(*target, [this, name = target->info.name, target](
+                               IdleFinding f, std::vector<IdleStepResult> steps) {
+    finished(name, target, std::move(f), std::move(steps));
   });
 }
 
 void IdleMonitor::finished(const std::string& name, const MonitoredTarget* target,
-                           IdleFinding finding) {
+                           IdleFinding finding, std::vector<IdleStepResult> steps) {
   auto it = entries_.find(name);
   if (it == entries_.end() || it->second->target != target) return;
   Entry& e = *it->second;
@@ -124,6 +168,85 @@ void IdleMonitor::finished(const std::string& name, const MonitoredTarget* targe
     reaper.reset();
   });
 
+  e.experiment = finding;
+  e.experiment_steps = std::move(steps);
+  IdleFinding combined = verdict(e, finding);
+  // The counts are the experiment's, plus the observations not reported yet.
+  combined.survived = finding.survived + e.unreported.survived;
+  combined.resets = finding.resets + e.unreported.resets;
+  combined.closes = finding.closes + e.unreported.closes;
+  combined.timeouts = finding.timeouts + e.unreported.timeouts;
+  combined.probe_observations = e.unreported.probe_observations;
+  combined.from_experiment = true;
+  publish(e, std::move(combined));
+  e.timer->start(static_cast<std::uint64_t>(options_.rerun.count()), [this, name] { due(name); });
+  start_queued();
+}
+
+void IdleMonitor::on_probe_result(const MonitoredTarget& target, const ProbeResult& result) {
+  if (stopped_ || !target.spec->reuse_connection) return;
+  auto it = entries_.find(target.info.name);
+  if (it == entries_.end() || it->second->target != &target) return;
+  Entry& e = *it->second;
+  if (result.kept && result.kept->outcome != IdleOutcome::error) {
+    // A kept connection found ended says as much at the idle time it had, though no request
+    // went over it.
+    observe(e, observation(std::max<std::int64_t>(1, result.kept->idle_ms), result.kept->outcome));
+  }
+  // A request over a fresh connection is the control: does the server answer at all without
+  // idling? Only its answer or a reset of it says so; other failures are about other layers.
+  const bool exchange = result.ok() || result.cls == FailureClass::reset;
+  if (!result.reused && exchange) {
+    observe(e, observation(0, result.ok() ? IdleOutcome::survived : IdleOutcome::reset));
+  }
+  const bool seen_idle = std::any_of(e.observed.begin(), e.observed.end(),
+                                     [](const IdleStepResult& s) { return !is_control(s); });
+  if (!seen_idle && !e.experiment) return;  // nothing has sat idle yet: nothing to say
+  IdleFinding f = verdict(e, e.experiment);
+  const bool changed = !e.last || !same_verdict(*e.last, f);
+  const std::int64_t now = clock_.unix_ms();
+  if (!changed && now - e.last_published_ms < options_.confirm_every.count()) return;
+  f.survived = e.unreported.survived;
+  f.resets = e.unreported.resets;
+  f.closes = e.unreported.closes;
+  f.timeouts = e.unreported.timeouts;
+  f.probe_observations = e.unreported.probe_observations;
+  f.from_experiment = false;
+  publish(e, std::move(f));
+}
+
+void IdleMonitor::observe(Entry& e, IdleStepResult step) {
+  if (!is_control(step)) ++e.unreported.probe_observations;
+  count(e.unreported, step.outcome);
+  e.observed.push_back(std::move(step));
+  while (e.observed.size() > options_.observation_window)
+    e.observed.pop_front();
+}
+
+IdleFinding IdleMonitor::verdict(const Entry& e,
+                                 const std::optional<IdleFinding>& experiment) const {
+  const bool seen_idle = std::any_of(e.observed.begin(), e.observed.end(),
+                                     [](const IdleStepResult& s) { return !is_control(s); });
+  if (experiment && !seen_idle) return *experiment;
+  IdleBracket bracket({}, {});
+  for (const IdleStepResult& s : e.experiment_steps)
+    bracket.record(s);
+  int idle = 0, failed = 0;
+  for (const IdleStepResult& s : e.observed) {
+    bracket.record(s);
+    if (is_control(s)) continue;
+    ++idle;
+    if (s.outcome != IdleOutcome::survived) ++failed;
+  }
+  IdleFinding f = bracket.finding();
+  f.summary += " (passive evidence: " + std::to_string(idle - failed) + " of the last " +
+               std::to_string(idle) + " probes over a kept connection found it alive";
+  f.summary += e.experiment_steps.empty() ? ")" : ", with the last experiment)";
+  return f;
+}
+
+void IdleMonitor::publish(Entry& e, IdleFinding finding) {
+  const std::string& name = e.target->info.name;
   const bool changed = !e.last || !same_verdict(*e.last, finding);
   if (changed) {
     const bool bad = finding.kind == IdleFindingKind::middlebox_reset ||
@@ -135,11 +258,12 @@ void IdleMonitor::finished(const std::string& name, const MonitoredTarget* targe
     }
   }
   e.last = finding;
+  e.unreported = IdleFinding{};
+  e.unreported.from_experiment = false;
   const std::int64_t now = clock_.unix_ms();
+  e.last_published_ms = now;
   for (ResultSink* sink : sinks_)
-    sink->on_idle_finding(target->info, finding, now);
-  e.timer->start(static_cast<std::uint64_t>(options_.rerun.count()), [this, name] { due(name); });
-  start_queued();
+    sink->on_idle_finding(e.target->info, finding, now);
 }
 
 void IdleMonitor::stop() {

@@ -2,6 +2,12 @@
 // the normal probes: once shortly after start (at a phase derived from the name), then again
 // every few hours, at most a few targets at a time so the sockets it holds stay bounded. Every
 // verdict goes to the sinks; a changed verdict is logged once.
+//
+// Targets with `reuse_connection` add passive evidence: each normal probe that took up the
+// connection its predecessor left open is one more observation (idle time, outcome), and a
+// probe on a fresh connection is a control. The verdict is drawn from the last experiment's
+// steps and the latest observations together, so resets that follow idleness start a finding
+// without an experiment and move the bracket of one.
 #pragma once
 
 #include <uv.h>
@@ -16,6 +22,7 @@
 #include <vector>
 
 #include "checks/idle_bracket.hpp"
+#include "checks/probe_result.hpp"
 #include "checks/result_sink.hpp"
 #include "checks/uv_timer.hpp"
 #include "daemon/clock.hpp"
@@ -29,14 +36,19 @@ class IdleMonitor {
   struct Run {
     virtual ~Run() = default;
   };
-  // Starts the experiment for `target`; `done` is called once, from a loop callback.
-  using Runner = std::function<std::unique_ptr<Run>(const MonitoredTarget& target,
-                                                    std::function<void(IdleFinding)> done)>;
+  // Starts the experiment for `target`; `done` is called once, from a loop callback, with the
+  // verdict and the steps it was drawn from.
+  using Done = std::function<void(IdleFinding, std::vector<IdleStepResult>)>;
+  using Runner = std::function<std::unique_ptr<Run>(const MonitoredTarget& target, Done done)>;
 
   struct Options {
     std::size_t max_concurrent = 8;  // experiments at once (each holds ladder+1 connections)
     std::chrono::milliseconds rerun{6LL * 3600 * 1000};
     std::chrono::milliseconds first_run_spread{60'000};
+    // Passive evidence: observations kept per target, and how often an unchanged verdict is
+    // confirmed to the sinks (a changed one goes at once).
+    std::size_t observation_window = 32;
+    std::chrono::milliseconds confirm_every{600'000};
   };
 
   // The real runner: IdleExperiment over libcurl on `loop`.
@@ -49,6 +61,8 @@ class IdleMonitor {
   // The configured targets (start, reload). Targets without idle_probe are ignored; a target
   // whose settings changed (a new MonitoredTarget) starts over.
   void set_targets(const std::vector<const MonitoredTarget*>& targets);
+  // A normal probe of `target` finished: passive evidence for reuse_connection targets.
+  void on_probe_result(const MonitoredTarget& target, const ProbeResult& result);
   // Abandons every experiment and schedules no more.
   void stop();
 
@@ -59,7 +73,13 @@ class IdleMonitor {
   struct Entry;
   void due(const std::string& name);
   void launch(Entry& e);
-  void finished(const std::string& name, const MonitoredTarget* target, IdleFinding finding);
+  void finished(const std::string& name, const MonitoredTarget* target, IdleFinding finding,
+                std::vector<IdleStepResult> steps);
+  void observe(Entry& e, IdleStepResult step);
+  // The verdict from the experiment's steps and the observations; `experiment` is the
+  // experiment's own verdict, used as it is when there are no observations.
+  IdleFinding verdict(const Entry& e, const std::optional<IdleFinding>& experiment) const;
+  void publish(Entry& e, IdleFinding finding);
   void start_queued();
 
   uv_loop_t* loop_;

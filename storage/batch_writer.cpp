@@ -37,9 +37,9 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8))sql";
 // The target's latest verdict, extended when the new one is the same.
 constexpr const char* kConfirmIdle = R"sql(
 UPDATE idle_findings
-SET last_confirmed = ?2, experiments = experiments + 1, survived = survived + ?3,
+SET last_confirmed = ?2, experiments = experiments + ?13, survived = survived + ?3,
     resets = resets + ?4, closes = closes + ?5, timeouts = timeouts + ?6, summary = ?7,
-    advice = ?8
+    advice = ?8, probe_observations = probe_observations + ?14
 WHERE id = (SELECT id FROM idle_findings WHERE target_id = ?1
             ORDER BY last_confirmed DESC, id DESC LIMIT 1)
   AND kind = ?9 AND threshold_low_s = ?10 AND threshold_high_s IS ?11
@@ -47,8 +47,9 @@ WHERE id = (SELECT id FROM idle_findings WHERE target_id = ?1
 constexpr const char* kInsertIdle = R"sql(
 INSERT INTO idle_findings (target_id, first_seen, last_confirmed, survived, resets, closes,
                            timeouts, summary, advice, kind, threshold_low_s, threshold_high_s,
-                           keepalive_verified, keepalive_interval_s, experiments)
-VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 1))sql";
+                           keepalive_verified, experiments, probe_observations,
+                           keepalive_interval_s)
+VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15))sql";
 
 constexpr const char* kUpsertRollup = R"sql(
 INSERT INTO rollups (target_id, time, probes, ok, failures, min_total_ms, max_total_ms,
@@ -257,7 +258,7 @@ Status BatchWriter::write_rows(std::span<const QueuedRow> rows) {
 
 Status BatchWriter::write_idle_finding(std::int64_t target_id, const IdleRow& row) {
   const IdleFinding& f = row.finding;
-  // Both statements share ?1..?12; the insert adds the keepalive interval.
+  // Both statements share ?1..?14; the insert adds the keepalive interval.
   for (SqliteStatement* st : {&stmts_->confirm_idle, &stmts_->insert_idle}) {
     st->bind_int(1, target_id);
     st->bind_int(2, row.at_ms);
@@ -271,10 +272,12 @@ Status BatchWriter::write_idle_finding(std::int64_t target_id, const IdleRow& ro
     st->bind_real(10, f.threshold_low_s);
     st->bind_real(11, f.threshold_high_s);
     st->bind_text(12, to_string(f.keepalive_verified));
+    st->bind_int(13, f.from_experiment ? 1 : 0);
+    st->bind_int(14, f.probe_observations);
   }
   if (auto s = stmts_->confirm_idle.run(); !s) return s;
   if (sqlite3_changes(db_) > 0) return ok_status();
-  stmts_->insert_idle.bind_real(13, f.keepalive_interval_s);
+  stmts_->insert_idle.bind_real(15, f.keepalive_interval_s);
   return stmts_->insert_idle.run();
 }
 

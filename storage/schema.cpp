@@ -174,9 +174,27 @@ WHERE f.id = (SELECT g.id FROM idle_findings g WHERE g.target_id = f.target_id
               ORDER BY g.last_confirmed DESC, g.id DESC LIMIT 1);
 )sql";
 
+// Version 3: passive evidence. A finding may come from an experiment, from normal probes of a
+// reuse_connection target taking up their kept connection, or both; probe_observations counts
+// the latter as experiments counts the former, and idle_report shows it.
+constexpr const char* kVersion3 = R"sql(
+ALTER TABLE idle_findings ADD COLUMN probe_observations INTEGER NOT NULL DEFAULT 0;
+DROP VIEW IF EXISTS idle_report;
+CREATE VIEW idle_report AS
+SELECT t.name AS target, f.kind, f.threshold_low_s, f.threshold_high_s, f.keepalive_verified,
+       f.keepalive_interval_s,
+       strftime('%Y-%m-%dT%H:%M:%fZ', f.first_seen / 1000.0, 'unixepoch') AS first_seen,
+       strftime('%Y-%m-%dT%H:%M:%fZ', f.last_confirmed / 1000.0, 'unixepoch') AS last_confirmed,
+       f.experiments, f.resets, f.timeouts, f.closes, f.survived, f.summary, f.advice,
+       f.probe_observations
+FROM idle_findings f JOIN targets t ON t.id = f.target_id
+WHERE f.id = (SELECT g.id FROM idle_findings g WHERE g.target_id = f.target_id
+              ORDER BY g.last_confirmed DESC, g.id DESC LIMIT 1);
+)sql";
+
 // kMigrations[i] takes the schema from version i to version i + 1: a new version is one more
 // entry here and a bump of kSchemaVersion; existing files run only the steps they lack.
-constexpr std::array<const char*, kSchemaVersion> kMigrations = {kVersion1, kVersion2};
+constexpr std::array<const char*, kSchemaVersion> kMigrations = {kVersion1, kVersion2, kVersion3};
 
 }  // namespace
 

@@ -396,3 +396,28 @@ TEST_CASE("config: the shipped example is valid") {
   REQUIRE(load.config);
   CHECK(load.config->targets.size() >= 3);
 }
+
+TEST_CASE("config: reuse_connection is off by default, per target or from defaults for http(s)") {
+  Config off = valid(kOneTarget);
+  CHECK_FALSE(off.targets[0].probe.reuse_connection);
+  Config on = valid(
+      "defaults: {reuse_connection: true}\n"
+      "targets:\n"
+      "  - {name: web, url: 'https://127.0.0.1/'}\n"
+      "  - {name: db, url: 'tcp://127.0.0.1:5432'}\n"
+      "  - {name: own, url: 'http://127.0.0.1/', reuse_connection: false}\n");
+  CHECK(on.targets[0].probe.reuse_connection);
+  CHECK_FALSE(on.targets[1].probe.reuse_connection);  // nothing to send over a tcp:// one
+  CHECK_FALSE(on.targets[2].probe.reuse_connection);
+  // A changed setting is a changed target, so a reload starts it over.
+  CHECK_FALSE(on.targets[0] ==
+              valid("targets:\n  - {name: web, url: 'https://127.0.0.1/'}\n").targets[0]);
+}
+
+TEST_CASE("config error: reuse_connection on a tcp target, or not a boolean") {
+  CHECK(error_of("targets:\n  - name: db\n    url: tcp://db:5432\n    reuse_connection: true\n") ==
+        "t.yaml:4:5: 'reuse_connection' only applies to http:// and https:// targets, and 'db' "
+        "is tcp://");
+  CHECK(error_of("targets:\n  - name: api\n    url: http://api/\n    reuse_connection: often\n")
+            .find("t.yaml:4:23: 'reuse_connection' must be") == 0);
+}

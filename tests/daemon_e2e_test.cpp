@@ -127,6 +127,48 @@ TEST_CASE("faultline run: probes, metrics, reload, history and journald prioriti
   CHECK(log.find("<6>stopped") != std::string::npos);
 }
 
+TEST_CASE("faultline run: reuse_connection turns resets of idle connections into a finding") {
+  TempDir dir;
+  // Each connection's first request is answered, a second one on it is reset: every probe
+  // that reuses the previous probe's connection meets an RST, while fresh connections work.
+  LoopbackServer resetting(Behavior::rst_second_request);
+  const int metrics_port = closed_port();
+  const std::string db = dir.file("history.db");
+  const std::string config =
+      dir.write("faultline.yaml",
+                "storage: {path: " + db + ", record_successes: true}\n" +
+                    "metrics: {listen: 127.0.0.1:" + std::to_string(metrics_port) + "}\n" +
+                    "targets:\n  - name: api\n    url: " + resetting.url() +
+                    "\n    interval: 300ms\n    timeout: 250ms\n" + "    reuse_connection: true\n");
+  ChildProcess daemon({FAULTLINE_BINARY, "run", "-c", config}, {}, dir.file("daemon.log"));
+  INFO("daemon output:\n" << daemon.output());
+  REQUIRE(eventually_true(
+      [&] {
+        return value_of(scrape(metrics_port), "faultline_idle_reset_detected",
+                        {{"target", "api"}}) == 1;
+      },
+      std::chrono::seconds(15)));
+  // libcurl's retry on a fresh connection answered: the target itself stays up.
+  CHECK(value_of(scrape(metrics_port), "faultline_target_up", {{"target", "api"}}) == 1);
+  daemon.signal(SIGTERM);
+  REQUIRE(daemon.wait(std::chrono::seconds(15)) == 0);
+
+  auto finding = query(db,
+                       "SELECT kind, experiments, probe_observations > 0, resets > 0, "
+                       "threshold_high_s > 0 FROM idle_report WHERE target = 'api'");
+  REQUIRE(finding.size() == 1);
+  CHECK(finding[0] == std::vector<std::string>{"middlebox_reset", "0", "1", "1", "1"});
+  // Every probe after the first took up a kept connection and says how long it sat idle.
+  auto probes = query(db,
+                      "SELECT count(*), count(idle_ms), min(idle_ms) > 0 FROM probes p "
+                      "JOIN targets t ON t.id = p.target_id WHERE t.name = 'api'");
+  REQUIRE(probes.size() == 1);
+  CHECK(std::stoi(probes[0][0]) >= 2);
+  CHECK(std::stoi(probes[0][1]) == std::stoi(probes[0][0]) - 1);
+  CHECK(probes[0][2] == "1");
+  CHECK(daemon.output().find("api: connections idle >= ") != std::string::npos);
+}
+
 TEST_CASE("faultline run: a database that cannot be opened stops the start with the path") {
   TempDir dir;
   const std::string not_a_db = dir.write("junk.db", std::string(4096, 'x'));

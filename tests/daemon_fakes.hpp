@@ -71,9 +71,14 @@ class RecordingSink final : public ResultSink {
   void on_state_change(const TargetInfo& target, const StateChange& change) override {
     changes.emplace_back(target.name, change);
   }
+  void on_idle_finding(const TargetInfo& target, const IdleFinding& finding,
+                       std::int64_t) override {
+    idle_findings.emplace_back(target.name, finding);
+  }
   void flush(std::chrono::milliseconds) override { ++flushes; }
 
   std::vector<std::vector<std::string>> target_sets;
+  std::vector<std::pair<std::string, IdleFinding>> idle_findings;
   std::vector<std::pair<std::string, ProbeResult>> results;
   std::vector<std::pair<std::string, StateChange>> changes;
   int flushes = 0;

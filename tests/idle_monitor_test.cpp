@@ -28,31 +28,54 @@ struct FakeRuns {
     std::string name;
   };
   IdleMonitor::Runner runner() {
-    return [this](const MonitoredTarget& t, std::function<void(IdleFinding)> done) {
+    return [this](const MonitoredTarget& t, IdleMonitor::Done done) {
       started.push_back(t.info.name);
       pending[t.info.name] = std::move(done);
       return std::make_unique<Run>(*this, t.info.name);
     };
   }
-  bool finish(const std::string& name, IdleFinding f) {
+  bool finish(const std::string& name, IdleFinding f, std::vector<IdleStepResult> steps = {}) {
     auto it = pending.find(name);
     if (it == pending.end()) return false;
     auto done = std::move(it->second);
     pending.erase(it);
-    done(std::move(f));
+    done(std::move(f), std::move(steps));
     return true;
   }
   std::vector<std::string> started;
-  std::map<std::string, std::function<void(IdleFinding)>> pending;
+  std::map<std::string, IdleMonitor::Done> pending;
   std::map<std::string, int> destroyed;
 };
 
-TargetConfig target(const std::string& name, bool idle) {
+TargetConfig target(const std::string& name, bool idle, bool reuse = false) {
   TargetConfig t;
   t.name = name;
   t.probe.url = *parse_target_url("http://" + name + ".test/");
   if (idle) t.idle_probe = IdleProbeConfig{{std::chrono::seconds(30)}, true};
+  t.probe.reuse_connection = reuse;
   return t;
+}
+
+// A normal probe's result as the engine reports it for a reuse_connection target.
+ProbeResult fresh(FailureClass cls = FailureClass::ok) {
+  ProbeResult r;
+  r.cls = cls;
+  if (cls != FailureClass::ok) r.phase = Phase::response;
+  return r;
+}
+ProbeResult kept(std::int64_t idle_ms, IdleOutcome outcome) {
+  ProbeResult r;  // ok: when the kept connection failed, libcurl's retry on a fresh one did not
+  r.reused = outcome == IdleOutcome::survived;
+  r.idle_ms = idle_ms;
+  r.kept = KeptConnectionUse{idle_ms, outcome};
+  return r;
+}
+
+IdleStepResult step(std::int64_t idle_ms, IdleOutcome outcome) {
+  IdleStepResult s;
+  s.request.idle = milliseconds(idle_ms);
+  s.outcome = outcome;
+  return s;
 }
 
 IdleFinding middlebox(double low) {
@@ -166,4 +189,84 @@ TEST_CASE("idle monitor: a target removed or changed by a reload abandons its ex
   CHECK_FALSE(h.monitor->last_finding("a").has_value());
   h.monitor->stop();
   CHECK(h.runs.destroyed["b"] == 1);
+}
+
+TEST_CASE("idle monitor: probes over a kept connection start a finding without an experiment") {
+  Harness h;
+  const MonitoredTarget& api = *h.set({target("api", false, true)})[0];
+  h.monitor->on_probe_result(api, fresh());
+  CHECK(h.sink.idle_findings.empty());  // nothing has sat idle yet
+
+  h.monitor->on_probe_result(api, kept(1000, IdleOutcome::survived));
+  REQUIRE(h.sink.idle_findings.size() == 1);
+  IdleFinding f = h.sink.idle_findings.back().second;
+  CHECK(f.kind == IdleFindingKind::none);
+  CHECK(f.threshold_low_s == doctest::Approx(1.0));
+  CHECK_FALSE(f.from_experiment);
+  CHECK(f.probe_observations == 1);
+
+  // Reset after 3 s idle, while the fresh connection of libcurl's retry worked.
+  h.monitor->on_probe_result(api, kept(3000, IdleOutcome::reset));
+  REQUIRE(h.sink.idle_findings.size() == 2);
+  f = h.sink.idle_findings.back().second;
+  CHECK(f.kind == IdleFindingKind::middlebox_reset);
+  CHECK(f.threshold_low_s == doctest::Approx(1.0));
+  REQUIRE(f.threshold_high_s);
+  CHECK(*f.threshold_high_s == doctest::Approx(3.0));
+  CHECK(f.resets == 1);
+  CHECK(f.probe_observations == 1);
+  CHECK(f.summary.find("passive evidence: 1 of the last 2 probes") != std::string::npos);
+  CHECK(h.log.str().find("warning api: connections idle >= 3 s are reset") != std::string::npos);
+
+  // The same verdict again is not reported again before confirm_every.
+  h.monitor->on_probe_result(api, kept(3000, IdleOutcome::reset));
+  CHECK(h.sink.idle_findings.size() == 2);
+  CHECK(h.monitor->last_finding("api")->kind == IdleFindingKind::middlebox_reset);
+}
+
+TEST_CASE("idle monitor: resets on fresh connections too are the server's, not a middlebox's") {
+  Harness h;
+  const MonitoredTarget& api = *h.set({target("api", false, true)})[0];
+  h.monitor->on_probe_result(api, kept(2000, IdleOutcome::reset));
+  ProbeResult retry_reset = fresh(FailureClass::reset);
+  retry_reset.kept = KeptConnectionUse{2000, IdleOutcome::reset};
+  h.monitor->on_probe_result(api, retry_reset);
+  REQUIRE_FALSE(h.sink.idle_findings.empty());
+  const IdleFinding& f = h.sink.idle_findings.back().second;
+  CHECK(f.kind == IdleFindingKind::server_reset);
+  CHECK(f.advice.find("keepalive will not help") != std::string::npos);
+}
+
+TEST_CASE("idle monitor: passive evidence narrows an experiment's bracket") {
+  Harness h;
+  const MonitoredTarget& api = *h.set({target("api", true, true)})[0];
+  h.run_until([&] { return h.runs.pending.count("api") == 1; });
+  std::vector<IdleStepResult> steps = {step(0, IdleOutcome::survived),
+                                       step(10'000, IdleOutcome::survived),
+                                       step(60'000, IdleOutcome::reset)};
+  IdleBracket b({}, {});
+  for (const auto& s : steps)
+    b.record(s);
+  REQUIRE(h.runs.finish("api", b.finding(), steps));
+  REQUIRE(h.sink.idle_findings.size() == 1);
+  CHECK(h.sink.idle_findings[0].second.from_experiment);
+  CHECK(*h.sink.idle_findings[0].second.threshold_high_s == doctest::Approx(60.0));
+
+  // A normal probe's connection survived 40 s idle, and another was reset after 50 s.
+  h.monitor->on_probe_result(api, kept(40'000, IdleOutcome::survived));
+  h.monitor->on_probe_result(api, kept(50'000, IdleOutcome::reset));
+  const IdleFinding& f = h.sink.idle_findings.back().second;
+  CHECK_FALSE(f.from_experiment);
+  CHECK(f.kind == IdleFindingKind::middlebox_reset);
+  CHECK(f.threshold_low_s == doctest::Approx(40.0));
+  CHECK(*f.threshold_high_s == doctest::Approx(50.0));
+  CHECK(f.summary.find("with the last experiment") != std::string::npos);
+}
+
+TEST_CASE("idle monitor: results of targets without reuse_connection are no evidence") {
+  Harness h;
+  const MonitoredTarget& plain = *h.set({target("plain", false, false)})[0];
+  h.monitor->on_probe_result(plain, kept(3000, IdleOutcome::reset));
+  CHECK(h.sink.idle_findings.empty());
+  CHECK_FALSE(h.monitor->last_finding("plain"));
 }

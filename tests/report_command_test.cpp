@@ -16,6 +16,7 @@
 
 #include "daemon/report_output.hpp"
 #include "storage/history_reader.hpp"
+#include "storage/schema.hpp"
 #include "storage/sqlite_store.hpp"
 #include "storage_test_support.hpp"
 
@@ -188,7 +189,7 @@ TEST_CASE("report: uptime, buckets and outages per target, worst first") {
   CHECK(r.targets[0].name == "db");
   CHECK(r.targets[1].name == "api");
   CHECK(r.targets[2].name == "web");
-  CHECK(r.schema_version == 2);
+  CHECK(r.schema_version == kSchemaVersion);
 
   const TargetHistory& api = target(r, "api");
   CHECK(api.url == "https://api.test/");
@@ -480,11 +481,11 @@ TEST_CASE("report binary: exit statuses and messages") {
   }
   Run newer = run_binary("report --db '" + path + "'", dir);
   CHECK(newer.status == 1);
-  CHECK(newer.err.find("has schema version 99, newer than this faultline reads (2)") !=
-        std::string::npos);
+  CHECK(newer.err.find("has schema version 99, newer than this faultline reads (" +
+                       std::to_string(kSchemaVersion) + ")") != std::string::npos);
   {
     TestDb db(path);
-    REQUIRE(db.exec("PRAGMA user_version = 2") == "");
+    REQUIRE(db.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion)) == "");
   }
   Run unknown = run_binary("report --db '" + path + "' --target nope", dir);
   CHECK(unknown.status == 1);

@@ -69,10 +69,11 @@ TEST_CASE("storage schema: a new file gets every table, view and required pragma
   CHECK(columns_of(db, "idle_findings") ==
         "id,target_id,first_seen,last_confirmed,kind,threshold_low_s,threshold_high_s,"
         "keepalive_verified,keepalive_interval_s,experiments,survived,resets,closes,timeouts,"
-        "summary,advice");
+        "summary,advice,probe_observations");
   CHECK(columns_of(db, "idle_report") ==
         "target,kind,threshold_low_s,threshold_high_s,keepalive_verified,keepalive_interval_s,"
-        "first_seen,last_confirmed,experiments,resets,timeouts,closes,survived,summary,advice");
+        "first_seen,last_confirmed,experiments,resets,timeouts,closes,survived,summary,advice,"
+        "probe_observations");
 
   // Every table is STRICT.
   for (const auto& row : db.rows("SELECT name, strict FROM pragma_table_list "
@@ -104,6 +105,31 @@ TEST_CASE("storage schema: a version 1 file gains idle_findings and keeps its ro
   CHECK(*db->query_int("PRAGMA user_version") == kSchemaVersion);
   CHECK(*db->query_int("SELECT count(*) FROM targets") == 1);
   CHECK(*db->query_int("SELECT count(*) FROM idle_findings") == 0);
+}
+
+TEST_CASE("storage schema: a version 2 file gains probe_observations and keeps its findings") {
+  TempDir dir;
+  const std::string path = dir.file("h.db");
+  create_database(path);
+  {
+    // What faultline wrote before passive evidence: idle_findings without the column.
+    TestDb db(path);
+    REQUIRE(db.exec("DROP VIEW idle_report; ALTER TABLE idle_findings DROP COLUMN "
+                    "probe_observations; PRAGMA user_version = 2") == "");
+    REQUIRE(db.exec("INSERT INTO targets (name, url, kind, first_seen, last_seen) "
+                    "VALUES ('api', 'http://a/', 'http', 1, 2)") == "");
+    REQUIRE(db.exec("INSERT INTO idle_findings (target_id, first_seen, last_confirmed, kind, "
+                    "threshold_low_s, keepalive_verified, experiments, survived, resets, closes, "
+                    "timeouts, summary, advice) VALUES (1, 1, 2, 'none', 30, 'untested', 4, 8, "
+                    "0, 0, 0, 's', 'a')") == "");
+  }
+  StorageOptions options;
+  options.path = path;
+  auto db = open_database(options);
+  REQUIRE_MESSAGE(db, db.error());
+  CHECK(*db->query_int("PRAGMA user_version") == kSchemaVersion);
+  CHECK(*db->query_int("SELECT experiments FROM idle_report WHERE target = 'api'") == 4);
+  CHECK(*db->query_int("SELECT probe_observations FROM idle_report WHERE target = 'api'") == 0);
 }
 
 TEST_CASE("storage schema: opening a current file runs no migration and keeps its rows") {

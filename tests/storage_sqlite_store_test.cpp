@@ -330,3 +330,37 @@ TEST_CASE(
   REQUIRE(report.size() == 1);
   CHECK(report[0] == std::vector<std::string>{"api", "none", "2024-05-02T00:00:00.123Z", "1"});
 }
+
+TEST_CASE("storage: passive evidence counts probe observations, not experiments") {
+  TempDir dir;
+  const std::string path = dir.file("h.db");
+  auto store = open_store(fast_options(path));
+  const TargetInfo api = make_target("api", "https://api.test/", Scheme::https, {});
+  store->on_targets({&api});
+
+  IdleFinding passive;
+  passive.kind = IdleFindingKind::middlebox_reset;
+  passive.threshold_low_s = 0;
+  passive.threshold_high_s = 300;
+  passive.from_experiment = false;
+  passive.probe_observations = 3;
+  passive.resets = 3;
+  passive.summary = "connections idle >= 300 s are reset by a middlebox";
+  passive.advice = "Enable TCP keepalive";
+  store->on_idle_finding(api, passive, kNoon);
+  passive.probe_observations = 2;
+  passive.resets = 1;
+  passive.survived = 1;
+  store->on_idle_finding(api, passive, kNoon + 600'000);
+  // An experiment confirming the same verdict counts as one.
+  IdleFinding experiment = passive;
+  experiment.from_experiment = true;
+  experiment.probe_observations = 0;
+  store->on_idle_finding(api, experiment, kNoon + 1'200'000);
+  flush_all(*store);
+
+  TestDb db(path);
+  auto rows = db.rows("SELECT experiments, probe_observations, resets, survived FROM idle_report");
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0] == std::vector<std::string>{"1", "5", "5", "2"});
+}

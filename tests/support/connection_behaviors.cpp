@@ -197,7 +197,13 @@ void serve_http(ConnectionContext& ctx, ServerStream& stream, int status) {
   for (;;) {
     NextRequest request = reader.next(stream, idle);
     if (request.status == IoStatus::timed_out) {
-      stream.close();  // the idle keep-alive timeout: an orderly FIN, like nginx
+      // The idle keep-alive timeout: an orderly FIN, like nginx; or an RST, like a middlebox
+      // that gives up on the connection and tells the client.
+      if (ctx.options.keep_alive_idle_reset) {
+        stream.reset();
+      } else {
+        stream.close();
+      }
       return;
     }
     if (request.status != IoStatus::ok) return;
@@ -360,6 +366,14 @@ void serve_connection(ConnectionContext& ctx, UniqueFd connection) {
               IoStatus::ok &&
           read_request()) {
         stream.reset();
+      }
+      break;
+    case Behavior::silent_second_request:
+      if (read_request() &&
+          stream.write_all(response_head(200, ctx.options.body.size(), false) + ctx.options.body) ==
+              IoStatus::ok &&
+          read_request()) {
+        stream.hold();
       }
       break;
     case Behavior::tls_accept_only:

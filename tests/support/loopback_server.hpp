@@ -36,6 +36,8 @@ enum class Behavior {
   tcp_accept_hold,            // accept and hold until the peer closes (tcp:// probes)
   rst_second_request,         // answer the first request like http_ok (keep-alive), then RST
                               // when a second one arrives on the connection, however soon
+  silent_second_request,      // answer the first request like http_ok (keep-alive), then read
+                              // the second and never answer it: a request into a black hole
   // Hostile servers (tests/hostile_servers_test.cpp):
   header_flood,             // read, send a status line, then header lines of 1 KiB each without
                             // end, up to LoopbackServerOptions::flood_bytes
@@ -64,6 +66,8 @@ struct LoopbackServerOptions {
   // http_ok, http_status, tls_http_ok: close (FIN) a keep-alive connection that has been idle
   // this long after a response. None: keep it until the client closes it.
   std::optional<std::chrono::milliseconds> keep_alive_idle_timeout{};
+  // With keep_alive_idle_timeout: end the idle connection with an RST instead of a FIN.
+  bool keep_alive_idle_reset = false;
   // The body of http_ok, http_status and tls_http_ok responses.
   std::string body = "ok\n";
   // What `garbage` sends instead of an HTTP response.

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <utility>
 
 #include "checks/curl_multi_driver.hpp"
 #include "checks/idle_bracket.hpp"
@@ -44,8 +45,11 @@ class KeptConnection {
   KeptConnection(const KeptConnection&) = delete;
   KeptConnection& operator=(const KeptConnection&) = delete;
 
-  // Whether a transfer is running on this connection's handle (one at a time).
-  bool busy() const { return transfer_ != nullptr; }
+  // One probe at a time owns the connection, from its start to its end (its DNS lookup and
+  // every attempt included): try_claim() is false while another one does.
+  bool try_claim() { return !std::exchange(claimed_, true); }
+  void unclaim() { claimed_ = false; }
+  bool claimed() const { return claimed_; }
 
   // Called once per probe before its first transfer: nullopt when no connection is kept (the
   // first probe, or the last one ended its connection).
@@ -74,6 +78,7 @@ class KeptConnection {
 
  private:
   std::unique_ptr<CurlMultiDriver> driver_;
+  bool claimed_ = false;
   CURL* easy_ = nullptr;
   CurlTransfer* transfer_ = nullptr;
   curl_socket_t fd_ = CURL_SOCKET_BAD;  // the kept connection's socket

@@ -79,6 +79,7 @@ class ProbeEngine::Probe final : public TransferOwner {
   ~Probe() override {
     detach_lookup();
     abandon_transfer();
+    if (kept_ != nullptr) kept_->unclaim();
   }
 
   ProbeCallback take_callback() { return std::move(done_); }
@@ -382,13 +383,13 @@ KeptConnection* ProbeEngine::kept_connection_for(const std::shared_ptr<const Pro
     k.spec = spec;
     k.connection = std::make_unique<KeptConnection>(loop_);
   }
-  return k.connection->busy() ? nullptr : k.connection.get();
+  return k.connection->try_claim() ? k.connection.get() : nullptr;
 }
 
 void ProbeEngine::sweep_kept_connections() {
   last_sweep_ = Clock::now();
   for (auto it = kept_.begin(); it != kept_.end();) {
-    if (it->second.spec.expired() && !it->second.connection->busy()) {
+    if (it->second.spec.expired() && !it->second.connection->claimed()) {
       it = kept_.erase(it);
     } else {
       ++it;

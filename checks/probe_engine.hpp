@@ -50,8 +50,9 @@ class ProbeEngine final : public Prober {
     std::size_t transfers = 0;
   };
 
-  // The kept connection of a reuse_connection target, keyed by its spec; nullptr while another
-  // probe of the same spec is using it (that probe then runs like any other).
+  // The kept connection of a reuse_connection target, keyed by its spec, claimed for the
+  // calling probe; nullptr while another probe of the same spec holds it (the caller then runs
+  // like a probe without reuse_connection). The probe unclaims it when it ends.
   KeptConnection* kept_connection_for(const std::shared_ptr<const ProbeSpec>& spec);
   // Closes the kept connections of specs nobody holds any more (targets removed by a reload).
   void sweep_kept_connections();

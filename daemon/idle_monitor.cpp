@@ -62,6 +62,16 @@ IdleStepResult observation(std::int64_t idle_ms, IdleOutcome outcome) {
   return s;
 }
 
+// Idle times of normal probes vary by milliseconds around the interval; unrounded, each new
+// shortest failure or longest survival would be a "changed" verdict, logged and stored anew.
+// A failure is rounded up and a survival down, so each stays a true bound of the threshold.
+std::int64_t rounded_idle_ms(std::int64_t idle_ms, IdleOutcome outcome) {
+  const std::int64_t q = idle_ms < 10'000 ? 100 : 1000;
+  const std::int64_t down = idle_ms / q * q;
+  if (outcome == IdleOutcome::survived) return std::max<std::int64_t>(q, down);
+  return down == idle_ms ? idle_ms : down + q;
+}
+
 bool is_control(const IdleStepResult& s) {
   return s.request.idle.count() == 0;
 }
@@ -191,7 +201,8 @@ void IdleMonitor::on_probe_result(const MonitoredTarget& target, const ProbeResu
   if (result.kept && result.kept->outcome != IdleOutcome::error) {
     // A kept connection found ended says as much at the idle time it had, though no request
     // went over it.
-    observe(e, observation(std::max<std::int64_t>(1, result.kept->idle_ms), result.kept->outcome));
+    observe(e, observation(rounded_idle_ms(result.kept->idle_ms, result.kept->outcome),
+                           result.kept->outcome));
   }
   // A request over a fresh connection is the control: does the server answer at all without
   // idling? Only its answer or a reset of it says so; other failures are about other layers.

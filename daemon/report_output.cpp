@@ -202,6 +202,22 @@ std::string outages_section(const HistoryReport& r, const Painter& p) {
   return render_table(columns, rows, p);
 }
 
+// "3 experiments", "1 experiment, 40 probe observations", "12 probe observations".
+std::string evidence_text(const IdleFindingRecord& f) {
+  auto counted = [](std::int64_t n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+  };
+  std::string out;
+  if (f.experiments > 0 || f.probe_observations == 0) {
+    out = counted(f.experiments, "experiment", "experiments");
+  }
+  if (f.probe_observations > 0) {
+    if (!out.empty()) out += ", ";
+    out += counted(f.probe_observations, "probe observation", "probe observations");
+  }
+  return out;
+}
+
 std::string idle_section(const HistoryReport& r, const Painter& p) {
   std::size_t width = 0;
   for (const IdleFindingRecord& f : r.idle_findings)
@@ -214,10 +230,8 @@ std::string idle_section(const HistoryReport& r, const Painter& p) {
            (bad                ? p.bad(f.kind)
             : f.kind == "none" ? p.ok(f.kind)
                                : p.warn(f.kind)) +
-           p.dim(", last confirmed " + minute_text(f.last_confirmed) + " (" +
-                 std::to_string(f.experiments) +
-                 (f.experiments == 1 ? " experiment" : " experiments") + " since " +
-                 minute_text(f.first_seen) + ")") +
+           p.dim(", last confirmed " + minute_text(f.last_confirmed) + " (" + evidence_text(f) +
+                 " since " + minute_text(f.first_seen) + ")") +
            "\n";
     out += indent + f.summary + "\n";
     if (!f.advice.empty()) out += indent + p.bold("What to do:") + " " + f.advice + "\n";
@@ -327,6 +341,7 @@ json report_json(const HistoryReport& r, const ReportSource& source) {
                     {"first_seen", iso_text(f.first_seen)},
                     {"last_confirmed", iso_text(f.last_confirmed)},
                     {"experiments", f.experiments},
+                    {"probe_observations", f.probe_observations},
                     {"summary", f.summary},
                     {"advice", f.advice}});
   }

@@ -57,9 +57,17 @@ WHERE started_ms < ?2 AND (ended_ms IS NULL OR ended_ms > ?1) AND (?3 IS NULL OR
 ORDER BY started_ms, target
 )sql";
 
+// Schema version 2 has no probe_observations yet: it reads as 0 there.
 constexpr const char* kIdleSql = R"sql(
 SELECT target, kind, threshold_low_s, threshold_high_s, keepalive_verified, keepalive_interval_s,
-       first_seen, last_confirmed, experiments, summary, advice
+       first_seen, last_confirmed, experiments, summary, advice, probe_observations
+FROM idle_report
+WHERE ?1 IS NULL OR target = ?1
+ORDER BY target
+)sql";
+constexpr const char* kIdleSqlV2 = R"sql(
+SELECT target, kind, threshold_low_s, threshold_high_s, keepalive_verified, keepalive_interval_s,
+       first_seen, last_confirmed, experiments, summary, advice, 0
 FROM idle_report
 WHERE ?1 IS NULL OR target = ?1
 ORDER BY target
@@ -203,7 +211,7 @@ Expected<HistoryReport> HistoryReader::read(const HistoryWindow& window) {
 
   // Schema version 1 predates the idle-connection experiment.
   if (version_ >= 2) {
-    auto st = db_.prepare(kIdleSql);
+    auto st = db_.prepare(version_ >= 3 ? kIdleSql : kIdleSqlV2);
     if (!st) return unexpected(st.error());
     bind_target(*st, 1, window.target);
     const Status rows = st->each_row([&](const SqliteStatement& row) {
@@ -220,6 +228,7 @@ Expected<HistoryReport> HistoryReader::read(const HistoryWindow& window) {
       f.experiments = row.column_int(8);
       f.summary = row.column_text(9);
       f.advice = row.column_text(10);
+      f.probe_observations = row.column_int(11);
       report.idle_findings.push_back(std::move(f));
     });
     if (!rows) return unexpected(rows.error());

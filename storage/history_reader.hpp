@@ -66,6 +66,7 @@ struct IdleFindingRecord {
   std::optional<double> keepalive_interval_s;
   std::string first_seen, last_confirmed;  // ISO-8601 UTC, as the view shows them
   std::int64_t experiments = 0;
+  std::int64_t probe_observations = 0;  // reuse_connection probes that took up a kept connection
   std::string summary, advice;
 };
 

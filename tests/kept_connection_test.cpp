@@ -185,6 +185,35 @@ TEST_CASE(
   CHECK(server.connections() == 1);
 }
 
+TEST_CASE("reuse_connection: a second probe of the same target at once runs on its own") {
+  LoopbackServer server(Behavior::http_ok);
+  auto spec = reuse_spec(server.url());
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  std::vector<ProbeResult> results;
+  {
+    ProbeEngine engine(&loop);
+    auto record = [&results](ProbeResult r) { results.push_back(std::move(r)); };
+    engine.start(spec, record);
+    engine.start(spec, record);  // the first one holds the kept connection
+    while (results.size() < 2 && uv_run(&loop, UV_RUN_ONCE) != 0) {
+    }
+    engine.start(spec, record);
+    while (results.size() < 3 && uv_run(&loop, UV_RUN_ONCE) != 0) {
+    }
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);
+  CHECK(uv_loop_close(&loop) == 0);
+  REQUIRE(results.size() == 3);
+  CHECK(results[0].ok());
+  CHECK(results[1].ok());
+  CHECK_FALSE(results[0].kept);
+  CHECK_FALSE(results[1].kept);
+  INFO(describe(results[2]));
+  CHECK(results[2].reused);  // over the connection the first probe kept
+  CHECK(server.connections() == 2);
+}
+
 TEST_CASE("reuse_connection off: every probe opens its own connection and keeps none") {
   LoopbackServer server(Behavior::http_ok);
   auto spec = reuse_spec(server.url());

@@ -119,6 +119,11 @@ void populate(const std::string& path) {
   idle.advice = "Enable TCP keepalive on clients with an interval below 345 s.";
   store.on_idle_finding(web, idle, kNow - 2 * kHour);
   store.on_idle_finding(web, idle, kNow - kHour);
+  // Normal probes over a kept connection (reuse_connection) confirmed the same verdict.
+  IdleFinding passive = idle;
+  passive.from_experiment = false;
+  passive.probe_observations = 6;
+  store.on_idle_finding(web, passive, kNow - kHour);
   store.flush(std::chrono::seconds(10));
   REQUIRE(store.stats().queue_rows == 0);
 }
@@ -257,6 +262,7 @@ TEST_CASE("report: uptime, buckets and outages per target, worst first") {
   CHECK(r.idle_findings[0].threshold_high_s == 352.5);
   CHECK(r.idle_findings[0].keepalive_verified == "yes");
   CHECK(r.idle_findings[0].experiments == 2);
+  CHECK(r.idle_findings[0].probe_observations == 6);
 }
 
 TEST_CASE("report: --target narrows every section; an unknown target is an error") {
@@ -342,6 +348,7 @@ TEST_CASE("report: the JSON object has the documented shape and the same numbers
   CHECK(idle["first_seen"] == "2024-05-01T10:00:00Z");
   CHECK(idle["last_confirmed"] == "2024-05-01T11:00:00Z");
   CHECK(idle["advice"] == "Enable TCP keepalive on clients with an interval below 345 s.");
+  CHECK(idle["probe_observations"] == 6);
 }
 
 TEST_CASE("report: the text has aligned columns and a sparkline per target") {
@@ -385,7 +392,7 @@ TEST_CASE("report: the text has aligned columns and a sparkline per target") {
   CHECK(text.find("api     2024-04-30 11:00  2024-04-30 13:00        2h  timeout  connect") !=
         std::string::npos);
   CHECK(text.find("\nIdle-connection findings\nweb  middlebox_reset, last confirmed "
-                  "2024-05-01 11:00 (2 experiments since 2024-05-01 10:00)\n"
+                  "2024-05-01 11:00 (2 experiments, 6 probe observations since 2024-05-01 10:00)\n"
                   "     connections idle >= 352.5 s are reset by a middlebox\n"
                   "     What to do: Enable TCP keepalive") != std::string::npos);
   CHECK(text.find('\033') == std::string::npos);  // no colour unless asked

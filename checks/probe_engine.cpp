@@ -273,7 +273,8 @@ class ProbeEngine::Probe final : public TransferOwner {
       use.outcome = *pickup_->ended_while_idle;
     } else if (facts.reused) {
       const SocketEnd end = facts.socket ? facts.socket->end : SocketEnd::unknown;
-      if (facts.code == CURLE_OK) {
+      // A body cut at the limit is our own doing: the connection answered.
+      if (facts.code == CURLE_OK || facts.body_limit_hit) {
         use.outcome = IdleOutcome::survived;
       } else if (facts.code == CURLE_OPERATION_TIMEDOUT && end != SocketEnd::peer_reset) {
         use.outcome = IdleOutcome::timeout;

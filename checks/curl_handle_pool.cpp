@@ -16,16 +16,21 @@ CURL* CurlHandlePool::acquire() {
   return easy;
 }
 
-void CurlHandlePool::release(CURL* easy, bool connection_closed) {
-  if (easy == nullptr) return;
+bool reset_for_reuse(CURL* easy) {
   long os_errno = 0;
   curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno);
-  if (!connection_closed || os_errno != 0 || idle_.size() >= max_idle_) {
+  if (os_errno != 0) return false;
+  // Options, timers, response info and the retry count back to their defaults.
+  curl_easy_reset(easy);
+  return true;
+}
+
+void CurlHandlePool::release(CURL* easy, bool connection_closed) {
+  if (easy == nullptr) return;
+  if (!connection_closed || idle_.size() >= max_idle_ || !reset_for_reuse(easy)) {
     curl_easy_cleanup(easy);
     return;
   }
-  // Options, timers and response info back to their defaults; OS_ERRNO is 0 already.
-  curl_easy_reset(easy);
   idle_.push_back(easy);
 }
 

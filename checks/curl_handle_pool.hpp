@@ -14,6 +14,11 @@
 
 namespace faultline {
 
+// Readies `easy` (not in a multi handle) for another transfer: every option back to its
+// default (curl_easy_reset). False, and nothing done, when OS_ERRNO is set: such a handle must
+// be destroyed instead (see above). The pool's own rule, for handles kept outside it.
+bool reset_for_reuse(CURL* easy);
+
 class CurlHandlePool {
  public:
   // Keeps at most `max_idle` handles between transfers; more are destroyed when released.

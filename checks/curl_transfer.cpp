@@ -246,12 +246,9 @@ std::size_t CurlTransfer::on_body(char*, std::size_t size, std::size_t n, void* 
 
 CURLcode CurlTransfer::on_ssl_ctx(CURL*, void* ssl_ctx, void* self) {
   auto* t = static_cast<CurlTransfer*>(self);
-  TlsFacts* facts = &t->facts_.tls;
-  if (t->kept_ != nullptr) {
-    t->kept_->tls() = TlsFacts{};
-    facts = &t->kept_->tls();
-  }
-  observe_tls(static_cast<SSL_CTX*>(ssl_ctx), facts);
+  // A kept connection's facts were started afresh when its socket opened (open_socket).
+  observe_tls(static_cast<SSL_CTX*>(ssl_ctx),
+              t->kept_ != nullptr ? &t->kept_->tls() : &t->facts_.tls);
   return CURLE_OK;
 }
 

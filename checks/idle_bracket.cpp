@@ -80,6 +80,26 @@ std::string_view to_string(KeepaliveVerdict v) {
   return "untested";
 }
 
+void count_outcome(IdleFinding& f, IdleOutcome o) {
+  switch (o) {
+    case IdleOutcome::survived:
+      ++f.survived;
+      break;
+    case IdleOutcome::reset:
+    case IdleOutcome::reset_while_idle:
+      ++f.resets;
+      break;
+    case IdleOutcome::closed_by_server:
+      ++f.closes;
+      break;
+    case IdleOutcome::timeout:
+      ++f.timeouts;
+      break;
+    case IdleOutcome::error:
+      break;
+  }
+}
+
 milliseconds keepalive_interval_for(milliseconds low) {
   // Whole seconds: that is what TCP_KEEPIDLE and TCP_KEEPINTVL take.
   const auto half = std::chrono::duration_cast<std::chrono::seconds>(low / 2);
@@ -177,23 +197,7 @@ IdleFinding IdleBracket::finding() const {
       if (failed(s.outcome)) f.keepalive_verified = KeepaliveVerdict::no;
       continue;
     }
-    switch (s.outcome) {
-      case IdleOutcome::survived:
-        ++f.survived;
-        break;
-      case IdleOutcome::reset:
-      case IdleOutcome::reset_while_idle:
-        ++f.resets;
-        break;
-      case IdleOutcome::closed_by_server:
-        ++f.closes;
-        break;
-      case IdleOutcome::timeout:
-        ++f.timeouts;
-        break;
-      case IdleOutcome::error:
-        break;
-    }
+    count_outcome(f, s.outcome);
   }
 
   if (control_failed()) {

@@ -103,6 +103,10 @@ class IdleBracket {
   std::vector<IdleStepResult> steps_;
 };
 
+// Adds one outcome to the evidence counts of `f` (survived, resets, closes, timeouts); an
+// error counts nowhere.
+void count_outcome(IdleFinding& f, IdleOutcome o);
+
 // TCP keepalive interval that the verification uses for a threshold whose lower bound is
 // `low`: half of it, at least 1 s.
 std::chrono::milliseconds keepalive_interval_for(std::chrono::milliseconds low);

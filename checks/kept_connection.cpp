@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "checks/curl_handle_pool.hpp"
 #include "checks/curl_transfer.hpp"
 
 namespace faultline {
@@ -51,19 +52,12 @@ void KeptConnection::detach(curl_socket_t open_fd) {
   // No new socket left open: the kept one (if it survived the transfer) is still the one.
   if (open_fd != CURL_SOCKET_BAD) fd_ = open_fd;
   last_used_ = Clock::now();
-  if (easy_ == nullptr) return;
-  // libcurl before 8.8 never clears OS_ERRNO on a handle, so one that holds an errno is
-  // replaced: the next probe must not read this probe's error. The connection is unaffected:
-  // it lives in the multi handle's cache, not in the easy handle.
-  long os_errno = 0;
-  curl_easy_getinfo(easy_, CURLINFO_OS_ERRNO, &os_errno);
-  if (os_errno != 0) {
+  // The options point into the transfer that just ended. A handle holding an errno is
+  // replaced; the connection is unaffected: it lives in the multi handle's cache.
+  if (easy_ != nullptr && !reset_for_reuse(easy_)) {
     curl_easy_cleanup(easy_);
     easy_ = nullptr;
-    return;
   }
-  // The options pointed into the transfer that just ended; the retry count must start over.
-  curl_easy_reset(easy_);
 }
 
 SocketSnapshot KeptConnection::socket_state() const {

@@ -35,26 +35,6 @@ bool same_verdict(const IdleFinding& a, const IdleFinding& b) {
          a.threshold_high_s == b.threshold_high_s && a.keepalive_verified == b.keepalive_verified;
 }
 
-void count(IdleFinding& f, IdleOutcome o) {
-  switch (o) {
-    case IdleOutcome::survived:
-      ++f.survived;
-      break;
-    case IdleOutcome::reset:
-    case IdleOutcome::reset_while_idle:
-      ++f.resets;
-      break;
-    case IdleOutcome::closed_by_server:
-      ++f.closes;
-      break;
-    case IdleOutcome::timeout:
-      ++f.timeouts;
-      break;
-    case IdleOutcome::error:
-      break;
-  }
-}
-
 IdleStepResult observation(std::int64_t idle_ms, IdleOutcome outcome) {
   IdleStepResult s;
   s.request.idle = std::chrono::milliseconds(idle_ms);
@@ -74,6 +54,11 @@ std::int64_t rounded_idle_ms(std::int64_t idle_ms, IdleOutcome outcome) {
 
 bool is_control(const IdleStepResult& s) {
   return s.request.idle.count() == 0;
+}
+
+bool any_idle(const std::deque<IdleStepResult>& observed) {
+  return std::any_of(observed.begin(), observed.end(),
+                     [](const IdleStepResult& s) { return !is_control(s); });
 }
 
 }  // namespace
@@ -124,7 +109,6 @@ void IdleMonitor::set_targets(const std::vector<const MonitoredTarget*>& targets
     if (entries_.count(name)) continue;
     auto entry = std::make_unique<Entry>();
     entry->target = target;
-    entry->unreported.from_experiment = false;
     if (target->config.idle_probe) {
       entry->timer = std::make_unique<UvTimer>(loop_);
       const auto delay = start_offset(name, options_.first_run_spread);
@@ -180,15 +164,7 @@ void IdleMonitor::finished(const std::string& name, const MonitoredTarget* targe
 
   e.experiment = finding;
   e.experiment_steps = std::move(steps);
-  IdleFinding combined = verdict(e, finding);
-  // The counts are the experiment's, plus the observations not reported yet.
-  combined.survived = finding.survived + e.unreported.survived;
-  combined.resets = finding.resets + e.unreported.resets;
-  combined.closes = finding.closes + e.unreported.closes;
-  combined.timeouts = finding.timeouts + e.unreported.timeouts;
-  combined.probe_observations = e.unreported.probe_observations;
-  combined.from_experiment = true;
-  publish(e, std::move(combined));
+  publish(e, verdict(e, finding), &finding);
   e.timer->start(static_cast<std::uint64_t>(options_.rerun.count()), [this, name] { due(name); });
   start_queued();
 }
@@ -210,25 +186,16 @@ void IdleMonitor::on_probe_result(const MonitoredTarget& target, const ProbeResu
   if (!result.reused && exchange) {
     observe(e, observation(0, result.ok() ? IdleOutcome::survived : IdleOutcome::reset));
   }
-  const bool seen_idle = std::any_of(e.observed.begin(), e.observed.end(),
-                                     [](const IdleStepResult& s) { return !is_control(s); });
-  if (!seen_idle && !e.experiment) return;  // nothing has sat idle yet: nothing to say
+  if (!any_idle(e.observed) && !e.experiment) return;  // nothing has sat idle yet
   IdleFinding f = verdict(e, e.experiment);
   const bool changed = !e.last || !same_verdict(*e.last, f);
-  const std::int64_t now = clock_.unix_ms();
-  if (!changed && now - e.last_published_ms < options_.confirm_every.count()) return;
-  f.survived = e.unreported.survived;
-  f.resets = e.unreported.resets;
-  f.closes = e.unreported.closes;
-  f.timeouts = e.unreported.timeouts;
-  f.probe_observations = e.unreported.probe_observations;
-  f.from_experiment = false;
-  publish(e, std::move(f));
+  if (!changed && clock_.unix_ms() - e.last_published_ms < options_.confirm_every.count()) return;
+  publish(e, std::move(f), nullptr);
 }
 
 void IdleMonitor::observe(Entry& e, IdleStepResult step) {
   if (!is_control(step)) ++e.unreported.probe_observations;
-  count(e.unreported, step.outcome);
+  count_outcome(e.unreported, step.outcome);
   e.observed.push_back(std::move(step));
   while (e.observed.size() > options_.observation_window)
     e.observed.pop_front();
@@ -236,9 +203,7 @@ void IdleMonitor::observe(Entry& e, IdleStepResult step) {
 
 IdleFinding IdleMonitor::verdict(const Entry& e,
                                  const std::optional<IdleFinding>& experiment) const {
-  const bool seen_idle = std::any_of(e.observed.begin(), e.observed.end(),
-                                     [](const IdleStepResult& s) { return !is_control(s); });
-  if (experiment && !seen_idle) return *experiment;
+  if (experiment && !any_idle(e.observed)) return *experiment;
   IdleBracket bracket({}, {});
   for (const IdleStepResult& s : e.experiment_steps)
     bracket.record(s);
@@ -256,7 +221,15 @@ IdleFinding IdleMonitor::verdict(const Entry& e,
   return f;
 }
 
-void IdleMonitor::publish(Entry& e, IdleFinding finding) {
+void IdleMonitor::publish(Entry& e, IdleFinding finding, const IdleFinding* experiment) {
+  // Sinks add the counts up, so a report carries what is new since the last one: the
+  // observations not reported yet, plus the experiment's own when one ended now.
+  finding.survived = e.unreported.survived + (experiment ? experiment->survived : 0);
+  finding.resets = e.unreported.resets + (experiment ? experiment->resets : 0);
+  finding.closes = e.unreported.closes + (experiment ? experiment->closes : 0);
+  finding.timeouts = e.unreported.timeouts + (experiment ? experiment->timeouts : 0);
+  finding.probe_observations = e.unreported.probe_observations;
+  finding.from_experiment = experiment != nullptr;
   const std::string& name = e.target->info.name;
   const bool changed = !e.last || !same_verdict(*e.last, finding);
   if (changed) {
@@ -270,7 +243,6 @@ void IdleMonitor::publish(Entry& e, IdleFinding finding) {
   }
   e.last = finding;
   e.unreported = IdleFinding{};
-  e.unreported.from_experiment = false;
   const std::int64_t now = clock_.unix_ms();
   e.last_published_ms = now;
   for (ResultSink* sink : sinks_)

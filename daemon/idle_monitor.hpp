@@ -79,7 +79,9 @@ class IdleMonitor {
   // The verdict from the experiment's steps and the observations; `experiment` is the
   // experiment's own verdict, used as it is when there are no observations.
   IdleFinding verdict(const Entry& e, const std::optional<IdleFinding>& experiment) const;
-  void publish(Entry& e, IdleFinding finding);
+  // Logs a changed verdict and hands it to the sinks with the counts they have not seen;
+  // `experiment` is the verdict of an experiment that ended now, if one did.
+  void publish(Entry& e, IdleFinding finding, const IdleFinding* experiment);
   void start_queued();
 
   uv_loop_t* loop_;

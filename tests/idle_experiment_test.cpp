@@ -58,14 +58,7 @@ int expect_middlebox(const std::string& url, double conntrack_s, int rounds) {
 }  // namespace
 
 TEST_CASE("idle: a conntrack middlebox resets idle connections; the bracket and keepalive fix") {
-  NetnsOptions options;
-  options.setup_commands = {
-      "sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_established=2",
-      "sysctl -qw net.netfilter.nf_conntrack_tcp_loose=0",
-      "nft add table inet middlebox",
-      "nft add chain inet middlebox out '{ type filter hook output priority 0; }'",
-      "nft add rule inet middlebox out ct state invalid tcp flags != rst reject with tcp reset",
-  };
+  const NetnsOptions options = conntrack_middlebox(2);
   NetnsResult result = run_in_netns(
       [] {
         LoopbackServer http(Behavior::http_ok);  // keep-alive, no idle timeout of its own

@@ -230,14 +230,7 @@ TEST_CASE("reuse_connection off: every probe opens its own connection and keeps 
 }
 
 TEST_CASE("reuse_connection: a conntrack middlebox that forgot the idle connection resets it") {
-  NetnsOptions options;
-  options.setup_commands = {
-      "sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_established=2",
-      "sysctl -qw net.netfilter.nf_conntrack_tcp_loose=0",
-      "nft add table inet middlebox",
-      "nft add chain inet middlebox out '{ type filter hook output priority 0; }'",
-      "nft add rule inet middlebox out ct state invalid tcp flags != rst reject with tcp reset",
-  };
+  const NetnsOptions options = conntrack_middlebox(2);
   NetnsResult result = run_in_netns(
       [] {
         LoopbackServer server(Behavior::http_ok);  // keeps connections however long they idle

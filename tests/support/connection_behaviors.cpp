@@ -361,19 +361,16 @@ void serve_connection(ConnectionContext& ctx, UniqueFd connection) {
       if (tls_handshake(ctx, stream)) serve_http(ctx, stream, 200);
       break;
     case Behavior::rst_second_request:
-      if (read_request() &&
-          stream.write_all(response_head(200, ctx.options.body.size(), false) + ctx.options.body) ==
-              IoStatus::ok &&
-          read_request()) {
-        stream.reset();
-      }
-      break;
     case Behavior::silent_second_request:
       if (read_request() &&
           stream.write_all(response_head(200, ctx.options.body.size(), false) + ctx.options.body) ==
               IoStatus::ok &&
           read_request()) {
-        stream.hold();
+        if (ctx.options.behavior == Behavior::rst_second_request) {
+          stream.reset();
+        } else {
+          stream.hold();
+        }
       }
       break;
     case Behavior::tls_accept_only:

@@ -205,6 +205,19 @@ std::string NetnsResult::describe() const {
   return head + (output.empty() ? "" : "\n--- output of the namespace child ---\n" + output);
 }
 
+NetnsOptions conntrack_middlebox(int established_timeout_s) {
+  NetnsOptions options;
+  options.setup_commands = {
+      "sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_established=" +
+          std::to_string(established_timeout_s),
+      "sysctl -qw net.netfilter.nf_conntrack_tcp_loose=0",
+      "nft add table inet middlebox",
+      "nft add chain inet middlebox out '{ type filter hook output priority 0; }'",
+      "nft add rule inet middlebox out ct state invalid tcp flags != rst reject with tcp reset",
+  };
+  return options;
+}
+
 NetnsResult run_in_netns(const std::function<int()>& fn, const NetnsOptions& options) {
   NetnsResult result;
   if (::geteuid() != 0) {

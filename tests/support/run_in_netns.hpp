@@ -71,4 +71,9 @@ struct NetnsResult {
 // the reason and skip.
 NetnsResult run_in_netns(const std::function<int()>& fn, const NetnsOptions& options = {});
 
+// A namespace whose kernel is a stateful middlebox: conntrack forgets an established connection
+// idle for `established_timeout_s`, loose pickup is off, and nftables answers packets of a
+// forgotten connection (ct state invalid) with a TCP reset, as a NAT gateway or firewall does.
+NetnsOptions conntrack_middlebox(int established_timeout_s);
+
 }  // namespace faultline::testing

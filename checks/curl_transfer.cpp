@@ -4,28 +4,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <string_view>
 
 namespace faultline {
-namespace {
-
-std::string bracketed(const std::string& host) {
-  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
-}
-
-bool has_header(const ProbeSpec& spec, std::string_view name) {
-  for (const Header& h : spec.headers) {
-    if (h.name.size() != name.size()) continue;
-    bool same = true;
-    for (std::size_t i = 0; i < name.size() && same; ++i) {
-      same = std::tolower(static_cast<unsigned char>(h.name[i])) == name[i];
-    }
-    if (same) return true;
-  }
-  return false;
-}
-
-}  // namespace
 
 CurlTransfer::CurlTransfer(CurlHandlePool& pool, const ProbeSpec& spec, const std::string& address,
                            std::chrono::milliseconds budget, KeptConnection* kept,
@@ -39,30 +19,15 @@ CurlTransfer::CurlTransfer(CurlHandlePool& pool, const ProbeSpec& spec, const st
   if (easy_ == nullptr) return;
   // A connection that is not going to be reused takes its TLS facts with it.
   if (kept_ != nullptr && !expect_reuse_) kept_->tls() = TlsFacts{};
-  const TargetUrl& url = spec.url;
-  const bool connect_only = !url.is_http();
-  // tcp:// and tls:// reuse libcurl's connect and TLS code through CONNECT_ONLY, so every kind
-  // of target goes through the same layers and the same classifiers.
-  const std::string scheme = url.uses_tls() ? "https" : "http";
-  const std::string authority = bracketed(url.host) + ":" + std::to_string(url.port);
-  const std::string full = scheme + "://" + authority + (connect_only ? "/" : url.path);
-  curl_easy_setopt(easy_, CURLOPT_URL, full.c_str());
-  if (!url.host_is_ip) {
-    const std::string mapping =
-        authority + ":" + bracketed(address) + ":" + std::to_string(url.port);
-    connect_to_ = curl_slist_append(nullptr, mapping.c_str());
-    curl_easy_setopt(easy_, CURLOPT_CONNECT_TO, connect_to_);
-  }
-  curl_easy_setopt(easy_, CURLOPT_NOSIGNAL, 1L);
+  TransferSetup setup;
+  setup.address = address;
+  setup.timeout = budget;
+  option_lists_ = apply_probe_options(easy_, spec, setup);
   // libcurl only ever sees numeric addresses here (names are resolved by the engine), so its DNS
   // cache saves nothing; and libcurl 7.88 prunes that cache, shared by the whole multi handle,
   // by walking every entry on each transfer: with one address per target that made every probe
   // cost time proportional to the fleet. 0 keeps only the entries of running transfers.
   curl_easy_setopt(easy_, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
-  curl_easy_setopt(easy_, CURLOPT_TIMEOUT_MS,
-                   static_cast<long>(std::max<long long>(1, budget.count())));
-  curl_easy_setopt(easy_, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(easy_, CURLOPT_FOLLOWLOCATION, 0L);
   if (kept_ == nullptr) {
     // Every probe tests every layer, so nothing is reused between probes.
     curl_easy_setopt(easy_, CURLOPT_FRESH_CONNECT, 1L);
@@ -73,9 +38,6 @@ CurlTransfer::CurlTransfer(CurlHandlePool& pool, const ProbeSpec& spec, const st
     // middleboxes this is meant to find (350 s on AWS NAT gateways).
     curl_easy_setopt(easy_, CURLOPT_MAXAGE_CONN, 30L * 24 * 3600);
   }
-  // Nor a TLS session: a pooled handle would otherwise resume the last one for the same host.
-  curl_easy_setopt(easy_, CURLOPT_SSL_SESSIONID_CACHE, 0L);
-  curl_easy_setopt(easy_, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
   curl_easy_setopt(easy_, CURLOPT_ERRORBUFFER, error_.data());
   curl_easy_setopt(easy_, CURLOPT_OPENSOCKETFUNCTION, &CurlTransfer::open_socket);
   curl_easy_setopt(easy_, CURLOPT_OPENSOCKETDATA, this);
@@ -87,50 +49,21 @@ CurlTransfer::CurlTransfer(CurlHandlePool& pool, const ProbeSpec& spec, const st
     curl_easy_setopt(easy_, CURLOPT_CLOSESOCKETFUNCTION, &KeptConnection::close_socket);
     curl_easy_setopt(easy_, CURLOPT_CLOSESOCKETDATA, kept_);
   }
-  if (connect_only) {
-    curl_easy_setopt(easy_, CURLOPT_CONNECT_ONLY, 1L);
-  } else {
+  if (spec.url.is_http()) {
     curl_easy_setopt(easy_, CURLOPT_HEADERFUNCTION, &CurlTransfer::on_header);
     curl_easy_setopt(easy_, CURLOPT_HEADERDATA, this);
     curl_easy_setopt(easy_, CURLOPT_WRITEFUNCTION, &CurlTransfer::on_body);
     curl_easy_setopt(easy_, CURLOPT_WRITEDATA, this);
-    if (spec.method == "HEAD") {
-      curl_easy_setopt(easy_, CURLOPT_NOBODY, 1L);
-    } else if (spec.method != "GET") {
-      curl_easy_setopt(easy_, CURLOPT_CUSTOMREQUEST, spec.method.c_str());
-    }
-    for (const Header& h : spec.headers) {
-      const std::string line = h.value.empty() ? h.name + ";" : h.name + ": " + h.value;
-      headers_ = curl_slist_append(headers_, line.c_str());
-    }
-    if (headers_ != nullptr) curl_easy_setopt(easy_, CURLOPT_HTTPHEADER, headers_);
-    if (!has_header(spec, "user-agent")) {
-      curl_easy_setopt(easy_, CURLOPT_USERAGENT, "faultline/" FAULTLINE_VERSION);
-    }
   }
-  if (url.uses_tls()) {
-    curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYPEER, spec.tls_verify ? 1L : 0L);
-    curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYHOST, spec.tls_verify ? 2L : 0L);
-    // A target's ca_file replaces the system trust store, as blackbox_exporter's does: an
-    // internal CA pinned in the config must not also admit every public CA. Debian's libcurl
-    // adds a CA directory (/etc/ssl/certs) to any bundle, so it is dropped in both cases;
-    // without the ca_file that directory holds the same certificates as the system bundle.
-    // Dropping it also lets libcurl 7.88 cache the parsed store (it caches only without a
-    // directory): parsing ~150 certificates was most of an https probe's CPU.
-    if (!spec.ca_file.empty()) curl_easy_setopt(easy_, CURLOPT_CAINFO, spec.ca_file.c_str());
-    curl_easy_setopt(easy_, CURLOPT_CAPATH, nullptr);
-    // Parsing a CA bundle costs more than a handshake; reuse it, but notice a replaced file
-    // within minutes.
-    curl_easy_setopt(easy_, CURLOPT_CA_CACHE_TIMEOUT, 300L);
+  if (spec.url.uses_tls()) {
     curl_easy_setopt(easy_, CURLOPT_SSL_CTX_FUNCTION, &CurlTransfer::on_ssl_ctx);
     curl_easy_setopt(easy_, CURLOPT_SSL_CTX_DATA, this);
   }
 }
 
 CurlTransfer::~CurlTransfer() {
+  // Before option_lists_ goes: the handle must not point into them once they are freed.
   release();
-  curl_slist_free_all(headers_);
-  curl_slist_free_all(connect_to_);
 }
 
 void CurlTransfer::finish(CURLcode code) {

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "checks/curl_handle_pool.hpp"
+#include "checks/curl_request_options.hpp"
 #include "checks/kept_connection.hpp"
 #include "checks/probe_spec.hpp"
 #include "checks/socket_state.hpp"
@@ -90,8 +91,7 @@ class CurlTransfer {
   bool expect_reuse_;
   const ProbeSpec& spec_;
   CURL* easy_ = nullptr;
-  curl_slist* headers_ = nullptr;
-  curl_slist* connect_to_ = nullptr;
+  CurlOptionLists option_lists_;  // what easy_'s options point into while the transfer runs
   curl_socket_t fd_ = CURL_SOCKET_BAD;
   int open_sockets_ = 0;  // opened through open_socket and not yet closed through close_socket
   std::chrono::steady_clock::time_point started_;

@@ -17,9 +17,9 @@ using std::chrono::milliseconds;
 // silence past it means the packet was dropped.
 constexpr milliseconds kAckDeadline{2000};
 
-std::string bracketed(const std::string& host) {
-  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
-}
+// A server's logs tell the experiment's requests, whose connections sit idle for minutes, from
+// the target's probes. A User-Agent header in the spec replaces it, as it replaces the probe's.
+constexpr const char* kIdleUserAgent = "faultline/" FAULTLINE_VERSION " (idle probe)";
 
 }  // namespace
 
@@ -39,21 +39,27 @@ IdleStep::~IdleStep() {
     curl_->remove(easy_);
     curl_easy_cleanup(easy_);
   }
-  curl_slist_free_all(headers_);
 }
 
 void IdleStep::configure() {
-  const TargetUrl& url = spec_->url;
-  const std::string scheme = url.uses_tls() ? "https" : "http";
-  const std::string full = scheme + "://" + bracketed(url.host) + ":" + std::to_string(url.port) +
-                           (connect_only_ ? "/" : url.path);
   easy_ = curl_easy_init();
-  curl_easy_setopt(easy_, CURLOPT_URL, full.c_str());
-  curl_easy_setopt(easy_, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(easy_, CURLOPT_TIMEOUT_MS, static_cast<long>(spec_->timeout.count()));
-  curl_easy_setopt(easy_, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(easy_, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
-  // The experiment is about keeping a connection: libcurl must not retire it for its age.
+  if (easy_ == nullptr) return;
+  // The connection is set up from the spec exactly as the target's probe sets up its own (same
+  // URL, method, headers, trust), so what the experiment finds holds for the probe's requests.
+  TransferSetup setup;
+  setup.timeout = spec_->timeout;
+  setup.user_agent = kIdleUserAgent;
+  option_lists_ = apply_probe_options(easy_, *spec_, setup);
+  // Where it must differ from a probe, and why:
+  // - It keeps its connection for a second request: no FRESH_CONNECT or FORBID_REUSE, and
+  //   libcurl must not retire the connection for its age (its default is 118 s).
+  // - It reads every response body to its end: a body cut at the probe's body_limit would end
+  //   the connection under test.
+  // - It watches its one connection through its own socket hooks (the kernel's TCP_INFO is the
+  //   verdict), not a probe's TLS and timing facts.
+  // - No engine resolves the name: libcurl does, and connects to the address it finds.
+  // - The keepalive verification run turns TCP keepalive on, the fix being verified.
+  // - It names itself in its User-Agent (kIdleUserAgent).
   const long keep_s = static_cast<long>(request_.idle.count() / 1000 + 3600);
   curl_easy_setopt(easy_, CURLOPT_MAXAGE_CONN, keep_s);
   curl_easy_setopt(easy_, CURLOPT_OPENSOCKETFUNCTION, &IdleStep::open_socket);
@@ -68,20 +74,6 @@ void IdleStep::configure() {
     curl_easy_setopt(easy_, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(easy_, CURLOPT_TCP_KEEPIDLE, every);
     curl_easy_setopt(easy_, CURLOPT_TCP_KEEPINTVL, every);
-  }
-  if (url.uses_tls()) {
-    curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYPEER, spec_->tls_verify ? 1L : 0L);
-    curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYHOST, spec_->tls_verify ? 2L : 0L);
-    if (!spec_->ca_file.empty()) curl_easy_setopt(easy_, CURLOPT_CAINFO, spec_->ca_file.c_str());
-  }
-  if (connect_only_) {
-    curl_easy_setopt(easy_, CURLOPT_CONNECT_ONLY, 1L);
-  } else {
-    for (const Header& h : spec_->headers) {
-      headers_ = curl_slist_append(headers_, (h.name + ": " + h.value).c_str());
-    }
-    if (headers_ != nullptr) curl_easy_setopt(easy_, CURLOPT_HTTPHEADER, headers_);
-    curl_easy_setopt(easy_, CURLOPT_USERAGENT, "faultline/" FAULTLINE_VERSION " (idle probe)");
   }
 }
 

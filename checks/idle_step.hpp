@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "checks/curl_multi_driver.hpp"
+#include "checks/curl_request_options.hpp"
 #include "checks/idle_bracket.hpp"
 #include "checks/probe_spec.hpp"
 #include "checks/socket_state.hpp"
@@ -60,7 +61,7 @@ class IdleStep final : public TransferOwner {
   bool connect_only_;
   std::unique_ptr<CurlMultiDriver> curl_;
   CURL* easy_ = nullptr;
-  curl_slist* headers_ = nullptr;
+  CurlOptionLists option_lists_;  // what easy_'s options point into
   Stage stage_ = Stage::first;
   int fd_ = -1;                              // the first connection's socket
   std::optional<SocketSnapshot> fd_closed_;  // its state when libcurl closed it

@@ -56,14 +56,15 @@ class KeptConnection {
   std::optional<Pickup> pick_up();
 
   // What became of a connection that was open at pick_up() and that the transfer since then
-  // did not end up using (`used` false): reset (RST in answer to the request), or closed by the
-  // server (FIN in answer to it); `error` when libcurl dropped it for a reason of its own.
+  // did not end up running over (TransferFacts::reused false): reset (RST in answer to the
+  // request), or closed by the server (FIN in answer to it); `error` when libcurl dropped it
+  // for a reason of its own.
   IdleOutcome fate_of_unused() const;
 
   // --- for CurlTransfer ---
   CurlMultiDriver& driver() { return *driver_; }
-  // The easy handle for the next transfer (options left as the last transfer set them; the
-  // transfer sets all it needs); nullptr if libcurl cannot make one.
+  // The easy handle for the next transfer, every option at its default (detach() reset them);
+  // nullptr if libcurl cannot make one.
   CURL* attach(CurlTransfer* transfer);
   // The transfer is over and its handle is not in the multi handle. `open_fd` is a socket the
   // transfer opened and libcurl keeps for the next one, or CURL_SOCKET_BAD when it opened none

@@ -15,6 +15,7 @@
 
 #include "checks/curl_transfer.hpp"
 #include "checks/dns_classifier.hpp"
+#include "checks/target_url.hpp"
 #include "checks/transfer_classifier.hpp"
 #include "checks/uv_timer.hpp"
 
@@ -47,7 +48,7 @@ std::string numeric_host(const sockaddr* sa) {
 }
 
 std::string with_port(const std::string& ip, int port) {
-  return (ip.find(':') != std::string::npos ? "[" + ip + "]" : ip) + ":" + std::to_string(port);
+  return bracket_host(ip) + ":" + std::to_string(port);
 }
 
 double us_to_ms(curl_off_t us) {

@@ -50,9 +50,19 @@ std::string_view to_string(Scheme s) {
   return "http";
 }
 
+std::string bracket_host(std::string_view host) {
+  // Only an IPv6 literal holds a colon: host names cannot (parse_target_url rejects them).
+  if (host.find(':') == std::string_view::npos) return std::string(host);
+  std::string out;
+  out.reserve(host.size() + 2);
+  out += '[';
+  out += host;
+  out += ']';
+  return out;
+}
+
 std::string TargetUrl::authority() const {
-  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  return h + ":" + std::to_string(port);
+  return bracket_host(host) + ":" + std::to_string(port);
 }
 
 Expected<TargetUrl> parse_target_url(std::string_view text) {
@@ -128,10 +138,8 @@ Expected<TargetUrl> parse_target_url(std::string_view text) {
   if (port.empty()) {
     if (!out.is_http()) {
       const std::string scheme_name(to_string(out.scheme));
-      const std::string shown =
-          out.host_is_ip && host.find(':') != std::string::npos ? "[" + host + "]" : host;
-      return unexpected(scheme_name + ":// targets need a port: " + scheme_name + "://" + shown +
-                        ":PORT");
+      return unexpected(scheme_name + ":// targets need a port: " + scheme_name + "://" +
+                        bracket_host(host) + ":PORT");
     }
     out.port = out.scheme == Scheme::https ? 443 : 80;
   } else {
@@ -154,10 +162,8 @@ Expected<TargetUrl> parse_target_url(std::string_view text) {
 
   const bool default_port = (out.scheme == Scheme::http && out.port == 80) ||
                             (out.scheme == Scheme::https && out.port == 443);
-  const std::string bracketed =
-      out.host.find(':') != std::string::npos ? "[" + out.host + "]" : out.host;
   out.text = std::string(to_string(out.scheme)) + "://" +
-             (default_port ? bracketed : out.authority()) + out.path;
+             (default_port ? bracket_host(out.host) : out.authority()) + out.path;
   return out;
 }
 

@@ -30,6 +30,11 @@ struct TargetUrl {
   bool operator==(const TargetUrl&) const = default;
 };
 
+// `host` as it is written before ":port" in a URL or a socket address: an IPv6 literal in
+// brackets ("[::1]"), anything else (a host name, an IPv4 address) unchanged. `host` is
+// unbracketed, as TargetUrl::host and numeric addresses are.
+std::string bracket_host(std::string_view host);
+
 // Parses `http://`, `https://`, `tcp://host:port` and `tls://host:port` (RFC 3986 syntax via
 // libcurl's URL API). Rejects userinfo, fragments, other schemes, a missing port for tcp/tls, a
 // path on tcp/tls and non-ASCII host names; the error says which and why.

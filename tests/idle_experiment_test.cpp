@@ -11,6 +11,7 @@
 #include <string>
 
 #include "checks/idle_once.hpp"
+#include "checks/probe_once.hpp"
 #include "tests/support/loopback_server.hpp"
 #include "tests/support/run_in_netns.hpp"
 
@@ -53,6 +54,27 @@ int expect_middlebox(const std::string& url, double conntrack_s, int rounds) {
                   *f.keepalive_interval_s < f.threshold_low_s + 0.001;
   if (!ok) std::printf("%s: unexpected verdict\n%s", url.c_str(), describe(r).c_str());
   return ok ? 0 : 1;
+}
+
+// The request heads `server` read from a probe of `spec` and from the idle experiment's
+// connections (the last of their requests; they all carry the same options).
+struct RequestHeads {
+  std::string probe;
+  std::string idle;
+};
+
+RequestHeads request_heads(const std::shared_ptr<ProbeSpec>& spec, const LoopbackServer& server) {
+  RequestHeads heads;
+  const ProbeResult probed = probe_once(spec);
+  CHECK(probed.cls == FailureClass::ok);
+  heads.probe = server.last_request();
+  const IdleReport r = idle_experiment_once(spec, {milliseconds(100)}, {});
+  INFO(describe(r));
+  CHECK(r.steps.size() == 2);
+  for (const auto& s : r.steps)
+    CHECK(s.outcome == IdleOutcome::survived);
+  heads.idle = server.last_request();
+  return heads;
 }
 
 }  // namespace
@@ -124,4 +146,28 @@ TEST_CASE("idle: a target that hangs up on every request gives errors, not a fin
   CHECK(r.finding.kind == IdleFindingKind::none);
   for (const auto& s : r.steps)
     CHECK(s.outcome == IdleOutcome::error);
+}
+
+TEST_CASE("idle: the experiment's requests use the target's method, as the probe's do") {
+  LoopbackServer server(Behavior::http_ok);
+  for (const std::string method : {"HEAD", "DELETE"}) {
+    CAPTURE(method);
+    auto spec = spec_for(server.url("http", "/healthz"));
+    spec->method = method;
+    const RequestHeads heads = request_heads(spec, server);
+    CHECK(heads.probe.starts_with(method + " /healthz HTTP/1.1\r\n"));
+    CHECK(heads.idle.starts_with(method + " /healthz HTTP/1.1\r\n"));
+  }
+}
+
+TEST_CASE("idle: a header with an empty value is sent empty, as the probe sends it") {
+  LoopbackServer server(Behavior::http_ok);
+  auto spec = spec_for(server.url());
+  // curl drops a header written "Name: " with nothing after the colon; "Name;" sends it empty.
+  spec->headers = {{"X-Empty", ""}, {"X-Full", "v"}};
+  const RequestHeads heads = request_heads(spec, server);
+  for (const std::string& head : {heads.probe, heads.idle}) {
+    CHECK(head.find("\r\nX-Empty:\r\n") != std::string::npos);
+    CHECK(head.find("\r\nX-Full: v\r\n") != std::string::npos);
+  }
 }

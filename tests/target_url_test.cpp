@@ -43,6 +43,18 @@ TEST_CASE("target URLs: IPv6 literals") {
   CHECK(h->text == "http://[2001:db8::1]/");
 }
 
+TEST_CASE("target URLs: bracket_host brackets IPv6 literals only") {
+  CHECK(bracket_host("::1") == "[::1]");
+  CHECK(bracket_host("2001:db8::1") == "[2001:db8::1]");
+  CHECK(bracket_host("::ffff:127.0.0.1") == "[::ffff:127.0.0.1]");
+  CHECK(bracket_host("127.0.0.1") == "127.0.0.1");
+  CHECK(bracket_host("api.example.com") == "api.example.com");
+  CHECK(bracket_host("") == "");
+  auto u = parse_target_url("http://[::1]:8080/");
+  REQUIRE(u);
+  CHECK(bracket_host(u->host) + ":8080" == u->authority());
+}
+
 TEST_CASE("target URLs: tcp and tls need a port and take no path") {
   auto t = parse_target_url("tcp://127.0.0.1:5432");
   REQUIRE(t);

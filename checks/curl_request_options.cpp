@@ -1,0 +1,96 @@
+#include "checks/curl_request_options.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <string>
+
+namespace faultline {
+namespace {
+
+// Whether the spec sends a header named `lower_name` (given in lower case), in any case.
+bool has_header(const ProbeSpec& spec, std::string_view lower_name) {
+  return std::any_of(spec.headers.begin(), spec.headers.end(), [lower_name](const Header& h) {
+    return std::equal(
+        h.name.begin(), h.name.end(), lower_name.begin(), lower_name.end(),
+        [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+  });
+}
+
+void set_target(CURL* easy, const TargetUrl& url, std::string_view address,
+                CurlOptionLists& lists) {
+  // tcp:// and tls:// reuse libcurl's connect and TLS code through CONNECT_ONLY, so every kind
+  // of target goes through the same layers and the same classifiers.
+  const bool connect_only = !url.is_http();
+  const std::string authority = url.authority();
+  const std::string full = std::string(url.uses_tls() ? "https://" : "http://") + authority +
+                           (connect_only ? "/" : url.path);
+  curl_easy_setopt(easy, CURLOPT_URL, full.c_str());
+  if (connect_only) curl_easy_setopt(easy, CURLOPT_CONNECT_ONLY, 1L);
+  if (!address.empty() && !url.host_is_ip) {
+    const std::string mapping =
+        authority + ":" + bracket_host(address) + ":" + std::to_string(url.port);
+    lists.connect_to.reset(curl_slist_append(nullptr, mapping.c_str()));
+    curl_easy_setopt(easy, CURLOPT_CONNECT_TO, lists.connect_to.get());
+  }
+}
+
+void set_connection(CURL* easy, const TransferSetup& setup) {
+  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  // 0 would mean no limit at all.
+  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS,
+                   static_cast<long>(std::max<long long>(1, setup.timeout.count())));
+  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+}
+
+void set_request(CURL* easy, const ProbeSpec& spec, const char* user_agent,
+                 CurlOptionLists& lists) {
+  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+  if (spec.method == "HEAD") {
+    curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+  } else if (spec.method != "GET") {
+    curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, spec.method.c_str());
+  }
+  curl_slist* headers = nullptr;
+  for (const Header& h : spec.headers) {
+    // libcurl drops a header written "Name: " with nothing after the colon; "Name;" is its way
+    // of sending one with an empty value.
+    const std::string line = h.value.empty() ? h.name + ";" : h.name + ": " + h.value;
+    headers = curl_slist_append(headers, line.c_str());
+  }
+  lists.headers.reset(headers);
+  if (headers != nullptr) curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+  if (!has_header(spec, "user-agent")) curl_easy_setopt(easy, CURLOPT_USERAGENT, user_agent);
+}
+
+void set_tls(CURL* easy, const ProbeSpec& spec) {
+  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, spec.tls_verify ? 1L : 0L);
+  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, spec.tls_verify ? 2L : 0L);
+  // A target's ca_file replaces the system trust store, as blackbox_exporter's does: an
+  // internal CA pinned in the config must not also admit every public CA. Debian's libcurl
+  // adds a CA directory (/etc/ssl/certs) to any bundle, so it is dropped in both cases;
+  // without the ca_file that directory holds the same certificates as the system bundle.
+  // Dropping it also lets libcurl 7.88 cache the parsed store (it caches only without a
+  // directory): parsing ~150 certificates was most of an https probe's CPU.
+  if (!spec.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, spec.ca_file.c_str());
+  curl_easy_setopt(easy, CURLOPT_CAPATH, nullptr);
+  // Parsing a CA bundle costs more than a handshake; reuse it, but notice a replaced file
+  // within minutes.
+  curl_easy_setopt(easy, CURLOPT_CA_CACHE_TIMEOUT, 300L);
+  // Every new connection makes a full handshake, certificate check included: a handle would
+  // otherwise resume the last TLS session it had with the same host.
+  curl_easy_setopt(easy, CURLOPT_SSL_SESSIONID_CACHE, 0L);
+}
+
+}  // namespace
+
+CurlOptionLists apply_probe_options(CURL* easy, const ProbeSpec& spec, const TransferSetup& setup) {
+  CurlOptionLists lists;
+  set_target(easy, spec.url, setup.address, lists);
+  set_connection(easy, setup);
+  if (spec.url.is_http()) set_request(easy, spec, setup.user_agent, lists);
+  if (spec.url.uses_tls()) set_tls(easy, spec);
+  return lists;
+}
+
+}  // namespace faultline

@@ -433,6 +433,32 @@ TEST_CASE("report: a schema version 1 file, from before idle findings, still rea
   CHECK(r.idle_findings.empty());
 }
 
+TEST_CASE("report: a --since reaching back before 1970 is refused, never printed as a year") {
+  TempDir dir;
+  const std::string path = dir.file("history.db");
+  populate(path);
+  // kNow is 19,844 days after 1970-01-01.
+  for (const std::string since : {"1000000d", "10000000000d", "19845d"}) {
+    INFO("--since " << since);
+    std::ostringstream out, err;
+    ReportOptions options;
+    options.db = path;
+    options.since = since;
+    CHECK(run_report(options, kNow, out, err) == 2);
+    CHECK(out.str().empty());
+    CHECK(err.str() == "faultline report: --since " + since +
+                           " reaches back before 1970, older than any history; the longest "
+                           "period now is 19844d\n");
+  }
+  std::ostringstream out, err;
+  ReportOptions options;
+  options.db = path;
+  options.since = "19844d";
+  options.json = true;
+  REQUIRE(run_report(options, kNow, out, err) == 0);
+  CHECK(nlohmann::json::parse(out.str())["window"]["from"] == "1970-01-01T12:00:00Z");
+}
+
 TEST_CASE("report binary: exit statuses and messages") {
   TempDir dir;
   const std::string path = dir.file("history.db");
@@ -468,6 +494,10 @@ TEST_CASE("report binary: exit statuses and messages") {
   CHECK(bad_since.status == 2);
   CHECK(bad_since.err.starts_with("faultline report: --since: "));
   CHECK(run_binary("report --db '" + path + "' --since 30s", dir).status == 2);
+  Run before_1970 = run_binary("report --db '" + path + "' --since 1000000d", dir);
+  CHECK(before_1970.status == 2);
+  CHECK(before_1970.out.empty());
+  CHECK(before_1970.err.find("reaches back before 1970") != std::string::npos);
   CHECK(run_binary("report --db x -c y", dir).status == 2);
 
   const std::string text_file = dir.write("notes.txt", "not a database\n");

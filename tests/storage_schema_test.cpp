@@ -1,6 +1,8 @@
 // The database layout is a contract with users' queries: these tests pin table and view columns,
 // the pragmas the issue requires, migrations and the errors of a database that cannot be opened.
 #include <doctest/doctest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "storage/open_database.hpp"
 #include "storage/schema.hpp"
@@ -219,4 +222,53 @@ TEST_CASE("storage schema: a database on a read-only filesystem is refused at st
     return "";
   });
   CHECK_MESSAGE(child.ok(), child.describe());
+}
+
+TEST_CASE("storage schema: a new database on a read-only filesystem says read-only (EROFS)") {
+  if (geteuid() != 0) {
+    MESSAGE("skipped: mounting a read-only filesystem needs root (CI runs as root)");
+    return;
+  }
+  TempDir dir;
+  NetnsResult child = run_on_tmpfs(dir.path().string(), 4 << 20, [&]() -> std::string {
+    if (mount(nullptr, dir.path().c_str(), nullptr, MS_REMOUNT | MS_RDONLY, nullptr) != 0) {
+      return std::string("remount read-only: ") + strerror(errno);
+    }
+    StorageOptions options;
+    options.path = dir.file("new.db");
+    auto db = open_database(options);
+    if (db) return "a database was created on a read-only filesystem";
+    const std::string expected = "storage database '" + options.path + "': cannot create it in '" +
+                                 dir.path().string() +
+                                 "': Read-only file system (EROFS): remount it read-write or "
+                                 "point storage.path elsewhere";
+    if (db.error() != expected) return "got: " + db.error() + "\nnot: " + expected;
+    return "";
+  });
+  CHECK_MESSAGE(child.ok(), child.describe());
+}
+
+TEST_CASE("storage schema: the folders created for a new database are named in one info line") {
+  TempDir dir;
+  std::ostringstream log;
+  auto previous = spdlog::default_logger();
+  auto logger = std::make_shared<spdlog::logger>(
+      "test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log));
+  logger->set_pattern("%l %v");
+  logger->set_level(spdlog::level::info);
+  spdlog::set_default_logger(logger);
+  const auto restore = [&] { spdlog::set_default_logger(previous); };
+
+  const std::string path = dir.file("made/by/us/h.db");
+  StorageOptions options;
+  options.path = path;
+  auto db = open_database(options);
+  auto again = open_database(options);  // nothing to create the second time
+  restore();
+  REQUIRE_MESSAGE(db, db.error());
+  REQUIRE_MESSAGE(again, again.error());
+  CHECK(std::filesystem::is_directory(dir.file("made/by/us")));
+  CHECK(log.str() == "info storage: created the missing folders '" + dir.file("made") + "', '" +
+                         dir.file("made/by") + "', '" + dir.file("made/by/us") + "' for '" + path +
+                         "'\n");
 }

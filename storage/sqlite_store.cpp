@@ -21,14 +21,19 @@ TargetRef make_record(const TargetInfo& info) {
 }  // namespace
 
 Expected<std::unique_ptr<SqliteStore>> SqliteStore::open(const StorageOptions& options) {
+  // Opened before locking: a read-only or foreign file is reported as such, not as a lock file
+  // that cannot be created beside it. Opening changes nothing another daemon would notice.
   auto db = open_database(options);
   if (!db) return unexpected(db.error());
+  auto lock = HistoryLock::acquire(options.path);
+  if (!lock) return unexpected("storage database '" + options.path + "': " + lock.error());
   // Not make_unique: the constructor is private.
-  return std::unique_ptr<SqliteStore>(new SqliteStore(options, std::move(*db)));
+  return std::unique_ptr<SqliteStore>(new SqliteStore(options, std::move(*lock), std::move(*db)));
 }
 
-SqliteStore::SqliteStore(const StorageOptions& options, SqliteConnection db)
+SqliteStore::SqliteStore(const StorageOptions& options, HistoryLock lock, SqliteConnection db)
     : options_(options),
+      lock_(std::move(lock)),
       queue_(options.queue_capacity),
       writer_(std::make_unique<StoreWriter>(options_, queue_, std::move(db))) {}
 

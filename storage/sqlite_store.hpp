@@ -24,7 +24,8 @@ class SqliteConnection;
 class SqliteStore final : public ResultSink {
  public:
   // Opens (creating when missing) and migrates the database at options.path on the calling
-  // thread, takes its HistoryLock for the store's lifetime, then starts the writer thread. Fails
+  // thread, takes its HistoryLock for the store's lifetime, ends the outages a faultline that
+  // stopped without a word left open, then starts the writer thread. Fails
   // when the directory cannot be created or the file cannot be opened for writing, is not a
   // database, is in use with a write lock past the busy timeout or has a newer schema, and when
   // another store (another faultline) holds the history: "in use by another faultline (pid
@@ -32,8 +33,9 @@ class SqliteStore final : public ResultSink {
   // treats it as fatal at start (exit 1).
   static Expected<std::unique_ptr<SqliteStore>> open(const StorageOptions& options);
 
-  // Makes one last attempt to write what is queued (call flush() first to bound the wait), then
-  // stops the writer thread.
+  // Makes one last attempt to write what is queued (call flush() first to bound the wait), ends
+  // the outages still open at their target's last probe (faultline is stopping; see
+  // stopped_outages.hpp), then stops the writer thread and releases the history.
   ~SqliteStore() override;
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;

@@ -163,7 +163,9 @@ TEST_CASE("stopped outages: a killed faultline's outages end at the last probe, 
   CHECK(second.stop() == 0);
   CHECK(count("ended IS NULL") == 0);
   CHECK(count("ended_by = 'faultline_stopped'") == 4);
-  for (const auto& o : report_later(db, 51)["outages"]) {
+  const auto after_stop = report_later(db, 51);
+  CHECK(after_stop["outages"].size() == 4);
+  for (const auto& o : after_stop["outages"]) {
     CAPTURE(o.dump());
     CHECK(o["ended_by"] == "faultline_stopped");
     CHECK(o["duration_s"].get<double>() < 60);

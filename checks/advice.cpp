@@ -1,5 +1,7 @@
 #include "checks/advice.hpp"
 
+#include <cerrno>
+
 namespace faultline {
 
 std::string_view advice_for(const ProbeResult& r) {
@@ -102,6 +104,12 @@ std::string_view advice_for(const ProbeResult& r) {
       return "The server answered, but not with an expected status: check the URL, method and "
              "credentials, or add the code to expect_status if it is correct.";
     case FailureClass::local:
+      if (r.phase == Phase::connect && (r.sys_errno == EINVAL || r.sys_errno == EACCES)) {
+        return "The probe never left this host: a blackhole or prohibit route in its routing "
+               "table (ip route get ADDRESS shows it), an IPv6 link-local address, or for "
+               "EACCES a security policy. Remove the route if the target should be reachable "
+               "from here; it does not count against the target.";
+      }
       return "The failure is on this monitoring host, not the target (file descriptors, "
              "memory, ephemeral ports, a local firewall rule); it does not count against the "
              "target.";

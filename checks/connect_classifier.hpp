@@ -14,7 +14,9 @@ namespace faultline {
 //     administratively prohibited) -> unreachable
 //   ETIMEDOUT -> timeout
 //   EMFILE, ENFILE, ENOBUFS, ENOMEM, EADDRNOTAVAIL (ephemeral ports exhausted), EADDRINUSE,
-//     EPERM/EACCES (this host's own firewall), EAFNOSUPPORT -> local
+//     EPERM (this host's own firewall), EAFNOSUPPORT -> local
+//   EINVAL (a `blackhole` route of this host), EACCES (a `prohibit` route, or a security
+//     policy) -> local, the message naming the route and `ip route get ADDRESS`
 // Anything else is reported as unreachable with its errno, so it is never silently lost.
 Verdict classify_connect_errno(int err, std::string_view address);
 

@@ -14,6 +14,7 @@ namespace faultline {
 namespace {
 
 constexpr std::int64_t kMinuteMs = 60'000;
+constexpr std::int64_t kDayMs = 86'400'000;
 // Slices of the window in the sparkline; fewer for windows under 24 minutes, since the history
 // counts probes per minute.
 constexpr std::int64_t kBuckets = 24;
@@ -28,6 +29,14 @@ int run(const ReportOptions& o, std::int64_t now_ms, std::ostream& out, std::ost
   if (since->count() < kMinuteMs) {
     err << "faultline report: --since must be at least 1m: the history counts probes per "
            "minute\n";
+    return 2;
+  }
+  // The history holds unix times: nothing in it is older than 1970, and a window reaching
+  // further back would print a year before it (or below zero).
+  if (since->count() > now_ms) {
+    err << "faultline report: --since " << o.since
+        << " reaches back before 1970, older than any history; the longest period now is "
+        << now_ms / kDayMs << "d\n";
     return 2;
   }
 

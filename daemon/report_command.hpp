@@ -18,7 +18,8 @@ struct ReportOptions {
 // Reads the history read-only and prints the report for the `since` before `now_ms` (unix ms)
 // to `out` (text without colours, with block characters; or JSON); errors go to `err`. Exit status:
 // 0 with a report; 1 when the history cannot be read (no file, not a faultline database, a config
-// with errors, no such target); 2 for bad options (a malformed or too short --since).
+// with errors, no such target); 2 for bad options (a malformed or too short --since, or one
+// reaching back before 1970).
 int run_report(const ReportOptions& options, std::int64_t now_ms, std::ostream& out,
                std::ostream& err);
 

@@ -184,7 +184,18 @@ std::string failures_section(const HistoryReport& r, const Painter& p) {
   return render_table(columns, rows, p);
 }
 
-std::string outages_section(const HistoryReport& r, const Painter& p) {
+// When and how an outage ended: a time, "ongoing", or, when faultline stopped during it, the
+// last probe it made: nothing after that was seen.
+Cell ended_cell(const OutageRecord& o, Charset charset) {
+  if (!o.ended_ms) return {"ongoing", Paint::bad};
+  if (o.ended_by == "faultline_stopped") {
+    const char* dash = charset == Charset::unicode ? " \u2014 " : " - ";
+    return {"unknown since " + minute_text(*o.ended_ms) + dash + "faultline stopped", Paint::warn};
+  }
+  return {minute_text(*o.ended_ms)};
+}
+
+std::string outages_section(const HistoryReport& r, const Painter& p, Charset charset) {
   if (r.outages.empty()) return p.dim("No outages.") + "\n";
   const std::vector<Column> columns = {{"TARGET"}, {"STARTED"}, {"ENDED"},  {"DURATION", true},
                                        {"CLASS"},  {"PHASE"},   {"DETAIL"}, {"MESSAGE"}};
@@ -192,7 +203,7 @@ std::string outages_section(const HistoryReport& r, const Painter& p) {
   for (const OutageRecord& o : r.outages) {
     rows.push_back({{o.target},
                     {minute_text(o.started_ms)},
-                    o.ended_ms ? Cell{minute_text(*o.ended_ms)} : Cell{"ongoing", Paint::bad},
+                    ended_cell(o, charset),
                     {human_duration(outage_seconds(o, r.window.to_ms))},
                     {o.cls, Paint::bad},
                     {o.phase},
@@ -273,7 +284,7 @@ std::string render_report_text(const HistoryReport& r, const ReportSource& sourc
   }
   out += "\n" + targets_section(r, p, charset);
   out += "\n" + p.bold("Failures by class and phase") + "\n" + failures_section(r, p);
-  out += "\n" + p.bold("Outages") + "\n" + outages_section(r, p);
+  out += "\n" + p.bold("Outages") + "\n" + outages_section(r, p, charset);
   if (!r.idle_findings.empty()) {
     out += "\n" + p.bold("Idle-connection findings") + "\n" + idle_section(r, p);
   }
@@ -286,6 +297,7 @@ json report_json(const HistoryReport& r, const ReportSource& source) {
   json out;
   out["database"] = source.database;
   out["schema_version"] = r.schema_version;
+  out["faultline_running"] = r.faultline_running ? json(*r.faultline_running) : json(nullptr);
   out["window"] = {{"from", iso_text(r.window.from_ms)},
                    {"to", iso_text(r.window.to_ms)},
                    {"seconds", static_cast<double>(r.window.to_ms - r.window.from_ms) / 1000.0},
@@ -322,6 +334,7 @@ json report_json(const HistoryReport& r, const ReportSource& source) {
     outages.push_back({{"target", o.target},
                        {"started", iso_text(o.started_ms)},
                        {"ended", o.ended_ms ? json(iso_text(*o.ended_ms)) : json(nullptr)},
+                       {"ended_by", text_or_null(o.ended_by)},
                        {"duration_s", outage_seconds(o, r.window.to_ms)},
                        {"ongoing", !o.ended_ms.has_value()},
                        {"class", o.cls},

@@ -25,8 +25,10 @@ ON CONFLICT (name) DO UPDATE SET
   last_seen = max(last_seen, excluded.last_seen)
 RETURNING id)sql";
 
+// ?2 is the start of the target's latest probe in the batch.
 constexpr const char* kTouchTarget =
-    "UPDATE targets SET last_seen = max(last_seen, ?2) WHERE id = ?1";
+    "UPDATE targets SET last_seen = max(last_seen, ?2), "
+    "last_probe = max(coalesce(last_probe, ?2), ?2) WHERE id = ?1";
 
 constexpr const char* kInsertState = R"sql(
 INSERT INTO state_changes (target_id, time, from_state, to_state, class, phase, detail, message)

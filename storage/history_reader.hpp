@@ -53,7 +53,10 @@ struct FailureCount {
 struct OutageRecord {
   std::string target;
   std::int64_t started_ms = 0;
-  std::optional<std::int64_t> ended_ms;     // nullopt while the target is still down
+  // nullopt while the target is still down. When faultline stopped during the outage, its last
+  // probe of the target: what came after was not seen.
+  std::optional<std::int64_t> ended_ms;
+  std::string ended_by;                     // "up", "faultline_stopped"; "" while ongoing
   std::string cls, phase, detail, message;  // the failure that opened it
 };
 
@@ -73,6 +76,10 @@ struct IdleFindingRecord {
 struct HistoryReport {
   HistoryWindow window;
   int schema_version = 0;
+  // Whether a faultline held the history (its HistoryLock) as it was read; nullopt when that
+  // could not be told (the lock file not readable here). When none did, outages still open in
+  // the file ended at their target's last probe (a faultline killed before it could end them).
+  std::optional<bool> faultline_running;
   // Targets probed during the window (or the one asked for): lowest uptime first, targets
   // without probes last, then by name.
   std::vector<TargetHistory> targets;
@@ -90,14 +97,19 @@ class HistoryReader {
 
   int schema_version() const { return version_; }
 
-  // Everything the report shows for `window`. Fails on an SQLite error, on a window that is
-  // empty or has no buckets, and when `window.target` names no target in the history.
+  // Everything the report shows for `window`. Asks the history's lock whether a faultline
+  // holds it: when none does, outages still open end at their target's last probe, ended_by
+  // "faultline_stopped" (one killed before it could end them itself). Fails on an SQLite error,
+  // on a window that is empty or has no buckets, and when `window.target` names no target in
+  // the history.
   Expected<HistoryReport> read(const HistoryWindow& window);
 
  private:
-  HistoryReader(SqliteConnection db, int version) : db_(std::move(db)), version_(version) {}
+  HistoryReader(SqliteConnection db, std::string path, int version)
+      : db_(std::move(db)), path_(std::move(path)), version_(version) {}
 
   SqliteConnection db_;
+  std::string path_;
   int version_;
 };
 

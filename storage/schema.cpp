@@ -192,9 +192,45 @@ WHERE f.id = (SELECT g.id FROM idle_findings g WHERE g.target_id = f.target_id
               ORDER BY g.last_confirmed DESC, g.id DESC LIMIT 1);
 )sql";
 
+// Version 4: what faultline did not see is not down time. When faultline stops, each outage
+// still open ends at the target's last probe (targets.last_probe, new here: last_seen also
+// moves when a config is loaded) with a change to 'unknown' (stopped_outages.cpp: at a clean
+// stop, or at the next start after a crash), and outages says in ended_by how each ended:
+// 'up', 'faultline_stopped', or NULL while it goes on. A restart during an outage therefore
+// starts a new one; the rule that a 'down' after a 'down' continues the outage stays for
+// histories written before this version, which have no such change.
+constexpr const char* kVersion4 = R"sql(
+ALTER TABLE targets ADD COLUMN last_probe INTEGER;
+DROP VIEW IF EXISTS outages;
+CREATE VIEW outages AS
+WITH marked AS (
+  SELECT id, target_id, time, to_state, class, phase, detail, message,
+         lag(to_state) OVER (PARTITION BY target_id ORDER BY time, id) AS previous_state
+  FROM state_changes),
+opened AS (
+  SELECT m.*,
+         (SELECT e.id FROM state_changes e
+          WHERE e.target_id = m.target_id AND e.to_state <> 'down'
+            AND (e.time > m.time OR (e.time = m.time AND e.id > m.id))
+          ORDER BY e.time, e.id LIMIT 1) AS end_id
+  FROM marked m
+  WHERE m.to_state = 'down' AND (m.previous_state IS NULL OR m.previous_state <> 'down'))
+SELECT t.name AS target,
+       strftime('%Y-%m-%dT%H:%M:%fZ', o.time / 1000.0, 'unixepoch') AS started,
+       strftime('%Y-%m-%dT%H:%M:%fZ', e.time / 1000.0, 'unixepoch') AS ended,
+       CASE e.to_state WHEN 'up' THEN 'up' WHEN 'unknown' THEN 'faultline_stopped' END
+         AS ended_by,
+       (coalesce(e.time, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))
+        - o.time) / 1000.0 AS duration_s,
+       o.class, o.phase, o.detail, o.message, o.time AS started_ms, e.time AS ended_ms
+FROM opened o JOIN targets t ON t.id = o.target_id
+LEFT JOIN state_changes e ON e.id = o.end_id;
+)sql";
+
 // kMigrations[i] takes the schema from version i to version i + 1: a new version is one more
 // entry here and a bump of kSchemaVersion; existing files run only the steps they lack.
-constexpr std::array<const char*, kSchemaVersion> kMigrations = {kVersion1, kVersion2, kVersion3};
+constexpr std::array<const char*, kSchemaVersion> kMigrations = {kVersion1, kVersion2, kVersion3,
+                                                                 kVersion4};
 
 }  // namespace
 

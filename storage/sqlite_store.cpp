@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "storage/open_database.hpp"
+#include "storage/stopped_outages.hpp"
 #include "storage/store_writer.hpp"
 
 namespace faultline {
@@ -21,14 +22,29 @@ TargetRef make_record(const TargetInfo& info) {
 }  // namespace
 
 Expected<std::unique_ptr<SqliteStore>> SqliteStore::open(const StorageOptions& options) {
+  // Opened before locking: a read-only or foreign file is reported as such, not as a lock file
+  // that cannot be created beside it. Opening changes nothing another daemon would notice.
   auto db = open_database(options);
   if (!db) return unexpected(db.error());
+  auto lock = HistoryLock::acquire(options.path);
+  if (!lock) return unexpected("storage database '" + options.path + "': " + lock.error());
+  // Now that no other faultline can write here, whatever is still open was left by one that
+  // stopped without ending its outages. Not fatal: they would only run on into this run.
+  if (auto ended = end_outages_of_stopped_run(*db); !ended) {
+    spdlog::warn("storage database '{}': {}", options.path, ended.error());
+  } else if (*ended > 0) {
+    spdlog::info(
+        "storage: {} outage(s) still open when faultline last stopped end at their "
+        "target's last probe",
+        *ended);
+  }
   // Not make_unique: the constructor is private.
-  return std::unique_ptr<SqliteStore>(new SqliteStore(options, std::move(*db)));
+  return std::unique_ptr<SqliteStore>(new SqliteStore(options, std::move(*lock), std::move(*db)));
 }
 
-SqliteStore::SqliteStore(const StorageOptions& options, SqliteConnection db)
+SqliteStore::SqliteStore(const StorageOptions& options, HistoryLock lock, SqliteConnection db)
     : options_(options),
+      lock_(std::move(lock)),
       queue_(options.queue_capacity),
       writer_(std::make_unique<StoreWriter>(options_, queue_, std::move(db))) {}
 

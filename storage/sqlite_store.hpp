@@ -11,6 +11,7 @@
 
 #include "checks/expected.hpp"
 #include "checks/result_sink.hpp"
+#include "storage/history_lock.hpp"
 #include "storage/queued_row.hpp"
 #include "storage/row_queue.hpp"
 #include "storage/storage_options.hpp"
@@ -23,14 +24,18 @@ class SqliteConnection;
 class SqliteStore final : public ResultSink {
  public:
   // Opens (creating when missing) and migrates the database at options.path on the calling
-  // thread, then starts the writer thread. Fails when the directory cannot be created or the file
-  // cannot be opened for writing, is not a database, is in use with a write lock past the busy
-  // timeout or has a newer schema; the error starts with "storage database '<path>': " and says
-  // why. The daemon treats it as fatal at start (exit 1).
+  // thread, takes its HistoryLock for the store's lifetime, ends the outages a faultline that
+  // stopped without a word left open, then starts the writer thread. Fails
+  // when the directory cannot be created or the file cannot be opened for writing, is not a
+  // database, is in use with a write lock past the busy timeout or has a newer schema, and when
+  // another store (another faultline) holds the history: "in use by another faultline (pid
+  // 1234); ...". The error starts with "storage database '<path>': " and says why. The daemon
+  // treats it as fatal at start (exit 1).
   static Expected<std::unique_ptr<SqliteStore>> open(const StorageOptions& options);
 
-  // Makes one last attempt to write what is queued (call flush() first to bound the wait), then
-  // stops the writer thread.
+  // Makes one last attempt to write what is queued (call flush() first to bound the wait), ends
+  // the outages still open at their target's last probe (faultline is stopping; see
+  // stopped_outages.hpp), then stops the writer thread and releases the history.
   ~SqliteStore() override;
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
@@ -53,11 +58,13 @@ class SqliteStore final : public ResultSink {
   const StorageOptions& options() const { return options_; }
 
  private:
-  SqliteStore(const StorageOptions& options, SqliteConnection db);
+  SqliteStore(const StorageOptions& options, HistoryLock lock, SqliteConnection db);
   // The shared record of `target`, rebuilt when the daemon's TargetInfo changed under us.
   TargetRef record_for(const TargetInfo& target);
 
   const StorageOptions options_;
+  // Released last, once the writer has stopped writing.
+  HistoryLock lock_;
   RowQueue queue_;
   // Loop-thread only: one record per TargetInfo address (stable while configured).
   std::unordered_map<const TargetInfo*, TargetRef> records_;

@@ -10,7 +10,7 @@
 namespace faultline {
 
 struct StorageOptions {
-  // The database file. Its parent directory is created when missing.
+  // The database file. Its missing parent folders are created, and named in the log.
   std::string path;
   // `failures` and `probes` rows older than this are pruned.
   std::chrono::milliseconds retention_failures = std::chrono::days(90);

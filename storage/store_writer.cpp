@@ -8,6 +8,7 @@
 
 #include "storage/open_database.hpp"
 #include "storage/retention.hpp"
+#include "storage/stopped_outages.hpp"
 
 namespace faultline {
 namespace {
@@ -72,7 +73,19 @@ void StoreWriter::run() {
     spdlog::error("storage: {} rows could not be written to '{}' before exit and are lost", left,
                   options_.path);
   }
+  end_outages();
   notify_progress();
+}
+
+void StoreWriter::end_outages() {
+  // Without a connection the next start ends them, at the same last probes.
+  if (!db_) return;
+  if (auto ended = end_outages_of_stopped_run(*db_); !ended) {
+    spdlog::warn("storage database '{}': {}; the next start ends them", options_.path,
+                 ended.error());
+  } else if (*ended > 0) {
+    spdlog::info("storage: {} outage(s) still open end at their target's last probe", *ended);
+  }
 }
 
 void StoreWriter::cycle() {

@@ -24,7 +24,8 @@ class StoreWriter {
   // Starts the thread, which writes through `db` (already opened by open_database()) until the
   // first failure and through connections of its own after that. `queue` must outlive the writer.
   StoreWriter(const StorageOptions& options, RowQueue& queue, SqliteConnection db);
-  // Makes one last attempt to commit what is queued, then stops the thread.
+  // Makes one last attempt to commit what is queued, ends the outages still open at their
+  // target's last probe (faultline stops: end_outages_of_stopped_run), then stops the thread.
   ~StoreWriter();
   StoreWriter(const StoreWriter&) = delete;
   StoreWriter& operator=(const StoreWriter&) = delete;
@@ -48,6 +49,7 @@ class StoreWriter {
   void on_success();
   void report_losses();
   void notify_progress();
+  void end_outages();
 
   const StorageOptions options_;
   RowQueue& queue_;

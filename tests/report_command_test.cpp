@@ -62,7 +62,9 @@ StateChange change(std::int64_t when, TargetState from, TargetState to, FailureC
 // expired certificate (1430); also down from an hour before the window until an hour into it.
 // db: every minute for the last 6 hours only; 10 refused from minute 1200, down for 10 minutes.
 // web: every minute; 2 timeouts at 1435-1436, down since then. old: seen 3 days ago only.
-void populate(const std::string& path) {
+// The store stays open, as a running daemon's would (holding the history's lock), until the
+// caller drops it: then faultline has stopped.
+[[nodiscard]] std::unique_ptr<SqliteStore> populate(const std::string& path) {
   auto opened = SqliteStore::open(fast_options(path));
   REQUIRE_MESSAGE(opened, opened.error());
   SqliteStore& store = **opened;
@@ -126,6 +128,7 @@ void populate(const std::string& path) {
   store.on_idle_finding(web, passive, kNow - kHour);
   store.flush(std::chrono::seconds(10));
   REQUIRE(store.stats().queue_rows == 0);
+  return std::move(*opened);
 }
 
 HistoryReport read_report(const std::string& path, std::optional<std::string> target = {}) {
@@ -187,7 +190,7 @@ Run run_binary(const std::string& args, const TempDir& dir) {
 TEST_CASE("report: uptime, buckets and outages per target, worst first") {
   TempDir dir;
   const std::string path = dir.file("history.db");
-  populate(path);
+  const auto running = populate(path);
   const HistoryReport r = read_report(path);
 
   REQUIRE(r.targets.size() == 3);  // `old` was probed before the window only
@@ -268,7 +271,7 @@ TEST_CASE("report: uptime, buckets and outages per target, worst first") {
 TEST_CASE("report: --target narrows every section; an unknown target is an error") {
   TempDir dir;
   const std::string path = dir.file("history.db");
-  populate(path);
+  const auto running = populate(path);
   const HistoryReport r = read_report(path, "api");
   REQUIRE(r.targets.size() == 1);
   CHECK(r.targets[0].name == "api");
@@ -290,7 +293,7 @@ TEST_CASE("report: --target narrows every section; an unknown target is an error
 TEST_CASE("report: the JSON object has the documented shape and the same numbers") {
   TempDir dir;
   const std::string path = dir.file("history.db");
-  populate(path);
+  const auto running = populate(path);
   std::ostringstream out, err;
   ReportOptions options;
   options.db = path;
@@ -302,8 +305,10 @@ TEST_CASE("report: the JSON object has the documented shape and the same numbers
   std::vector<std::string> keys;
   for (const auto& [k, v] : j.items())
     keys.push_back(k);
-  CHECK(keys == std::vector<std::string>{"database", "schema_version", "window", "targets",
-                                         "failures", "outages", "idle_findings"});
+  CHECK(keys == std::vector<std::string>{"database", "schema_version", "faultline_running",
+                                         "window", "targets", "failures", "outages",
+                                         "idle_findings"});
+  CHECK(j["faultline_running"] == true);
   CHECK(j["database"] == path);
   CHECK(j["window"]["from"] == "2024-04-30T12:00:00Z");
   CHECK(j["window"]["to"] == "2024-05-01T12:00:00Z");
@@ -332,10 +337,12 @@ TEST_CASE("report: the JSON object has the documented shape and the same numbers
 
   REQUIRE(j["outages"].size() == 4);
   CHECK(j["outages"][1] == nlohmann::ordered_json::parse(R"({"target": "db",
-      "started": "2024-05-01T08:01:01Z", "ended": "2024-05-01T08:11:01Z", "duration_s": 600.0,
+      "started": "2024-05-01T08:01:01Z", "ended": "2024-05-01T08:11:01Z", "ended_by": "up",
+      "duration_s": 600.0,
       "ongoing": false, "class": "refused", "phase": "connect", "detail": null,
       "message": "refused in connect"})"));
   CHECK(j["outages"][3]["ended"].is_null());
+  CHECK(j["outages"][3]["ended_by"].is_null());
   CHECK(j["outages"][3]["ongoing"] == true);
   CHECK(j["outages"][3]["duration_s"] == 239.0);
 
@@ -354,7 +361,7 @@ TEST_CASE("report: the JSON object has the documented shape and the same numbers
 TEST_CASE("report: the text has aligned columns and a sparkline per target") {
   TempDir dir;
   const std::string path = dir.file("history.db");
-  populate(path);
+  const auto running = populate(path);
   const HistoryReport r = read_report(path);
   const std::string text = render_report_text(r, {path, "24h"}, false, Charset::unicode);
   CAPTURE(text);
@@ -405,10 +412,52 @@ TEST_CASE("report: the text has aligned columns and a sparkline per target") {
   CHECK(color.find("\033[1;31mongoing\033[0m") != std::string::npos);
 }
 
+TEST_CASE("report: an outage faultline stopped during ends at its last probe, not now") {
+  TempDir dir;
+  const std::string path = dir.file("history.db");
+  populate(path).reset();  // faultline stopped, web still down: it was last probed at 11:59:01
+  const HistoryReport r = read_report(path);
+  CHECK(r.faultline_running == false);
+  REQUIRE(r.outages.size() == 4);
+  const OutageRecord& web = r.outages[3];
+  CHECK(web.target == "web");
+  CHECK(web.ended_ms == at(1439));
+  CHECK(web.ended_by == "faultline_stopped");
+  CHECK(r.outages[1].ended_by == "up");
+  CHECK(target(r, "web").down_s == doctest::Approx(3 * 60));  // 11:56:01 to 11:59:01, not noon
+
+  // Read an hour later, or a year: what faultline did not see is not down time.
+  auto reader = HistoryReader::open(path);
+  REQUIRE(reader);
+  auto later = reader->read({kFrom + 30 * kHour, kNow + 30 * kHour, 24, {}});
+  REQUIRE(later);
+  CHECK(later->outages.empty());
+
+  const std::string text = render_report_text(r, {path, "24h"}, false, Charset::unicode);
+  CAPTURE(text);
+  CHECK(text.find("web     2024-05-01 11:56  unknown since 2024-05-01 11:59 \u2014 faultline "
+                  "stopped        3m  timeout  response") != std::string::npos);
+  CHECK(text.find("ongoing") == std::string::npos);
+  CHECK(render_report_text(r, {path, "24h"}, false, Charset::ascii)
+            .find("unknown since 2024-05-01 11:59 - faultline stopped") != std::string::npos);
+
+  std::ostringstream out, err;
+  ReportOptions options;
+  options.db = path;
+  options.json = true;
+  REQUIRE(run_report(options, kNow, out, err) == 0);
+  const auto j = nlohmann::ordered_json::parse(out.str());
+  CHECK(j["faultline_running"] == false);
+  CHECK(j["outages"][3]["ended"] == "2024-05-01T11:59:01Z");
+  CHECK(j["outages"][3]["ended_by"] == "faultline_stopped");
+  CHECK(j["outages"][3]["ongoing"] == false);
+  CHECK(j["outages"][3]["duration_s"] == 180.0);
+}
+
 TEST_CASE("report: an empty period says so") {
   TempDir dir;
   const std::string path = dir.file("history.db");
-  populate(path);
+  const auto running = populate(path);
   auto reader = HistoryReader::open(path);
   REQUIRE(reader);
   auto r = reader->read({kNow + 10 * 24 * kHour, kNow + 11 * 24 * kHour, 24, {}});
@@ -421,7 +470,7 @@ TEST_CASE("report: an empty period says so") {
 TEST_CASE("report: a schema version 1 file, from before idle findings, still reads") {
   TempDir dir;
   const std::string path = dir.file("history.db");
-  populate(path);
+  const auto running = populate(path);
   {
     TestDb db(path);
     REQUIRE(db.exec("DROP VIEW idle_report; DROP TABLE idle_findings; PRAGMA user_version = 1") ==
@@ -433,10 +482,36 @@ TEST_CASE("report: a schema version 1 file, from before idle findings, still rea
   CHECK(r.idle_findings.empty());
 }
 
+TEST_CASE("report: a --since reaching back before 1970 is refused, never printed as a year") {
+  TempDir dir;
+  const std::string path = dir.file("history.db");
+  const auto running = populate(path);
+  // kNow is 19,844 days after 1970-01-01.
+  for (const std::string since : {"1000000d", "10000000000d", "19845d"}) {
+    INFO("--since " << since);
+    std::ostringstream out, err;
+    ReportOptions options;
+    options.db = path;
+    options.since = since;
+    CHECK(run_report(options, kNow, out, err) == 2);
+    CHECK(out.str().empty());
+    CHECK(err.str() == "faultline report: --since " + since +
+                           " reaches back before 1970, older than any history; the longest "
+                           "period now is 19844d\n");
+  }
+  std::ostringstream out, err;
+  ReportOptions options;
+  options.db = path;
+  options.since = "19844d";
+  options.json = true;
+  REQUIRE(run_report(options, kNow, out, err) == 0);
+  CHECK(nlohmann::json::parse(out.str())["window"]["from"] == "1970-01-01T12:00:00Z");
+}
+
 TEST_CASE("report binary: exit statuses and messages") {
   TempDir dir;
   const std::string path = dir.file("history.db");
-  populate(path);
+  const auto running = populate(path);
   auto contents = [](const std::string& file) {
     std::ifstream in(file, std::ios::binary);
     std::ostringstream s;
@@ -468,6 +543,10 @@ TEST_CASE("report binary: exit statuses and messages") {
   CHECK(bad_since.status == 2);
   CHECK(bad_since.err.starts_with("faultline report: --since: "));
   CHECK(run_binary("report --db '" + path + "' --since 30s", dir).status == 2);
+  Run before_1970 = run_binary("report --db '" + path + "' --since 1000000d", dir);
+  CHECK(before_1970.status == 2);
+  CHECK(before_1970.out.empty());
+  CHECK(before_1970.err.find("reaches back before 1970") != std::string::npos);
   CHECK(run_binary("report --db x -c y", dir).status == 2);
 
   const std::string text_file = dir.write("notes.txt", "not a database\n");

@@ -104,13 +104,24 @@ StateChange change(std::int64_t at, TargetState from, TargetState to, FailureCla
 
 // Three targets over the last half hour: `web` slowest and down for the last 7 minutes, `db`
 // down for 10 minutes earlier on, `api` down for 2 minutes and with an expired certificate.
-void populate(const std::string& path, std::int64_t now) {
-  auto opened = SqliteStore::open(fast_options(path));
-  REQUIRE_MESSAGE(opened, opened.error());
-  SqliteStore& store = **opened;
+// Two hours ago faultline ran a while and was stopped with `web` down. The store returned stays
+// open: faultline is running.
+[[nodiscard]] std::unique_ptr<SqliteStore> populate(const std::string& path, std::int64_t now) {
   const TargetInfo api = make_target("api", "https://api.test/", Scheme::https);
   const TargetInfo db = make_target("db", "tcp://127.0.0.1:5432", Scheme::tcp);
   const TargetInfo web = make_target("web", "http://web.test/", Scheme::http);
+  {
+    auto earlier = SqliteStore::open(fast_options(path));
+    REQUIRE_MESSAGE(earlier, earlier.error());
+    (*earlier)->on_targets({&web});
+    (*earlier)->on_state_change(
+        web, change(now - 120 * kMinute - 30'000, TargetState::up, TargetState::down,
+                    FailureClass::refused, Phase::connect));
+    (*earlier)->on_result(web, refused_result(now - 120 * kMinute));  // its last probe
+  }
+  auto opened = SqliteStore::open(fast_options(path));
+  REQUIRE_MESSAGE(opened, opened.error());
+  SqliteStore& store = **opened;
   store.on_targets({&api, &db, &web});
   for (int i = 0; i < 30; ++i) {
     store.on_result(api, ok_result(now - (i + 1) * kMinute, 20 + i));
@@ -143,7 +154,6 @@ void populate(const std::string& path, std::int64_t now) {
   reset.reused = true;
   reset.idle_ms = 30'000;
   store.on_result(web, reset);
-  store.on_result(web, refused_result(now - 120 * kMinute));  // older than an hour
 
   store.on_state_change(db, change(now - 20 * kMinute, TargetState::up, TargetState::down,
                                    FailureClass::refused, Phase::connect));
@@ -168,6 +178,7 @@ void populate(const std::string& path, std::int64_t now) {
   store.on_idle_finding(web, idle, now - 30 * kMinute);
   store.flush(std::chrono::seconds(10));
   REQUIRE(store.stats().queue_rows == 0);
+  return std::move(*opened);
 }
 
 }  // namespace
@@ -178,7 +189,7 @@ TEST_CASE("storage readme: every query of 'Query history with sqlite3' runs and 
   TempDir dir;
   const std::string path = dir.file("history.db");
   const std::int64_t now = unix_now_ms();
-  populate(path, now);
+  const auto running = populate(path, now);
 
   int checked = 0;
   for (const std::string& sql : blocks) {
@@ -200,8 +211,13 @@ TEST_CASE("storage readme: every query of 'Query history with sqlite3' runs and 
       CHECK(run.lines.size() == 2);
       CHECK(starts_with_any(run.lines, "web|"));
       CHECK(run.lines.back().starts_with("db|"));
-      CHECK(run.lines.back().find("|10.0|refused|connect|") != std::string::npos);
-      CHECK(run.lines.front().find("|ongoing|7.0|timeout|response|") != std::string::npos);
+      CHECK(run.lines.back().find("|up|10.0|refused|connect|") != std::string::npos);
+      CHECK(run.lines.front().find("|ongoing||7.0|timeout|response|") != std::string::npos);
+    } else if (sql.find("ended_by = 'faultline_stopped'") != std::string::npos) {
+      ++checked;
+      REQUIRE(run.lines.size() == 1);
+      CHECK(run.lines[0].starts_with("web|"));
+      CHECK(run.lines[0].ends_with("|0.5|refused"));
     } else if (sql.find("class = 'reset'") != std::string::npos) {
       ++checked;
       CHECK(run.lines == std::vector<std::string>{utc_hour(now - 25 * kMinute + 9) + "|1|1|30.0"});
@@ -221,5 +237,5 @@ TEST_CASE("storage readme: every query of 'Query history with sqlite3' runs and 
       CHECK(run.lines[0].starts_with("web|"));
     }
   }
-  CHECK(checked == 7);
+  CHECK(checked == 8);
 }

@@ -259,6 +259,7 @@ void Daemon::apply_targets(Config& next) {
 }
 
 void Daemon::request_stop() {
+  if (stopped_) return;  // stopped already; the process is on its way out
   if (stopping_) {
     spdlog::warn("second stop signal: exiting at once");
     std::_Exit(1);
@@ -289,7 +290,6 @@ void Daemon::finish_stop() {
   watchdog_timer_->stop();
   stats_timer_->stop();
   router_.flush(options_.flush_budget);
-  signals_.reset();
   spdlog::info("stopped");
   uv_stop(loop_);
 }

@@ -67,15 +67,17 @@ class Daemon final {
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
 
-  // Schedules the configured targets, installs signal handlers, starts the watchdog and tells
-  // systemd READY=1.
+  // Schedules the configured targets, installs the SIGHUP/SIGTERM/SIGINT watchers, starts the
+  // watchdog and tells systemd READY=1. Signals held (hold_signals) until then are handled once
+  // the caller releases them; the watchers stay until the daemon goes.
   void start();
   // Re-reads the config file off the loop thread and applies it (SIGHUP does this). An invalid
   // file, or one that cannot be read at all, changes nothing: every error is logged, with its
   // position when it has one, and the reload counts as failed.
   void request_reload();
   // Stops scheduling, lets running probes finish within the grace period, flushes the sinks
-  // and stops the loop (SIGTERM/SIGINT do this; a second signal exits at once).
+  // and stops the loop (SIGTERM/SIGINT do this; a second signal before the stop is complete
+  // exits at once with status 1).
   void request_stop();
 
   bool stopped() const { return stopped_; }

@@ -16,6 +16,7 @@
 #include "daemon/fd_limit.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/secret_exposure.hpp"
+#include "daemon/uv_signals.hpp"
 #include "exporters/prometheus_exporter.hpp"
 #include "storage/sqlite_store.hpp"
 
@@ -147,6 +148,15 @@ std::optional<Sinks> open_sinks(const Config& config) {
   return Sinks{std::move(*store), std::move(*exporter)};
 }
 
+// libuv starts its thread pool at the first request and the threads inherit the mask of the
+// thread that made it. Started now, while the daemon's signals are held, they never receive one.
+void start_thread_pool(uv_loop_t* loop) {
+  auto* req = new uv_work_t;
+  const int rc = uv_queue_work(
+      loop, req, [](uv_work_t*) {}, [](uv_work_t* r, int) { delete r; });
+  if (rc != 0) delete req;
+}
+
 // Runs the loop until a stop; true when the daemon stopped cleanly.
 bool run_loop(uv_loop_t* loop, Config config, const Sinks& sinks, DaemonOptions options) {
   SystemClock clock;
@@ -155,14 +165,24 @@ bool run_loop(uv_loop_t* loop, Config config, const Sinks& sinks, DaemonOptions 
   ExporterProcessSink process(sinks);
   std::vector<ResultSink*> result_sinks = {sinks.history.get(), sinks.metrics.get()};
   Daemon daemon(loop, std::move(config), clock, engine, result_sinks, &process, notifier, options);
+  start_thread_pool(loop);
   daemon.start();
+  // The watchers exist: a signal held since the first line is delivered now, and handled by the
+  // loop's first turn.
+  release_signals(kDaemonSignals);
   uv_run(loop, UV_RUN_DEFAULT);
+  // Stopped and flushed: a late signal must not cut the rest short (the watchers go with the
+  // daemon, and the exporter and the store still close).
+  hold_signals(kDaemonSignals);
   return daemon.stopped();
 }
 
 }  // namespace
 
 int run_daemon(const std::string& config_path, std::optional<std::string> log_level_override) {
+  // First of all, before any thread starts (every one inherits the mask): until the loop can
+  // handle them, SIGHUP would end the process and SIGTERM skip the flush.
+  hold_signals(kDaemonSignals);
   // Every name lookup holds a pool thread for its whole duration; four would let one slow
   // resolver starve every other probe's DNS.
   setenv("UV_THREADPOOL_SIZE", "32", 0);

@@ -99,6 +99,12 @@ int refusing_queue_work(uv_loop_t* loop, uv_work_t* req, uv_work_cb work, uv_aft
   return uv_queue_work(loop, req, work, after);
 }
 
+bool pending(int signum) {
+  sigset_t set;
+  sigpending(&set);
+  return sigismember(&set, signum) == 1;
+}
+
 }  // namespace
 
 TEST_CASE("daemon: SIGHUP with an invalid file keeps the old config, a valid one applies") {
@@ -271,4 +277,36 @@ TEST_CASE("daemon: a reload that cannot be queued fails, logged, and the next on
   CHECK(h.daemon->scheduler().targets().size() == 1);
   h.daemon->request_stop();
   h.run_until([&] { return h.daemon->stopped(); });
+}
+
+TEST_CASE("daemon: a SIGHUP held before start becomes a reload once the watchers exist") {
+  Harness h(config_text({"a"}));
+  hold_signals(kDaemonSignals);
+  raise(SIGHUP);  // without the hold, this would end the test binary
+  CHECK(pending(SIGHUP));
+  h.daemon->start();
+  release_signals(kDaemonSignals);
+  CHECK_FALSE(pending(SIGHUP));
+  h.run_until([&] { return h.reloads.size() == 1; });
+  CHECK(h.reloads[0].first);
+  CHECK(h.notifier.messages == std::vector<std::string>{"READY=1", "RELOADING=1", "READY=1"});
+  h.daemon->request_stop();
+  h.run_until([&] { return h.daemon->stopped(); });
+}
+
+TEST_CASE("daemon: a SIGTERM held before start stops cleanly once released, and flushes") {
+  Harness h(config_text({"a", "b"}));
+  LogCapture log;
+  hold_signals(kDaemonSignals);
+  raise(SIGTERM);
+  h.daemon->start();
+  release_signals(kDaemonSignals);
+  h.run_until([&] { return h.daemon->stopped(); });
+  CHECK(h.sink.flushes == 1);
+  CHECK(h.notifier.messages == std::vector<std::string>{"READY=1", "STOPPING=1"});
+  CHECK(log.has("info stopping: waiting up to"));
+  CHECK(log.has("info stopped"));
+  // A stop signal after the stop is complete is no "second stop signal": nothing exits.
+  h.daemon->request_stop();
+  CHECK(h.daemon->stopped());
 }

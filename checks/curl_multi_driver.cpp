@@ -8,6 +8,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 namespace faultline {
 namespace {
@@ -15,24 +16,19 @@ namespace {
 // curl_multi_assign's value for a socket already in the epoll set (only its presence matters).
 int kWatched = 0;
 
+EpollCreateFn g_epoll_create = &epoll_create1;
+
 }  // namespace
 
+EpollCreateFn replace_epoll_create(EpollCreateFn fn) {
+  return std::exchange(g_epoll_create, fn);
+}
+
 CurlMultiDriver::CurlMultiDriver(uv_loop_t* loop)
-    : loop_(loop),
-      multi_(curl_multi_init()),
-      timer_(new uv_timer_t),
-      epoll_fd_(epoll_create1(EPOLL_CLOEXEC)),
-      epoll_watch_(new uv_poll_t) {
+    : loop_(loop), multi_(curl_multi_init()), timer_(new uv_timer_t), epoll_watch_(new uv_poll_t) {
   uv_timer_init(loop_, timer_);
   timer_->data = this;
-  if (epoll_fd_ < 0) {
-    // Every transfer then fails in on_socket, and each probe reports it as a local failure.
-    spdlog::error("cannot create an epoll set for libcurl's sockets: {}", std::strerror(errno));
-  }
-  uv_poll_init(loop_, epoll_watch_, epoll_fd_);
-  epoll_watch_->data = this;
-  if (epoll_fd_ >= 0) uv_poll_start(epoll_watch_, UV_READABLE, &CurlMultiDriver::on_ready);
-  uv_unref(reinterpret_cast<uv_handle_t*>(epoll_watch_));
+  open_epoll_set();
   curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlMultiDriver::on_socket);
   curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
   curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlMultiDriver::on_timer);
@@ -44,13 +40,46 @@ CurlMultiDriver::~CurlMultiDriver() {
   uv_timer_stop(timer_);
   uv_close(reinterpret_cast<uv_handle_t*>(timer_),
            [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+  if (epoll_fd_ < 0) {
+    delete epoll_watch_;  // never handed to libuv
+    return;
+  }
   // uv_close takes the descriptor out of the loop's own epoll set at once, so it may be closed.
   uv_close(reinterpret_cast<uv_handle_t*>(epoll_watch_),
            [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
-  if (epoll_fd_ >= 0) close(epoll_fd_);
+  close(epoll_fd_);
+}
+
+bool CurlMultiDriver::open_epoll_set() {
+  if (epoll_fd_ >= 0) return true;
+  const int fd = g_epoll_create(EPOLL_CLOEXEC);
+  int err = fd < 0 ? errno : 0;
+  if (fd >= 0) {
+    const int rc = uv_poll_init(loop_, epoll_watch_, fd);
+    if (rc != 0) {
+      err = -rc;  // libuv's errors are negated errnos on Unix
+      close(fd);
+    }
+  }
+  if (err != 0) {
+    // Said once per failing spell: each probe that cannot start reports it as its own result.
+    if (epoll_errno_ == 0) {
+      spdlog::error("cannot create an epoll set for libcurl's sockets: {}", std::strerror(err));
+    }
+    epoll_errno_ = err;
+    return false;
+  }
+  epoll_fd_ = fd;
+  epoll_errno_ = 0;
+  epoll_watch_->data = this;
+  uv_poll_start(epoll_watch_, UV_READABLE, &CurlMultiDriver::on_ready);
+  // The watch keeps the loop alive only while there are sockets in the set.
+  uv_unref(reinterpret_cast<uv_handle_t*>(epoll_watch_));
+  return true;
 }
 
 bool CurlMultiDriver::add(CURL* easy, TransferOwner* owner) {
+  if (!open_epoll_set()) return false;
   curl_easy_setopt(easy, CURLOPT_PRIVATE, owner);
   return curl_multi_add_handle(multi_, easy) == CURLM_OK;
 }

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -53,6 +54,20 @@ std::string with_port(const std::string& ip, int port) {
 
 double us_to_ms(curl_off_t us) {
   return static_cast<double>(us) / 1000.0;
+}
+
+// A transfer that could not start, for want of an epoll set (`err`) or because libcurl refused
+// it (`err` 0): this host's failure either way, never the target's.
+Verdict transfer_not_started(int err, const std::string& remote) {
+  Verdict v;
+  v.cls = FailureClass::local;
+  v.phase = Phase::connect;
+  v.sys_errno = err;
+  v.message = err == 0
+                  ? "libcurl refused to start a transfer"
+                  : "this host could not watch a connection to " + remote +
+                        ": epoll_create1: " + std::strerror(err) + " (" + errno_name(err) + ")";
+  return v;
 }
 
 // A pending getaddrinfo outlives an abandoned probe: libuv cannot stop a lookup that a pool
@@ -219,20 +234,23 @@ class ProbeEngine::Probe final : public TransferOwner {
     const bool expect_reuse = pickup_ && !pickup_->ended_while_idle && attempt_ == 1;
     transfer_ = std::make_unique<CurlTransfer>(engine_.handles_, *spec_, address, budget, kept_,
                                                expect_reuse);
+    Expected<CurlMultiDriver*, int> added = Unexpected<int>{0};
     if (kept_ != nullptr) {
-      multi_ = kept_->driver().add(transfer_->easy(), this) ? &kept_->driver() : nullptr;
+      CurlMultiDriver& kept_driver = kept_->driver();
+      if (kept_driver.add(transfer_->easy(), this)) {
+        added = &kept_driver;
+      } else {
+        added = Unexpected<int>{kept_driver.epoll_errno()};
+      }
     } else {
-      multi_ = engine_.add_transfer(transfer_->easy(), this);
+      added = engine_.add_transfer(transfer_->easy(), this);
     }
-    if (multi_ == nullptr) {
+    if (!added) {
       transfer_.reset();
-      Verdict v;
-      v.cls = FailureClass::local;
-      v.phase = Phase::connect;
-      v.message = "libcurl refused to start a transfer";
-      finish(v);
+      finish(transfer_not_started(added.error(), with_port(address, spec_->url.port)));
       return;
     }
+    multi_ = *added;
     timer_.start(static_cast<std::uint64_t>((budget + kDeadlineGrace).count()), [this] {
       // libcurl should have ended the transfer at its own timeout; treat it as the deadline.
       CURL* easy = transfer_->easy();
@@ -365,14 +383,14 @@ ProbeId ProbeEngine::start(std::shared_ptr<const ProbeSpec> spec, ProbeCallback 
   return id;
 }
 
-CurlMultiDriver* ProbeEngine::add_transfer(CURL* easy, TransferOwner* owner) {
+Expected<CurlMultiDriver*, int> ProbeEngine::add_transfer(CURL* easy, TransferOwner* owner) {
   auto it = std::find_if(multis_.begin(), multis_.end(),
                          [](const Multi& m) { return m.transfers < kTransfersPerMulti; });
   if (it == multis_.end()) {
     multis_.push_back({std::make_unique<CurlMultiDriver>(loop_), 0});
     it = multis_.end() - 1;
   }
-  if (!it->driver->add(easy, owner)) return nullptr;
+  if (!it->driver->add(easy, owner)) return Unexpected<int>{it->driver->epoll_errno()};
   ++it->transfers;
   return it->driver.get();
 }

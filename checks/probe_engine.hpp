@@ -13,6 +13,7 @@
 
 #include "checks/curl_handle_pool.hpp"
 #include "checks/curl_multi_driver.hpp"
+#include "checks/expected.hpp"
 #include "checks/kept_connection.hpp"
 #include "checks/prober.hpp"
 
@@ -35,8 +36,9 @@ class ProbeEngine final : public Prober {
   friend class Probe;
   // Removes the probe and calls its callback with `result`.
   void complete(ProbeId id, ProbeResult result);
-  // Starts `easy` on a multi handle with room for it; nullptr if libcurl refused it.
-  CurlMultiDriver* add_transfer(CURL* easy, TransferOwner* owner);
+  // Starts `easy` on a multi handle with room for it. Error: the driver's epoll_errno() when it
+  // could not watch sockets, 0 when libcurl refused the handle.
+  Expected<CurlMultiDriver*, int> add_transfer(CURL* easy, TransferOwner* owner);
   // A transfer started by add_transfer() on `driver` has ended or was removed.
   void transfer_ended(CurlMultiDriver* driver);
 

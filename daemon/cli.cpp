@@ -11,9 +11,9 @@
 
 #include "daemon/check_command.hpp"
 #include "daemon/config_loader.hpp"
-#include "daemon/daemon.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/report_command.hpp"
+#include "daemon/run_command.hpp"
 #include "daemon/secret_exposure.hpp"
 #include "daemon/shard.hpp"
 

@@ -1,6 +1,6 @@
-// `faultline run`: the monitor's event loop. Schedules probes, routes results to the sinks,
-// reloads its config on SIGHUP without losing state, stops gracefully on SIGTERM/SIGINT and
-// speaks the systemd notify protocol.
+// The monitor's event loop (`faultline run`; see run_command.hpp for the process around it).
+// Schedules probes, routes results to the sinks, reloads its config on SIGHUP without losing
+// state, stops gracefully on SIGTERM/SIGINT and speaks the systemd notify protocol.
 #pragma once
 
 #include <uv.h>
@@ -8,7 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <optional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,6 +18,7 @@
 #include "daemon/config_loader.hpp"
 #include "daemon/idle_monitor.hpp"
 #include "daemon/notifier.hpp"
+#include "daemon/process_sink.hpp"
 #include "daemon/result_router.hpp"
 #include "daemon/scheduler.hpp"
 #include "daemon/uv_signals.hpp"
@@ -36,49 +37,65 @@ struct DaemonOptions {
   bool log_level_forced = false;
 };
 
-// Hooks for process-level metrics; any may be empty.
-struct DaemonObservers {
-  std::function<void(bool ok, std::int64_t unix_seconds)> reload;
-  std::function<void(std::int64_t lag_ms)> schedule_lag;
-  // Replaces the real idle-connection experiment (tests).
-  IdleMonitor::Runner idle_runner;
-  // Once a second on the loop thread, e.g. to publish gauges.
-  std::function<void(const Scheduler&)> every_second;
+// Logs `load`'s warnings and errors, one line each with its position, through the logger (so
+// that under journald each carries its priority).
+void log_diagnostics(const ConfigLoad& load);
+// Gives the memory a config load freed back to the system (glibc keeps it otherwise).
+void return_freed_memory();
+
+// What the daemon calls to reload, replaceable so that tests can make each step fail.
+struct DaemonSeams {
+  // Reads and validates the config file; runs in libuv's pool. An exception it throws fails
+  // the reload like an invalid file.
+  std::function<ConfigLoad(const std::string& path)> load_config = ::faultline::load_config;
+  // Queues that work (uv_queue_work's signature); a non-zero return fails the reload.
+  using QueueWork = int (*)(uv_loop_t*, uv_work_t*, uv_work_cb, uv_after_work_cb);
+  QueueWork queue_work = uv_queue_work;
 };
 
-class Daemon final : public SchedulerListener {
+// The loop's logic: the scheduler reports every probe to the ResultRouter, which holds the
+// targets' state and feeds the sinks; the idle monitor learns from the router's results and
+// hands its verdicts back to it. The daemon adds reload, stop, the watchdog and the once-a-second
+// numbers.
+class Daemon final {
  public:
+  // `sinks` and `process` (may be null) are fed through the router; all must outlive the daemon.
   Daemon(uv_loop_t* loop, Config config, const Clock& clock, Prober& prober,
-         std::vector<ResultSink*> sinks, Notifier& notifier, DaemonOptions options,
-         DaemonObservers observers = {});
-  ~Daemon() override;
+         std::vector<ResultSink*> sinks, ProcessSink* process, Notifier& notifier,
+         DaemonOptions options, DaemonSeams seams = {});
+  ~Daemon();
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
 
-  // Schedules the configured targets, installs signal handlers, starts the watchdog and tells
-  // systemd READY=1.
+  // Schedules the configured targets, installs the SIGHUP/SIGTERM/SIGINT watchers, starts the
+  // watchdog and tells systemd READY=1. Signals held (hold_signals) until then are handled once
+  // the caller releases them; the watchers stay until the daemon goes.
   void start();
   // Re-reads the config file off the loop thread and applies it (SIGHUP does this). An invalid
-  // file changes nothing: every error is logged with its position.
+  // file, or one that cannot be read at all, changes nothing: every error is logged, with its
+  // position when it has one, and the reload counts as failed.
   void request_reload();
   // Stops scheduling, lets running probes finish within the grace period, flushes the sinks
-  // and stops the loop (SIGTERM/SIGINT do this; a second signal exits at once).
+  // and stops the loop (SIGTERM/SIGINT do this; a second signal before the stop is complete
+  // exits at once with status 1).
   void request_stop();
 
   bool stopped() const { return stopped_; }
   const Scheduler& scheduler() const { return scheduler_; }
+  const ResultRouter& router() const { return router_; }
   // The settings in force, except `targets`, which the scheduler holds once started.
   const Config& config() const { return config_; }
   // Targets in the config file, this shard's and the others'.
   std::size_t configured_targets() const { return configured_targets_; }
 
-  void on_probe_started(const MonitoredTarget& target, std::int64_t lag_ms) override;
-  void on_probe_finished(MonitoredTarget& target, const ProbeResult& result) override;
-
  private:
   struct ReloadWork;
   void arm_tick();
+  void reload_done(ReloadWork& work);
+  void reload_failed(const std::string& why);
   void apply_reload(ConfigLoad load);
+  void apply_settings(Config& next);
+  void apply_targets(Config& next);
   void finish_stop();
   void arm_watchdog();
   void arm_stats();
@@ -89,7 +106,7 @@ class Daemon final : public SchedulerListener {
   const Clock& clock_;
   Notifier& notifier_;
   DaemonOptions options_;
-  DaemonObservers observers_;
+  DaemonSeams seams_;
   ResultRouter router_;
   Scheduler scheduler_;
   IdleMonitor idle_;
@@ -103,9 +120,5 @@ class Daemon final : public SchedulerListener {
   bool stopping_ = false;
   bool stopped_ = false;
 };
-
-// Runs the daemon on `config_path` until stopped; returns the process exit status (0 after a
-// clean stop, 1 when the config or a sink cannot start).
-int run_daemon(const std::string& config_path, std::optional<std::string> log_level_override);
 
 }  // namespace faultline

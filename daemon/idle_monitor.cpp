@@ -78,13 +78,9 @@ IdleMonitor::Runner IdleMonitor::experiment_runner(uv_loop_t* loop) {
   };
 }
 
-IdleMonitor::IdleMonitor(uv_loop_t* loop, const Clock& clock, std::vector<ResultSink*> sinks,
-                         Runner runner, Options options)
-    : loop_(loop),
-      clock_(clock),
-      sinks_(std::move(sinks)),
-      runner_(std::move(runner)),
-      options_(options) {}
+IdleMonitor::IdleMonitor(uv_loop_t* loop, const Clock& clock, ResultRouter& router, Runner runner,
+                         Options options)
+    : loop_(loop), clock_(clock), router_(router), runner_(std::move(runner)), options_(options) {}
 
 IdleMonitor::~IdleMonitor() {
   stop();
@@ -245,8 +241,7 @@ void IdleMonitor::publish(Entry& e, IdleFinding finding, const IdleFinding* expe
   e.unreported = IdleFinding{};
   const std::int64_t now = clock_.unix_ms();
   e.last_published_ms = now;
-  for (ResultSink* sink : sinks_)
-    sink->on_idle_finding(e.target->info, finding, now);
+  router_.on_idle_finding(e.target->info, finding, now);
 }
 
 void IdleMonitor::stop() {

@@ -1,7 +1,7 @@
 // Runs the idle-connection experiment for every target configured with `idle_probe`, beside
 // the normal probes: once shortly after start (at a phase derived from the name), then again
 // every few hours, at most a few targets at a time so the sockets it holds stay bounded. Every
-// verdict goes to the sinks; a changed verdict is logged once.
+// verdict goes to the sinks through the ResultRouter; a changed verdict is logged once.
 //
 // Targets with `reuse_connection` add passive evidence: each normal probe that took up the
 // connection its predecessor left open is one more observation (idle time, outcome), and a
@@ -23,14 +23,14 @@
 
 #include "checks/idle_bracket.hpp"
 #include "checks/probe_result.hpp"
-#include "checks/result_sink.hpp"
 #include "checks/uv_timer.hpp"
 #include "daemon/clock.hpp"
+#include "daemon/result_router.hpp"
 #include "daemon/scheduler.hpp"
 
 namespace faultline {
 
-class IdleMonitor {
+class IdleMonitor final : public ResultObserver {
  public:
   // A running experiment; destroying it abandons it.
   struct Run {
@@ -54,15 +54,18 @@ class IdleMonitor {
   // The real runner: IdleExperiment over libcurl on `loop`.
   static Runner experiment_runner(uv_loop_t* loop);
 
-  IdleMonitor(uv_loop_t* loop, const Clock& clock, std::vector<ResultSink*> sinks, Runner runner,
+  // Verdicts go to `router`, which must outlive the monitor.
+  IdleMonitor(uv_loop_t* loop, const Clock& clock, ResultRouter& router, Runner runner,
               Options options);
-  ~IdleMonitor();
+  ~IdleMonitor() override;
+  IdleMonitor(const IdleMonitor&) = delete;
+  IdleMonitor& operator=(const IdleMonitor&) = delete;
 
   // The configured targets (start, reload). Targets without idle_probe are ignored; a target
   // whose settings changed (a new MonitoredTarget) starts over.
   void set_targets(const std::vector<const MonitoredTarget*>& targets);
   // A normal probe of `target` finished: passive evidence for reuse_connection targets.
-  void on_probe_result(const MonitoredTarget& target, const ProbeResult& result);
+  void on_probe_result(const MonitoredTarget& target, const ProbeResult& result) override;
   // Abandons every experiment and schedules no more.
   void stop();
 
@@ -79,14 +82,14 @@ class IdleMonitor {
   // The verdict from the experiment's steps and the observations; `experiment` is the
   // experiment's own verdict, used as it is when there are no observations.
   IdleFinding verdict(const Entry& e, const std::optional<IdleFinding>& experiment) const;
-  // Logs a changed verdict and hands it to the sinks with the counts they have not seen;
+  // Logs a changed verdict and hands it to the router with the counts the sinks have not seen;
   // `experiment` is the verdict of an experiment that ended now, if one did.
   void publish(Entry& e, IdleFinding finding, const IdleFinding* experiment);
   void start_queued();
 
   uv_loop_t* loop_;
   const Clock& clock_;
-  std::vector<ResultSink*> sinks_;
+  ResultRouter& router_;
   Runner runner_;
   Options options_;
   std::map<std::string, std::unique_ptr<Entry>> entries_;

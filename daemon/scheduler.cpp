@@ -1,18 +1,28 @@
 #include "daemon/scheduler.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <unordered_set>
+#include <utility>
 
 #include "daemon/schedule_math.hpp"
 
 namespace faultline {
+namespace {
+
+std::uint64_t next_target_id() {
+  static std::atomic<std::uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace
 
 MonitoredTarget::MonitoredTarget(TargetConfig c)
     : shared_config(std::make_shared<TargetConfig>(std::move(c))),
       config(*shared_config),
       spec(shared_config, &shared_config->probe),
       info{config.name, config.probe.url.text, config.probe.url.scheme, config.labels},
-      health(config.failure_threshold, config.success_threshold) {}
+      id(next_target_id()) {}
 
 struct Scheduler::Entry {
   std::unique_ptr<MonitoredTarget> target;
@@ -152,7 +162,11 @@ void Scheduler::finished(Entry& e, const ProbeResult& result) {
   e.stage = Entry::Stage::idle;
   --in_flight_;
   listener_.on_probe_finished(*e.target, result);
-  if (!stopped_) drain_queue();
+  if (!stopped_) {
+    drain_queue();
+  } else if (in_flight_ == 0 && drained_) {
+    std::exchange(drained_, {})();
+  }
 }
 
 std::optional<std::int64_t> Scheduler::next_wake_ms() const {
@@ -160,8 +174,9 @@ std::optional<std::int64_t> Scheduler::next_wake_ms() const {
   return heap_.top().at;
 }
 
-void Scheduler::stop() {
+void Scheduler::stop(std::function<void()> drained) {
   stopped_ = true;
+  drained_ = std::move(drained);
   for (std::uint64_t g : queue_) {
     if (Entry* e = live(g)) e->stage = Entry::Stage::idle;
   }
@@ -176,6 +191,7 @@ void Scheduler::cancel_running() {
       --in_flight_;
     }
   }
+  drained_ = {};
 }
 
 std::vector<const TargetInfo*> Scheduler::targets() const {

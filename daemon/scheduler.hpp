@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <queue>
@@ -20,12 +21,11 @@
 #include "checks/result_sink.hpp"
 #include "daemon/clock.hpp"
 #include "daemon/config.hpp"
-#include "daemon/target_health.hpp"
 
 namespace faultline {
 
-// A configured target and its live state. Lives at a stable address while it stays
-// configured unchanged.
+// A configured target as the scheduler runs it. Lives at a stable address while it stays
+// configured unchanged; its state lives with the ResultRouter, keyed by `id`.
 struct MonitoredTarget {
   explicit MonitoredTarget(TargetConfig c);
   MonitoredTarget(const MonitoredTarget&) = delete;
@@ -38,7 +38,9 @@ struct MonitoredTarget {
   TargetConfig& config;
   std::shared_ptr<const ProbeSpec> spec;
   TargetInfo info;
-  TargetHealth health;
+  // Names this target with these settings: no other MonitoredTarget of the process ever has
+  // it, so state keyed on it cannot pass to a target built later at the same address.
+  const std::uint64_t id;
 };
 
 // Hears of probes starting and finishing, on the loop thread.
@@ -48,7 +50,7 @@ class SchedulerListener {
   // `lag_ms` is actual start minus planned start (time spent waiting for the in-flight cap,
   // or a late timer).
   virtual void on_probe_started(const MonitoredTarget& target, std::int64_t lag_ms) = 0;
-  virtual void on_probe_finished(MonitoredTarget& target, const ProbeResult& result) = 0;
+  virtual void on_probe_finished(const MonitoredTarget& target, const ProbeResult& result) = 0;
 };
 
 struct ReloadSummary {
@@ -77,7 +79,9 @@ class Scheduler {
   std::optional<std::int64_t> next_wake_ms() const;
 
   // Stops scheduling: no further ticks, queued probes are dropped; running ones finish.
-  void stop();
+  // `drained`, if given, is called once, right after the listener heard of the last running
+  // probe's end (never from stop() itself, nor after cancel_running()).
+  void stop(std::function<void()> drained = {});
   // Cancels every running probe; their results never arrive.
   void cancel_running();
 
@@ -117,6 +121,7 @@ class Scheduler {
   std::uint64_t skipped_total_ = 0;
   std::uint64_t next_generation_ = 1;
   bool stopped_ = false;
+  std::function<void()> drained_;
   std::unordered_map<std::string, std::unique_ptr<Entry>> entries_;
   std::unordered_map<std::uint64_t, Entry*> live_;
   std::vector<std::string> order_;

@@ -1,6 +1,28 @@
 #include "daemon/uv_signals.hpp"
 
+#include <pthread.h>
+
 namespace faultline {
+namespace {
+
+void change_mask(int how, std::initializer_list<int> signals) {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : signals)
+    sigaddset(&set, s);
+  // Fails only for an invalid `how`.
+  pthread_sigmask(how, &set, nullptr);
+}
+
+}  // namespace
+
+void hold_signals(std::initializer_list<int> signals) {
+  change_mask(SIG_BLOCK, signals);
+}
+
+void release_signals(std::initializer_list<int> signals) {
+  change_mask(SIG_UNBLOCK, signals);
+}
 
 UvSignals::~UvSignals() {
   for (Handle* h : handles_) {

@@ -1,14 +1,18 @@
-// Recording test doubles for the daemon's seams: a prober that never touches the network, a
-// sink that remembers what it was told, and a notifier that records messages.
+// Recording test doubles for the daemon's seams: a prober that never touches the network,
+// sinks (per target and for the process's own numbers) that remember what they were told, and a
+// notifier that records messages.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "checks/prober.hpp"
 #include "checks/result_sink.hpp"
 #include "daemon/notifier.hpp"
+#include "daemon/process_sink.hpp"
 
 namespace faultline::testing {
 
@@ -58,30 +62,68 @@ class FakeProber final : public Prober {
   std::map<ProbeId, Started> running_;
 };
 
+// Remembers every call. Sinks that share a `journal` write one line per call there too
+// ("LABEL result NAME", "LABEL change NAME down", ...), so a test sees the order across sinks.
 class RecordingSink final : public ResultSink {
  public:
+  RecordingSink() = default;
+  RecordingSink(std::string label, std::vector<std::string>& journal)
+      : label_(std::move(label)), journal_(&journal) {}
+
   void on_targets(const std::vector<const TargetInfo*>& targets) override {
     target_sets.emplace_back();
     for (const TargetInfo* t : targets)
       target_sets.back().push_back(t->name);
+    note("targets");
   }
   void on_result(const TargetInfo& target, const ProbeResult& result) override {
     results.emplace_back(target.name, result);
+    note("result " + target.name);
   }
   void on_state_change(const TargetInfo& target, const StateChange& change) override {
     changes.emplace_back(target.name, change);
+    note("change " + target.name + " " + std::string(to_string(change.to)));
   }
   void on_idle_finding(const TargetInfo& target, const IdleFinding& finding,
                        std::int64_t) override {
     idle_findings.emplace_back(target.name, finding);
+    note("idle " + target.name);
   }
-  void flush(std::chrono::milliseconds) override { ++flushes; }
+  void flush(std::chrono::milliseconds budget) override {
+    ++flushes;
+    flush_budgets.push_back(budget);
+    note("flush");
+    // A slow store: the time it takes is the budget the sinks after it no longer have.
+    if (flush_takes.count() > 0) std::this_thread::sleep_for(flush_takes);
+  }
 
   std::vector<std::vector<std::string>> target_sets;
   std::vector<std::pair<std::string, IdleFinding>> idle_findings;
   std::vector<std::pair<std::string, ProbeResult>> results;
   std::vector<std::pair<std::string, StateChange>> changes;
   int flushes = 0;
+  std::vector<std::chrono::milliseconds> flush_budgets;
+  std::chrono::milliseconds flush_takes{0};
+
+ private:
+  void note(const std::string& what) {
+    if (journal_ != nullptr) journal_->push_back(label_ + " " + what);
+  }
+  std::string label_;
+  std::vector<std::string>* journal_ = nullptr;
+};
+
+class RecordingProcessSink final : public ProcessSink {
+ public:
+  void on_schedule_lag(std::int64_t lag_ms) override { lags.push_back(lag_ms); }
+  void on_reload(bool ok, std::int64_t unix_seconds) override {
+    reloads.emplace_back(ok, unix_seconds);
+  }
+  void on_stats(const SchedulerStats& s) override { stats.push_back(s); }
+
+  std::vector<std::int64_t> lags;
+  std::vector<std::pair<bool, std::int64_t>> reloads;
+  std::vector<SchedulerStats> stats;
 };
 
 class RecordingNotifier final : public Notifier {

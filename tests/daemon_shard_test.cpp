@@ -46,18 +46,16 @@ struct Harness {
   FakeProber prober;
   RecordingSink sink;
   RecordingNotifier notifier;
-  int reloads = 0;
+  RecordingProcessSink process;
   std::unique_ptr<Daemon> daemon;
 
   explicit Harness(const std::string& text) {
     uv_loop_init(&loop);
     ConfigLoad load = load_config(dir.write("faultline.yaml", text));
     REQUIRE(load.config);
-    DaemonObservers observers;
-    observers.reload = [this](bool, std::int64_t) { ++reloads; };
     daemon = std::make_unique<Daemon>(&loop, std::move(*load.config), clock, prober,
-                                      std::vector<ResultSink*>{&sink}, notifier, DaemonOptions{},
-                                      observers);
+                                      std::vector<ResultSink*>{&sink}, &process, notifier,
+                                      DaemonOptions{});
   }
   ~Harness() {
     daemon.reset();
@@ -70,14 +68,14 @@ struct Harness {
 
   void reload(const std::string& text) {
     dir.write("faultline.yaml", text);
-    const int before = reloads;
+    const std::size_t before = process.reloads.size();
     daemon->request_reload();
     bool expired = false;
     UvTimer guard(&loop);
     guard.start(5000, [&] { expired = true; });
-    while (reloads == before && !expired)
+    while (process.reloads.size() == before && !expired)
       uv_run(&loop, UV_RUN_ONCE);
-    REQUIRE(reloads == before + 1);
+    REQUIRE(process.reloads.size() == before + 1);
   }
 };
 

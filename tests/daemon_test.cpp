@@ -3,10 +3,15 @@
 #include "daemon/daemon.hpp"
 
 #include <doctest/doctest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 #include <uv.h>
 
 #include <csignal>
+#include <filesystem>
 #include <functional>
+#include <new>
+#include <sstream>
 
 #include "checks/uv_timer.hpp"
 #include "daemon_fakes.hpp"
@@ -33,19 +38,18 @@ struct Harness {
   FakeProber prober;
   RecordingSink sink;
   RecordingNotifier notifier;
-  std::vector<std::pair<bool, std::int64_t>> reloads;
+  RecordingProcessSink process;
+  std::vector<std::pair<bool, std::int64_t>>& reloads = process.reloads;
   std::unique_ptr<Daemon> daemon;
 
-  explicit Harness(const std::string& text, DaemonOptions options = {}) {
+  explicit Harness(const std::string& text, DaemonOptions options = {}, DaemonSeams seams = {}) {
     uv_loop_init(&loop);
     const std::string path = dir.write("faultline.yaml", text);
     ConfigLoad load = load_config(path);
     REQUIRE(load.config);
-    DaemonObservers observers;
-    observers.reload = [this](bool ok, std::int64_t t) { reloads.emplace_back(ok, t); };
-    daemon =
-        std::make_unique<Daemon>(&loop, std::move(*load.config), clock, prober,
-                                 std::vector<ResultSink*>{&sink}, notifier, options, observers);
+    daemon = std::make_unique<Daemon>(&loop, std::move(*load.config), clock, prober,
+                                      std::vector<ResultSink*>{&sink}, &process, notifier, options,
+                                      std::move(seams));
   }
   ~Harness() {
     daemon.reset();
@@ -69,6 +73,37 @@ struct Harness {
     REQUIRE_MESSAGE(done(), "condition not reached within " << limit_ms << " ms");
   }
 };
+
+// Everything logged at info and above while it lives, as "LEVEL message" lines.
+struct LogCapture {
+  std::ostringstream text;
+  std::shared_ptr<spdlog::logger> previous = spdlog::default_logger();
+  LogCapture() {
+    auto logger = std::make_shared<spdlog::logger>(
+        "test", std::make_shared<spdlog::sinks::ostream_sink_st>(text));
+    logger->set_level(spdlog::level::info);
+    logger->set_pattern("%l %v");
+    spdlog::set_default_logger(logger);
+  }
+  ~LogCapture() { spdlog::set_default_logger(previous); }
+  bool has(const std::string& needle) const { return text.str().find(needle) != std::string::npos; }
+};
+
+// uv_queue_work that refuses while `g_refusals` is positive.
+int g_refusals = 0;
+int refusing_queue_work(uv_loop_t* loop, uv_work_t* req, uv_work_cb work, uv_after_work_cb after) {
+  if (g_refusals > 0) {
+    --g_refusals;
+    return UV_ENOMEM;
+  }
+  return uv_queue_work(loop, req, work, after);
+}
+
+bool pending(int signum) {
+  sigset_t set;
+  sigpending(&set);
+  return sigismember(&set, signum) == 1;
+}
 
 }  // namespace
 
@@ -157,4 +192,121 @@ TEST_CASE("daemon: results reach the sinks and state changes are events") {
   CHECK(h.sink.changes[0].second.cls == FailureClass::refused);
   h.daemon->request_stop();
   h.run_until([&] { return h.daemon->stopped(); });
+}
+
+TEST_CASE(
+    "daemon: schedule lag, the scheduler's numbers and reload outcomes reach the process sink") {
+  Harness h(config_text({"a", "b"}));
+  h.daemon->start();
+  REQUIRE(h.process.stats.size() == 1);  // at once, then every second
+  CHECK(h.process.stats[0].probes_in_flight == 0);
+  h.run_until([&] { return h.prober.in_flight() == 2; });
+  CHECK(h.process.lags.size() == 2);
+  for (std::int64_t lag : h.process.lags)
+    CHECK(lag >= 0);
+  h.run_until([&] { return h.process.stats.size() >= 2; }, 3000);
+  CHECK(h.process.stats.back().probes_in_flight == 2);
+  h.daemon->request_reload();
+  h.run_until([&] { return h.reloads.size() == 1; });
+  CHECK(h.reloads[0].first);
+  h.daemon->request_stop();
+  h.run_until([&] { return h.daemon->stopped(); });
+}
+
+TEST_CASE("daemon: a reload whose reading throws keeps the previous config and counts as failed") {
+  int calls = 0;
+  DaemonSeams seams;
+  seams.load_config = [&calls](const std::string& path) -> ConfigLoad {
+    ++calls;
+    if (calls == 1) throw std::bad_alloc();
+    if (calls == 2) {
+      throw std::filesystem::filesystem_error(
+          "cannot make absolute path", path,
+          std::make_error_code(std::errc::no_such_file_or_directory));
+    }
+    return load_config(path);
+  };
+  Harness h(config_text({"a", "b"}), {}, std::move(seams));
+  LogCapture log;
+  h.daemon->start();
+  h.daemon->request_reload();
+  h.run_until([&] { return h.reloads.size() == 1; });
+  CHECK_FALSE(h.reloads[0].first);
+  CHECK(log.has("error reload failed: cannot read " + h.dir.file("faultline.yaml") +
+                ": std::bad_alloc; still running the previous config"));
+  CHECK(h.daemon->scheduler().targets().size() == 2);
+  CHECK(h.notifier.messages == std::vector<std::string>{"READY=1", "RELOADING=1", "READY=1"});
+
+  h.daemon->request_reload();
+  h.run_until([&] { return h.reloads.size() == 2; });
+  CHECK_FALSE(h.reloads[1].first);
+  CHECK(log.has("cannot make absolute path"));
+  CHECK(h.daemon->scheduler().targets().size() == 2);
+
+  // The daemon is unharmed: the next reload applies.
+  h.dir.write("faultline.yaml", config_text({"a"}));
+  h.daemon->request_reload();
+  h.run_until([&] { return h.reloads.size() == 3; });
+  CHECK(h.reloads[2].first);
+  CHECK(h.daemon->scheduler().targets().size() == 1);
+  h.daemon->request_stop();
+  h.run_until([&] { return h.daemon->stopped(); });
+}
+
+TEST_CASE("daemon: a reload that cannot be queued fails, logged, and the next one applies") {
+  DaemonSeams seams;
+  seams.queue_work = refusing_queue_work;
+  g_refusals = 1;
+  Harness h(config_text({"a", "b"}), {}, std::move(seams));
+  LogCapture log;
+  h.daemon->start();
+  h.dir.write("faultline.yaml", config_text({"a"}));
+  h.daemon->request_reload();
+  // Refused at once: the failure is counted before request_reload() returns.
+  REQUIRE(h.reloads.size() == 1);
+  CHECK_FALSE(h.reloads[0].first);
+  CHECK(log.has("error reload failed: cannot queue the reading of " + h.dir.file("faultline.yaml") +
+                ": " + uv_strerror(UV_ENOMEM) + "; still running the previous config"));
+  CHECK(h.notifier.messages == std::vector<std::string>{"READY=1", "RELOADING=1", "READY=1"});
+  CHECK(h.daemon->scheduler().targets().size() == 2);
+
+  // Nothing is left believing a reload is under way: the next one runs and applies.
+  h.daemon->request_reload();
+  h.run_until([&] { return h.reloads.size() == 2; });
+  CHECK(h.reloads[1].first);
+  CHECK(h.daemon->scheduler().targets().size() == 1);
+  h.daemon->request_stop();
+  h.run_until([&] { return h.daemon->stopped(); });
+}
+
+TEST_CASE("daemon: a SIGHUP held before start becomes a reload once the watchers exist") {
+  Harness h(config_text({"a"}));
+  hold_signals(kDaemonSignals);
+  raise(SIGHUP);  // without the hold, this would end the test binary
+  CHECK(pending(SIGHUP));
+  h.daemon->start();
+  release_signals(kDaemonSignals);
+  CHECK_FALSE(pending(SIGHUP));
+  h.run_until([&] { return h.reloads.size() == 1; });
+  CHECK(h.reloads[0].first);
+  CHECK(h.notifier.messages == std::vector<std::string>{"READY=1", "RELOADING=1", "READY=1"});
+  h.daemon->request_stop();
+  h.run_until([&] { return h.daemon->stopped(); });
+}
+
+TEST_CASE("daemon: a SIGTERM held before start stops cleanly once released, and flushes") {
+  Harness h(config_text({"a", "b"}));
+  LogCapture log;
+  hold_signals(kDaemonSignals);
+  raise(SIGTERM);
+  h.daemon->start();
+  release_signals(kDaemonSignals);
+  h.run_until([&] { return h.daemon->stopped(); });
+  CHECK(h.sink.flushes == 1);
+  CHECK(h.notifier.messages == std::vector<std::string>{"READY=1", "STOPPING=1"});
+  CHECK(log.has("info stopping: waiting up to"));
+  CHECK(log.has("info stopped"));
+  // A stop signal after the stop is complete is no "second stop signal": nothing exits.
+  h.daemon->request_stop();
+  CHECK(h.daemon->stopped());
 }

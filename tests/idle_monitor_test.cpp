@@ -91,6 +91,7 @@ struct Harness {
   uv_loop_t loop{};
   SystemClock clock;
   RecordingSink sink;
+  ResultRouter router{clock, {&sink}, nullptr};  // the monitor's verdicts reach `sink` through it
   FakeRuns runs;
   std::unique_ptr<IdleMonitor> monitor;
   std::vector<std::unique_ptr<MonitoredTarget>> targets;
@@ -103,8 +104,7 @@ struct Harness {
     o.max_concurrent = 1;
     o.first_run_spread = milliseconds(20);
     o.rerun = milliseconds(50);
-    monitor = std::make_unique<IdleMonitor>(&loop, clock, std::vector<ResultSink*>{&sink},
-                                            runs.runner(), o);
+    monitor = std::make_unique<IdleMonitor>(&loop, clock, router, runs.runner(), o);
     auto logger = std::make_shared<spdlog::logger>(
         "test", std::make_shared<spdlog::sinks::ostream_sink_st>(log));
     logger->set_level(spdlog::level::info);

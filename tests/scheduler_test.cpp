@@ -36,8 +36,7 @@ struct Recorder final : SchedulerListener {
   void on_probe_started(const MonitoredTarget& t, std::int64_t lag_ms) override {
     starts.push_back({t.info.name, clock.monotonic_ms(), lag_ms});
   }
-  void on_probe_finished(MonitoredTarget& t, const ProbeResult& r) override {
-    t.health.observe(r, clock.unix_ms());
+  void on_probe_finished(const MonitoredTarget& t, const ProbeResult&) override {
     finished.push_back(t.info.name);
   }
   std::vector<std::string> started_names() const {
@@ -159,10 +158,11 @@ TEST_CASE("scheduler: reload keeps unchanged targets, stops removed, restarts ch
   s.set_targets({target("keep", 1000), target("drop", 1000), target("change", 1000)});
   run_until(f.clock, s, f.clock.monotonic_ms() + 1000);
   REQUIRE(f.prober.in_flight() == 3);
-  f.prober.finish("http://keep.test/", ok_result());  // keep is now up
+  f.prober.finish("http://keep.test/", ok_result());
   const MonitoredTarget* keep_before = s.find("keep");
   REQUIRE(keep_before != nullptr);
-  CHECK(keep_before->health.state() == TargetState::up);
+  const std::uint64_t keep_id = keep_before->id;
+  const std::uint64_t change_id = s.find("change")->id;
   const std::int64_t keep_wake = *s.next_wake_ms();
 
   TargetConfig changed = target("change", 2000);
@@ -175,12 +175,14 @@ TEST_CASE("scheduler: reload keeps unchanged targets, stops removed, restarts ch
   CHECK(f.prober.cancelled.size() == 2);
   CHECK(f.prober.in_flight() == 0);
   CHECK(s.in_flight() == 0);
-  // The unchanged target is the same object with the same state and phase.
+  // The unchanged target is the same object with the same identity (which its state is kept
+  // under: result_router_test) and phase; the changed one is a new target.
   CHECK(s.find("keep") == keep_before);
-  CHECK(s.find("keep")->health.state() == TargetState::up);
+  CHECK(s.find("keep")->id == keep_id);
   CHECK(*s.next_wake_ms() <= keep_wake);
   CHECK(s.find("change")->config.interval == std::chrono::milliseconds(2000));
-  CHECK(s.find("change")->health.state() == TargetState::unknown);
+  CHECK(s.find("change")->id != change_id);
+  CHECK(s.find("new")->id != keep_id);
   CHECK(s.find("drop") == nullptr);
   std::vector<std::string> names;
   for (const TargetInfo* t : s.targets())
@@ -208,4 +210,38 @@ TEST_CASE("scheduler: stop drops queued probes and ticks; running ones finish") 
   REQUIRE(f.prober.finish("", ok_result()));
   CHECK(f.prober.in_flight() == 0);  // the queued one did not start after stop
   CHECK(f.recorder.finished.size() == 1);
+}
+
+TEST_CASE("scheduler: after stop, `drained` runs once, right after the last running probe ends") {
+  Fixture f;
+  Scheduler s(f.clock, f.prober, f.recorder, 100);
+  s.set_targets({target("a", 1000), target("b", 1000)});
+  run_until(f.clock, s, f.clock.monotonic_ms() + 1000);
+  REQUIRE(s.in_flight() == 2);
+  int drained = 0;
+  std::size_t heard_before_drained = 0;
+  s.stop([&] {
+    ++drained;
+    heard_before_drained = f.recorder.finished.size();
+  });
+  CHECK(drained == 0);  // never from stop() itself
+  REQUIRE(f.prober.finish("", ok_result()));
+  CHECK(drained == 0);
+  REQUIRE(f.prober.finish("", ok_result()));
+  CHECK(drained == 1);
+  CHECK(heard_before_drained == 2);  // the listener heard of the last one first
+}
+
+TEST_CASE("scheduler: probes cancelled after stop never call `drained`") {
+  Fixture f;
+  Scheduler s(f.clock, f.prober, f.recorder, 100);
+  s.set_targets({target("a", 1000)});
+  run_until(f.clock, s, f.clock.monotonic_ms() + 1000);
+  REQUIRE(s.in_flight() == 1);
+  int drained = 0;
+  s.stop([&] { ++drained; });
+  s.cancel_running();
+  CHECK(s.in_flight() == 0);
+  CHECK_FALSE(f.prober.finish("", ok_result()));  // cancelled: no result arrives
+  CHECK(drained == 0);
 }

@@ -5,6 +5,8 @@
 
 #include <memory>
 
+#include "checks/printable.hpp"
+
 namespace faultline {
 namespace {
 
@@ -58,8 +60,8 @@ std::string TargetUrl::authority() const {
 Expected<TargetUrl> parse_target_url(std::string_view text) {
   const std::string input(text);
   if (input.find("://") == std::string::npos) {
-    return unexpected("'" + input +
-                      "' has no scheme; use http://, https://, tcp://host:port or tls://host:port");
+    return unexpected(quote(input) +
+                      " has no scheme; use http://, https://, tcp://host:port or tls://host:port");
   }
   // libcurl decodes a percent-encoded host ("%35" -> "5") but would normalise the same name
   // written plainly ("5" -> "0.0.0.5"), so the normalised text would not parse back to the same
@@ -69,14 +71,14 @@ Expected<TargetUrl> parse_target_url(std::string_view text) {
   const std::string authority = input.substr(authority_start, authority_end - authority_start);
   // (A bracketed IPv6 literal with a zone ID gets its own message below.)
   if (authority.find('%') != std::string::npos && authority.find('[') == std::string::npos) {
-    return unexpected("'" + input +
-                      "': percent-encoded ('%') host names and ports are not supported");
+    return unexpected(quote(input) +
+                      ": percent-encoded ('%') host names and ports are not supported");
   }
   std::unique_ptr<CURLU, UrlDeleter> url(curl_url());
   if (!url) return unexpected("out of memory parsing URL");
   CURLUcode rc = curl_url_set(url.get(), CURLUPART_URL, input.c_str(), CURLU_NON_SUPPORT_SCHEME);
   if (rc != CURLUE_OK) {
-    return unexpected("invalid URL '" + input + "': " + curl_url_strerror(rc));
+    return unexpected("invalid URL " + quote(input) + ": " + curl_url_strerror(rc));
   }
 
   TargetUrl out;
@@ -90,8 +92,8 @@ Expected<TargetUrl> parse_target_url(std::string_view text) {
   } else if (scheme == "tls") {
     out.scheme = Scheme::tls;
   } else {
-    return unexpected("unsupported scheme '" + scheme +
-                      "://'; use http://, https://, tcp://host:port or tls://host:port");
+    return unexpected("unsupported scheme " + quote(scheme + "://") +
+                      "; use http://, https://, tcp://host:port or tls://host:port");
   }
 
   if (!get_part(url.get(), CURLUPART_USER).empty() ||
@@ -108,7 +110,7 @@ Expected<TargetUrl> parse_target_url(std::string_view text) {
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
   }
-  if (host.empty()) return unexpected("URL '" + input + "' has no host");
+  if (host.empty()) return unexpected("URL " + quote(input) + " has no host");
   if (!get_part(url.get(), CURLUPART_ZONEID).empty()) {
     return unexpected("IPv6 zone IDs are not supported in target URLs");
   }
@@ -116,8 +118,8 @@ Expected<TargetUrl> parse_target_url(std::string_view text) {
   if (!out.host_is_ip) {
     for (char c : host) {
       if (!is_hostname_char(c)) {
-        return unexpected("host '" + host +
-                          "' has characters outside letters, digits, '-', '.' and '_' "
+        return unexpected("host " + quote(host) +
+                          " has characters outside letters, digits, '-', '.' and '_' "
                           "(write international names in their xn-- form)");
       }
     }

@@ -60,12 +60,17 @@ std::string error_text(int error) {
   return std::strerror(error);
 }
 
-// "cannot create FOLDER": the nearest folder above it that exists must be a writable folder.
+// A path whose stat() fails for want of the file or of a folder above it.
+bool missing(int error) {
+  return error == ENOENT || error == ENOTDIR;
+}
+
+// "cannot create FOLDER": the nearest path above it that exists must be a writable folder.
 Problem creatable_folder_problem(const fs::path& folder) {
   fs::path existing = folder;
   struct stat st {};
   while (::stat(existing.c_str(), &st) != 0) {
-    if (errno != ENOENT || !existing.has_relative_path()) {
+    if (!missing(errno) || !existing.has_relative_path()) {
       return "cannot create " + printable(folder.string()) + ": " + error_text(errno);
     }
     existing = existing.parent_path();
@@ -223,10 +228,10 @@ Problem blank_password_file_problem(const std::string& path) {
 Problem storage_path_problem(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0) return existing_database_problem(path, st);
-  if (errno != ENOENT) return "cannot use " + printable(path) + ": " + error_text(errno);
+  if (!missing(errno)) return "cannot use " + printable(path) + ": " + error_text(errno);
   const fs::path folder = fs::path(path).parent_path();
   if (::stat(folder.c_str(), &st) == 0) return writable_folder_problem(folder, st);
-  if (errno != ENOENT) return "cannot use " + printable(folder.string()) + ": " + error_text(errno);
+  if (!missing(errno)) return "cannot use " + printable(folder.string()) + ": " + error_text(errno);
   return creatable_folder_problem(folder);
 }
 

@@ -36,7 +36,6 @@ class ConfigReader {
   // Errors sorted by position (stable), and the warnings in the order found.
   std::vector<Diagnostic> take_errors();
   std::vector<Diagnostic> take_warnings();
-  std::size_t error_count() const { return errors_.size(); }
 
   // True for a mapping; else an error "WHAT must be a mapping of keys to values, not ...".
   bool expect_map(const YAML::Node& n, std::string_view what);

@@ -166,20 +166,22 @@ void read_cluster(ConfigReader& r, const YAML::Node& section, ClusterConfig& out
              [&](const std::string& k, const YAML::Node& v, const YAML::Mark&) {
                if (k == "shard") {
                  auto n = r.integer(v, "cluster.shard", 0, kMaxShards - 1);
-                 if (n) out.shard = *n;
-                 if (n) shard_mark = v.Mark();
+                 if (!n) return;
+                 out.shard = *n;
+                 shard_mark = v.Mark();
                } else if (k == "shards") {
                  auto n = r.integer(v, "cluster.shards", 1, kMaxShards);
                  if (n) out.shards = *n;
                  shards_ok = n.has_value();
                } else if (auto name = r.non_empty(v, "cluster.vantage")) {
                  auto problem = label_value_problem(*name, "'cluster.vantage'");
-                 if (!problem) out.vantage = *name;
-                 if (problem) {
-                   r.error(v.Mark(), *problem +
-                                         ": it becomes the value of the 'vantage' label on "
-                                         "every series");
+                 if (!problem) {
+                   out.vantage = *name;
+                   return;
                  }
+                 r.error(v.Mark(), *problem +
+                                       ": it becomes the value of the 'vantage' label on every "
+                                       "series");
                }
              });
   if (shard_mark && shards_ok && out.shard >= out.shards) {

@@ -587,6 +587,10 @@ TEST_CASE("config error: a second YAML document, at its position") {
         "file: merge it into the first or remove the '---'");
   // An empty one after a final '---' hides nothing.
   valid("targets: []\n---\n# nothing more\n");
+  // yaml-cpp 0.7 answers a stray ',' with endless empty documents (found by fuzz.parse_config
+  // when the loader used YAML::LoadAll): both must finish.
+  CHECK(error_of(",") == "t.yaml:1:1: the file is empty; it needs at least a 'targets:' list");
+  valid("targets: []\n---\n,\n");
 }
 
 // Item 8: a 2 MB value gave a 2 MB error line, and CR, LF and NUL were printed raw.

@@ -171,6 +171,7 @@ double to_s(std::chrono::milliseconds ms) {
 // step before the keepalive one of the same idle time.
 std::vector<const IdleStepResult*> by_idle_time(const std::vector<IdleStepResult>& steps) {
   std::vector<const IdleStepResult*> out;
+  out.reserve(steps.size());
   for (const IdleStepResult& s : steps)
     out.push_back(&s);
   std::stable_sort(out.begin(), out.end(), [](const IdleStepResult* a, const IdleStepResult* b) {

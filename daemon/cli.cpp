@@ -53,9 +53,9 @@ std::string command_problem(CLI::App& level, const std::vector<std::string>& pat
   const std::vector<std::string> names = command_names(level);
   std::string prefix, list;
   for (const std::string& p : path)
-    prefix += p + " ";
+    prefix.append(p).append(" ");
   for (const std::string& n : names)
-    list += (list.empty() ? "" : ", ") + prefix + n;
+    list.append(list.empty() ? "" : ", ").append(prefix).append(n);
   if (word.empty()) return "a command is required; commands: " + list;
   const std::vector<std::string_view> candidates(names.begin(), names.end());
   return "unknown command " + quote(prefix + word) + did_you_mean(word, candidates) +

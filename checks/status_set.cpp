@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "checks/printable.hpp"
+
 namespace faultline {
 namespace {
 
@@ -18,7 +20,7 @@ Expected<int> parse_code(std::string_view s) {
   int code = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), code);
   if (s.empty() || ec != std::errc() || end != s.data() + s.size()) {
-    return unexpected("'" + std::string(s) + "' is not a status code");
+    return unexpected(quote(s) + " is not a status code");
   }
   if (code < 100 || code > 599) {
     return unexpected("status code " + std::to_string(code) + " is outside 100-599");
@@ -58,7 +60,7 @@ Expected<std::pair<int, int>> parse_status_item(std::string_view text) {
   auto hi = parse_code(text.substr(dash + 1));
   if (!hi) return unexpected(hi.error());
   if (*lo > *hi) {
-    return unexpected("status range '" + std::string(text) + "' is descending");
+    return unexpected("status range " + quote(text) + " is descending");
   }
   return std::pair{*lo, *hi};
 }

@@ -1,7 +1,6 @@
 #include "daemon/check_command.hpp"
 
 #include <chrono>
-#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string_view>
@@ -9,100 +8,143 @@
 #include "checks/idle_once.hpp"
 #include "checks/probe_once.hpp"
 #include "daemon/check_report.hpp"
+#include "daemon/config_validators.hpp"
 #include "daemon/duration.hpp"
 #include "daemon/terminal.hpp"
 
 namespace faultline {
 namespace {
 
-int usage_error(const std::string& message) {
-  std::cerr << "faultline check: " << message << "\n";
-  return 2;
+using Ms = std::chrono::milliseconds;
+
+// What the options ask for, every value validated as the config validates it.
+struct CheckPlan {
+  std::shared_ptr<ProbeSpec> spec = std::make_shared<ProbeSpec>();
+  std::vector<Ms> ladder;  // empty: no idle experiment
+};
+
+// "Name: value", the value without the white space after the colon.
+Expected<Header> parse_header(std::string_view line, const std::vector<Header>& earlier) {
+  const auto colon = line.find(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return unexpected("--header must look like 'Name: value' (not shown: it may hold a secret)");
+  }
+  Header h{std::string(line.substr(0, colon)), std::string(line.substr(colon + 1))};
+  h.value.erase(0, h.value.find_first_not_of(" \t"));
+  auto problem = header_name_problem(h.name);
+  if (!problem) problem = duplicate_header_problem(earlier, h.name);
+  if (!problem) problem = header_value_problem(h.name, h.value);
+  if (problem) return unexpected("--header: " + *problem);
+  return h;
 }
 
-}  // namespace
-
-int run_check(const CheckOptions& o) {
-  auto spec = std::make_shared<ProbeSpec>();
-  auto url = parse_target_url(o.target);
-  if (!url) return usage_error(url.error());
-  spec->url = *url;
-
-  auto timeout = parse_duration(o.timeout);
-  if (!timeout) return usage_error("--timeout: " + timeout.error());
-  if (timeout->count() <= 0) return usage_error("--timeout must be positive");
-  spec->timeout = *timeout;
-
-  if (!o.ca_file.empty()) {
-    if (!std::ifstream(o.ca_file)) return usage_error("--ca-file: cannot read " + o.ca_file);
-    spec->ca_file = o.ca_file;
-  }
-  spec->tls_verify = !o.insecure;
-  spec->method = o.method;
-  for (const std::string& h : o.headers) {
-    auto colon = h.find(':');
-    if (colon == std::string::npos || colon == 0) {
-      return usage_error("--header must look like 'Name: value', not '" + h + "'");
+// "10s,30s,60s": ascending idle times of at least 1s, as idle_probe.ladder takes them.
+Expected<std::vector<Ms>> parse_ladder(std::string_view text) {
+  std::vector<Ms> ladder;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    auto step = duration_at_least(text.substr(0, comma), Ms(1000), "--idle");
+    if (!step) return unexpected(step.error());
+    if (!ladder.empty() && *step <= ladder.back()) {
+      return unexpected("--idle must be in ascending order without repeats");
     }
-    std::string value = h.substr(colon + 1);
-    value.erase(0, value.find_first_not_of(" \t"));
-    spec->headers.push_back({h.substr(0, colon), value});
+    ladder.push_back(*step);
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+  }
+  return ladder;
+}
+
+// The HTTP options: method, headers, expected status.
+std::optional<std::string> read_http_options(const CheckOptions& o, ProbeSpec& spec) {
+  if (auto problem = http_method_problem(o.method, "--method")) return problem;
+  spec.method = o.method;
+  for (const std::string& line : o.headers) {
+    auto header = parse_header(line, spec.headers);
+    if (!header) return header.error();
+    spec.headers.push_back(*header);
   }
   if (!o.expect_status.empty()) {
     auto expect = parse_status_list(o.expect_status);
-    if (!expect) return usage_error("--expect-status: " + expect.error());
-    spec->expect_status = *expect;
+    if (!expect) return "--expect-status: " + expect.error();
+    spec.expect_status = *expect;
   }
-  if (!spec->url.is_http() &&
+  if (!spec.url.is_http() &&
       (o.method != "GET" || !o.headers.empty() || !o.expect_status.empty())) {
-    return usage_error("--method, --header and --expect-status only apply to http(s):// targets");
+    return "--method, --header and --expect-status only apply to http(s):// targets";
   }
+  return std::nullopt;
+}
 
-  std::vector<std::chrono::milliseconds> ladder;
+Expected<CheckPlan> make_plan(const CheckOptions& o) {
+  CheckPlan plan;
+  ProbeSpec& spec = *plan.spec;
+  auto url = parse_target_url(o.target);
+  if (!url) return unexpected(url.error());
+  spec.url = *url;
+  auto timeout = duration_at_least(o.timeout, Ms(1), "--timeout");
+  if (!timeout) return unexpected(timeout.error());
+  spec.timeout = *timeout;
+  if (!o.ca_file.empty()) {
+    auto file = readable_file(o.ca_file);
+    if (!file) return unexpected("--ca-file: " + file.error());
+    spec.ca_file = *file;
+  }
+  spec.tls_verify = !o.insecure;
+  if (auto problem = read_http_options(o, spec)) return unexpected(*problem);
   if (!o.idle.empty()) {
-    std::string_view rest = o.idle;
-    while (!rest.empty()) {
-      auto comma = rest.find(',');
-      auto step = parse_duration(rest.substr(0, comma));
-      if (!step) return usage_error("--idle: " + step.error());
-      if (step->count() < 1000) return usage_error("--idle: idle times must be at least 1s");
-      if (!ladder.empty() && *step <= ladder.back()) {
-        return usage_error("--idle: idle times must be in ascending order");
-      }
-      ladder.push_back(*step);
-      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    }
-    if (ladder.empty()) return usage_error("--idle needs idle times, e.g. 10s,30s,60s");
+    auto ladder = parse_ladder(o.idle);
+    if (!ladder) return unexpected(ladder.error());
+    plan.ladder = std::move(*ladder);
   }
+  return plan;
+}
 
-  const ProbeResult result = probe_once(spec);
+int run_plan(const CheckPlan& plan, bool json) {
+  const ProbeSpec& spec = *plan.spec;
+  const ProbeResult result = probe_once(plan.spec);
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
   std::optional<IdleReport> idle;
-  if (!ladder.empty() && result.ok()) {
-    if (!o.json) {
-      std::cout << render_check_text(*spec, result, now, want_color());
-      std::cout << "\nIdle-connection experiment: up to " << format_duration(ladder.back())
+  if (!plan.ladder.empty() && result.ok()) {
+    if (!json) {
+      std::cout << render_check_text(spec, result, now, want_color());
+      std::cout << "\nIdle-connection experiment: up to " << format_duration(plan.ladder.back())
                 << " plus bisection, keepalive check...\n"
                 << std::flush;
     }
     IdleBracketOptions options;
     options.keepalive_check = true;
-    idle = idle_experiment_once(spec, ladder, options);
+    idle = idle_experiment_once(plan.spec, plan.ladder, options);
   }
-  if (o.json) {
-    auto out = check_json(*spec, result);
-    if (!ladder.empty()) out["idle"] = idle ? idle_json(*idle) : nlohmann::ordered_json(nullptr);
+  if (json) {
+    auto out = check_json(spec, result);
+    if (!plan.ladder.empty()) out["idle"] = idle ? idle_json(*idle) : nlohmann::ordered_json();
     std::cout << out.dump(2) << "\n";
   } else if (idle) {
     std::cout << render_idle_text(*idle, want_color());
   } else {
-    std::cout << render_check_text(*spec, result, now, want_color());
+    std::cout << render_check_text(spec, result, now, want_color());
   }
   const bool idle_bad = idle && (idle->finding.kind == IdleFindingKind::middlebox_reset ||
                                  idle->finding.kind == IdleFindingKind::server_reset);
   return result.ok() && !idle_bad ? 0 : 1;
+}
+
+}  // namespace
+
+std::string check_error_json(const std::string& message) {
+  return nlohmann::ordered_json{{"error", message}}.dump(2);
+}
+
+int run_check(const CheckOptions& options) {
+  auto plan = make_plan(options);
+  if (!plan) {
+    std::cerr << "faultline check: " << plan.error() << "\n";
+    if (options.json) std::cout << check_error_json(plan.error()) << "\n";
+    return 2;
+  }
+  return run_plan(*plan, options.json);
 }
 
 }  // namespace faultline

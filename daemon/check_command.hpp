@@ -19,8 +19,13 @@ struct CheckOptions {
 };
 
 // Exit status: 0 when the target is ok, 1 for a classified failure (or, with `idle`, a
-// middlebox or server resetting idle connections), 2 for bad options (with a message on
-// stderr).
+// middlebox or server resetting idle connections), 2 for bad options (check_usage_error).
+// Every option is validated as the config validates the same setting (config_validators.hpp),
+// before anything is sent.
 int run_check(const CheckOptions& options);
+
+// What `check --json` prints on stdout for bad options, so that a script reading stdout gets
+// JSON either way: {"error": MESSAGE}. The message goes to stderr too.
+std::string check_error_json(const std::string& message);
 
 }  // namespace faultline

@@ -1,8 +1,10 @@
 #include "daemon/check_report.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <optional>
+#include <tuple>
 #include <vector>
 
 #include "checks/advice.hpp"
@@ -125,8 +127,10 @@ nlohmann::ordered_json check_json(const ProbeSpec& spec, const ProbeResult& r) {
   json out;
   out["target"] = spec.url.text;
   out["class"] = to_string(r.cls);
-  out["phase"] = to_string(r.phase);
-  out["detail"] = detail_text(r);
+  const std::string phase(to_string(r.phase));
+  const std::string detail = detail_text(r);
+  out["phase"] = r.ok() || phase.empty() ? json(nullptr) : json(phase);
+  out["detail"] = r.ok() || detail.empty() ? json(nullptr) : json(detail);
   out["errno"] = r.sys_errno ? json(errno_name(r.sys_errno)) : json(nullptr);
   out["message"] = r.message;
   out["timings"] = {{"dns_ms", opt(r.timings.dns_ms)},
@@ -139,8 +143,8 @@ nlohmann::ordered_json check_json(const ProbeSpec& spec, const ProbeResult& r) {
   if (r.tls) {
     out["tls"] = {
         {"not_after", r.tls->not_after ? json(iso8601_utc(*r.tls->not_after)) : json(nullptr)},
-        {"subject", r.tls->subject},
-        {"issuer", r.tls->issuer},
+        {"subject", r.tls->subject.empty() ? json(nullptr) : json(r.tls->subject)},
+        {"issuer", r.tls->issuer.empty() ? json(nullptr) : json(r.tls->issuer)},
         {"version", r.tls->version.empty() ? json(nullptr) : json(r.tls->version)}};
   } else {
     out["tls"] = nullptr;
@@ -162,12 +166,28 @@ double to_s(std::chrono::milliseconds ms) {
   return static_cast<double>(ms.count()) / 1000.0;
 }
 
+// The experiment's steps run in parallel and end in any order (a server that closes every
+// connection ends them all at once), so they are shown by idle time: shortest first, a plain
+// step before the keepalive one of the same idle time.
+std::vector<const IdleStepResult*> by_idle_time(const std::vector<IdleStepResult>& steps) {
+  std::vector<const IdleStepResult*> out;
+  out.reserve(steps.size());
+  for (const IdleStepResult& s : steps)
+    out.push_back(&s);
+  std::stable_sort(out.begin(), out.end(), [](const IdleStepResult* a, const IdleStepResult* b) {
+    return std::tie(a->request.idle, a->request.keepalive) <
+           std::tie(b->request.idle, b->request.keepalive);
+  });
+  return out;
+}
+
 }  // namespace
 
 std::string render_idle_text(const IdleReport& report, bool color) {
   const Painter p(color);
   std::string out = "\n" + p.bold("Idle connections") + "\n";
-  for (const IdleStepResult& s : report.steps) {
+  for (const IdleStepResult* step : by_idle_time(report.steps)) {
+    const IdleStepResult& s = *step;
     std::string idle = "idle " + seconds(to_s(s.request.idle));
     if (s.request.keepalive) idle += ", keepalive every " + seconds(to_s(*s.request.keepalive));
     const std::string outcome(to_string(s.outcome));
@@ -199,7 +219,8 @@ nlohmann::ordered_json idle_json(const IdleReport& report) {
   out["advice"] = f.advice;
   out["summary"] = f.summary;
   json steps = json::array();
-  for (const IdleStepResult& s : report.steps) {
+  for (const IdleStepResult* step : by_idle_time(report.steps)) {
+    const IdleStepResult& s = *step;
     steps.push_back(
         {{"idle_s", to_s(s.request.idle)},
          {"keepalive_s", s.request.keepalive ? json(to_s(*s.request.keepalive)) : json(nullptr)},

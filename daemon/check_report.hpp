@@ -20,15 +20,16 @@ std::string render_check_text(const ProbeSpec& spec, const ProbeResult& result,
 
 // The documented JSON object: target, class, phase, detail, errno, message, timings{...},
 // http_status, remote_addr, tls{not_after,subject,issuer,version}, advice. Keys that do not
-// apply are null; phase and detail are "" for ok.
+// apply are null: phase and detail for ok, detail for a class without details, and so on.
 nlohmann::ordered_json check_json(const ProbeSpec& spec, const ProbeResult& result);
 
-// The idle-reset experiment: one line per step in the order they ended, then the verdict and
-// the advice.
+// The idle-reset experiment: one line per step by idle time (shortest first, the keepalive
+// step after the plain one of the same idle time), then the verdict and the advice.
 std::string render_idle_text(const IdleReport& report, bool color);
 
 // {kind, threshold_low_s, threshold_high_s, keepalive_verified, keepalive_interval_s, advice,
-//  summary, steps: [{idle_s, keepalive_s, outcome, ended_after_s, message}]}
+//  summary, steps: [{idle_s, keepalive_s, outcome, ended_after_s, message}]}, the steps in the
+// order render_idle_text shows them.
 nlohmann::ordered_json idle_json(const IdleReport& report);
 
 }  // namespace faultline

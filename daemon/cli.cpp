@@ -6,52 +6,153 @@
 #include <uv.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <optional>
+#include <string_view>
+#include <vector>
 
+#include "checks/printable.hpp"
 #include "daemon/check_command.hpp"
+#include "daemon/config_command.hpp"
 #include "daemon/config_loader.hpp"
+#include "daemon/did_you_mean.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/report_command.hpp"
 #include "daemon/run_command.hpp"
-#include "daemon/secret_exposure.hpp"
-#include "daemon/shard.hpp"
 
 namespace faultline {
 namespace {
 
 constexpr const char* kDefaultConfig = "/etc/faultline/faultline.yaml";
 
-int config_check(const std::string& path) {
-  ConfigLoad load = load_config(path);
-  for (const Diagnostic& w : load.warnings) {
-    std::cerr << w.file << ':' << w.line << ':' << w.column << ": warning: " << w.message << '\n';
-  }
-  for (const Diagnostic& e : load.errors)
-    std::cerr << e.to_string() << '\n';
-  if (!load.config) {
-    std::cerr << path << ": " << load.errors.size()
-              << (load.errors.size() == 1 ? " error" : " errors") << '\n';
-    return 1;
-  }
-  const Config& config = *load.config;
-  for (const std::string& w : secret_exposure_warnings(config))
-    std::cerr << path << ": warning: " << w << '\n';
-  std::cout << path << ": ok, " << config.targets.size()
-            << (config.targets.size() == 1 ? " target" : " targets");
-  if (config.cluster.shards > 1) {
-    std::cout << " (shard " << config.cluster.shard << " of " << config.cluster.shards << " probes "
-              << owned_targets(config.targets, config.cluster).size() << ")";
-  }
-  std::cout << '\n';
-  return 0;
-}
-
 int version() {
   std::cout << "faultline " << FAULTLINE_VERSION << " (libcurl " << LIBCURL_VERSION << ", libuv "
             << uv_version_string() << ", " << OPENSSL_VERSION_TEXT << ", SQLite "
             << sqlite3_libversion() << ")\n";
   return 0;
+}
+
+std::vector<std::string> command_names(CLI::App& app) {
+  std::vector<std::string> names;
+  for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+    names.push_back(sub->get_name());
+  return names;
+}
+
+// The command words of a command line ("config", "check"), and what is wrong with them.
+struct CommandWords {
+  std::vector<std::string> path;
+  std::optional<std::string> problem;
+};
+
+// The message for a word that is not one of `level`'s commands (`word` empty: none given).
+std::string command_problem(CLI::App& level, const std::vector<std::string>& path,
+                            const std::string& word) {
+  const std::vector<std::string> names = command_names(level);
+  std::string prefix, list;
+  for (const std::string& p : path)
+    prefix.append(p).append(" ");
+  for (const std::string& n : names)
+    list.append(list.empty() ? "" : ", ").append(prefix).append(n);
+  if (word.empty()) return "a command is required; commands: " + list;
+  const std::vector<std::string_view> candidates(names.begin(), names.end());
+  return "unknown command " + quote(prefix + word) + did_you_mean(word, candidates) +
+         "; commands: " + list;
+}
+
+// Finds the command words in argv the way CLI11 will, so that an unknown one is named with the
+// commands there are (CLI11 itself only says "A subcommand is required"). Options are skipped:
+// only --log-level, before the command, takes a value; with --help CLI11 answers as usual.
+CommandWords command_words(CLI::App& app, int argc, char** argv) {
+  CommandWords out;
+  CLI::App* level = &app;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help" || arg == "--help-all") return out;
+    if (level == &app && arg == "--log-level") ++i;
+    if (arg.starts_with("-")) continue;
+    CLI::App* sub = nullptr;
+    for (CLI::App* s : level->get_subcommands([](CLI::App*) { return true; }))
+      if (s->get_name() == arg) sub = s;
+    if (sub == nullptr) {
+      out.problem = command_problem(*level, out.path, arg);
+      return out;
+    }
+    out.path.push_back(arg);
+    level = sub;
+    if (command_names(*level).empty()) return out;
+  }
+  out.problem = command_problem(*level, out.path, "");
+  return out;
+}
+
+CLI::App* add_check(CLI::App& app, CheckOptions& check) {
+  CLI::App* cmd = app.add_subcommand(
+      "check", "Probe one target once and explain which layer failed; exit 0 ok, 1 failed");
+  cmd->add_option("TARGET", check.target,
+                  "http://..., https://..., tcp://host:port or tls://host:port")
+      ->required();
+  cmd->add_flag("--json", check.json,
+                "Print one JSON object instead of text (on bad options: {\"error\": ...})");
+  cmd->add_option("--timeout", check.timeout, "Deadline for all layers, e.g. 5s, 800ms")
+      ->capture_default_str();
+  cmd->add_option("--ca-file", check.ca_file,
+                  "Trust this CA bundle (PEM) instead of the "
+                  "system's");
+  cmd->add_flag("--insecure", check.insecure, "Do not verify the TLS certificate");
+  cmd->add_option("--method", check.method, "HTTP method")->capture_default_str();
+  cmd->add_option("--header", check.headers,
+                  "Extra request header 'Name: value' "
+                  "(repeatable)");
+  cmd->add_option("--expect-status", check.expect_status,
+                  "Accepted status codes, e.g. 200,204 or 200-299 (default 200-399)");
+  cmd->add_option("--idle", check.idle,
+                  "Also run the idle-connection experiment with these idle times, e.g. "
+                  "10s,30s,60s: finds the idle time after which a middlebox resets (or "
+                  "the server closes) connections and verifies the TCP keepalive fix. "
+                  "Exit 1 when a middlebox or the server resets idle connections");
+  return cmd;
+}
+
+CLI::App* add_report(CLI::App& app, ReportOptions& report) {
+  CLI::App* cmd = app.add_subcommand(
+      "report",
+      "Summarise the history: uptime per target, failures by class and phase, outages and "
+      "idle-connection findings; exit 1 when the history cannot be read");
+  auto* db = cmd->add_option("--db", report.db,
+                             "History database, read-only (default: storage.path of --config, "
+                             "else " +
+                                 default_storage_path() + ")");
+  cmd->add_option("-c,--config", report.config, "Take the database from this config")->excludes(db);
+  cmd->add_option("--since", report.since, "How far back, e.g. 24h, 7d, 90m")
+      ->capture_default_str();
+  cmd->add_option("--target", report.target, "Only this target");
+  cmd->add_flag("--json", report.json, "Print one JSON object instead of text");
+  return cmd;
+}
+
+CLI::App* add_config_check(CLI::App& app, std::string& path) {
+  CLI::App* config = app.add_subcommand("config", "Work with config files");
+  config->require_subcommand(1);
+  CLI::App* cmd = config->add_subcommand("check",
+                                         "Validate a config file: exit 0 when valid, 1 with every "
+                                         "error on stderr");
+  cmd->add_option("FILE", path, "Config file")->required();
+  return cmd;
+}
+
+// A parse error: CLI11's message on stderr, and for `check --json` also as JSON on stdout.
+int parse_failed(CLI::App& app, const CLI::ParseError& e, const CommandWords& words, int argc,
+                 char** argv) {
+  const bool check_json = words.path == std::vector<std::string>{"check"} &&
+                          std::any_of(argv + 1, argv + argc, [](const char* a) {
+                            return std::string_view(a) == "--json";
+                          });
+  if (check_json && e.get_exit_code() != 0) std::cout << check_error_json(e.what()) << "\n";
+  const int rc = app.exit(e);
+  return rc == 0 ? 0 : 2;
 }
 
 }  // namespace
@@ -64,79 +165,40 @@ int run_cli(int argc, char** argv) {
   app.set_help_all_flag("--help-all", "Show help for every command");
   std::string log_level;
   app.add_option("--log-level", log_level,
-                 "trace, debug, info, warn, error, critical or off (overrides log.level)")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+                 "trace, debug, info, warn (or warning), error, critical or off (overrides "
+                 "log.level)")
+      ->check(CLI::Validator(
+          [](std::string& name) { return log_level_problem(name).value_or(std::string()); },
+          "LEVEL"));
 
   std::string run_config = kDefaultConfig;
   CLI::App* run = app.add_subcommand("run", "Monitor the configured targets until stopped");
   run->add_option("-c,--config", run_config, "Config file")->capture_default_str();
 
   CheckOptions check;
-  CLI::App* check_cmd = app.add_subcommand(
-      "check", "Probe one target once and explain which layer failed; exit 0 ok, 1 failed");
-  check_cmd
-      ->add_option("TARGET", check.target,
-                   "http://..., https://..., tcp://host:port or tls://host:port")
-      ->required();
-  check_cmd->add_flag("--json", check.json, "Print one JSON object instead of text");
-  check_cmd->add_option("--timeout", check.timeout, "Deadline for all layers, e.g. 5s, 800ms")
-      ->capture_default_str();
-  check_cmd->add_option("--ca-file", check.ca_file,
-                        "Trust this CA bundle (PEM) instead of the "
-                        "system's");
-  check_cmd->add_flag("--insecure", check.insecure, "Do not verify the TLS certificate");
-  check_cmd->add_option("--method", check.method, "HTTP method")->capture_default_str();
-  check_cmd->add_option("--header", check.headers,
-                        "Extra request header 'Name: value' "
-                        "(repeatable)");
-  check_cmd->add_option("--expect-status", check.expect_status,
-                        "Accepted status codes, e.g. 200,204 or 200-299 (default 200-399)");
-  check_cmd->add_option("--idle", check.idle,
-                        "Also run the idle-connection experiment with these idle times, e.g. "
-                        "10s,30s,60s: finds the idle time after which a middlebox resets (or "
-                        "the server closes) connections and verifies the TCP keepalive fix. "
-                        "Exit 1 when a middlebox or the server resets idle connections");
-
+  CLI::App* check_cmd = add_check(app, check);
   ReportOptions report;
-  CLI::App* report_cmd = app.add_subcommand(
-      "report",
-      "Summarise the history: uptime per target, failures by class and phase, outages and "
-      "idle-connection findings; exit 1 when the history cannot be read");
-  auto* report_db =
-      report_cmd->add_option("--db", report.db,
-                             "History database, read-only (default: storage.path of --config, "
-                             "else " +
-                                 default_storage_path() + ")");
-  report_cmd->add_option("-c,--config", report.config, "Take the database from this config")
-      ->excludes(report_db);
-  report_cmd->add_option("--since", report.since, "How far back, e.g. 24h, 7d, 90m")
-      ->capture_default_str();
-  report_cmd->add_option("--target", report.target, "Only this target");
-  report_cmd->add_flag("--json", report.json, "Print one JSON object instead of text");
-
-  CLI::App* config = app.add_subcommand("config", "Work with config files");
-  config->require_subcommand(1);
+  CLI::App* report_cmd = add_report(app, report);
   std::string check_path;
-  CLI::App* config_check_cmd =
-      config->add_subcommand("check",
-                             "Validate a config file: exit 0 when valid, 1 with every "
-                             "error on stderr");
-  config_check_cmd->add_option("FILE", check_path, "Config file")->required();
-
+  CLI::App* config_check_cmd = add_config_check(app, check_path);
   CLI::App* version_cmd = app.add_subcommand("version", "Print the version and library versions");
 
+  const CommandWords words = command_words(app, argc, argv);
+  if (words.problem) {
+    std::cerr << "faultline: " << *words.problem << "\nRun with --help for more information.\n";
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
+    return parse_failed(app, e, words, argc, argv);
   }
 
   auto level = parse_log_level(log_level.empty() ? "info" : log_level);
   setup_logging(level.value_or(spdlog::level::info), stderr_is_journal());
 
   if (*version_cmd) return version();
-  if (*config_check_cmd) return config_check(check_path);
+  if (*config_check_cmd) return run_config_check(check_path);
   if (*check_cmd) return run_check(check);
   if (*report_cmd) return run_report(report);
   if (*run) {

@@ -8,18 +8,9 @@
 #include <vector>
 
 #include "daemon/config.hpp"
+#include "daemon/diagnostic.hpp"
 
 namespace faultline {
-
-struct Diagnostic {
-  std::string file;
-  int line = 1;    // 1-based
-  int column = 1;  // 1-based
-  std::string message;
-
-  // "FILE:LINE:COL: message"
-  std::string to_string() const;
-};
 
 struct ConfigLoad {
   std::optional<Config> config;  // set exactly when `errors` is empty
@@ -27,13 +18,22 @@ struct ConfigLoad {
   std::vector<Diagnostic> warnings;  // problems that do not stop the config from loading
 };
 
-// Reads `path` and validates it. Relative paths inside (ca_file, storage.path, password files)
-// resolve against the folder holding `path`. Never throws for bad input: every problem,
-// including an unreadable file and YAML syntax errors, is an entry in `errors`.
-ConfigLoad load_config(const std::string& path);
+// Whether load_config checks that faultline could keep its history at storage.path.
+enum class StorageUse {
+  write,  // `run`, its reloads and `config check`: the daemon writes the history there
+  none,   // `report`: the history is only read, and report says itself what it cannot read
+};
 
-// As load_config, but from text already in memory; `path` names it in messages and anchors
-// relative paths.
+// Reads `path` (a regular file of at most kMaxConfigFileBytes, config_file.hpp) and validates
+// it. Relative paths inside (ca_file, storage.path, password files) resolve against the folder
+// holding `path`. Files the config names must be regular, readable and not empty; with
+// StorageUse::write, storage.path must be usable (config_validators.hpp). Reads the disk, so
+// never call it on the event loop. Never throws for bad input: every problem, including an
+// unreadable file and YAML syntax errors, is an entry in `errors`.
+ConfigLoad load_config(const std::string& path, StorageUse storage = StorageUse::write);
+
+// As load_config with StorageUse::none, but from text already in memory; `path` names it in
+// messages and anchors relative paths. Still checks the files the config names.
 ConfigLoad parse_config(std::string_view yaml, const std::string& path);
 
 }  // namespace faultline

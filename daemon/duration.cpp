@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <limits>
 
+#include "checks/printable.hpp"
+
 namespace faultline {
 namespace {
 
@@ -20,8 +22,11 @@ constexpr std::array kUnits = {
 }  // namespace
 
 Expected<std::chrono::milliseconds> parse_duration(std::string_view text) {
-  const std::string quoted = "'" + std::string(text) + "'";
+  const std::string quoted = quote(text);
   if (text.empty()) return unexpected("empty duration; write e.g. 30s, 250ms, 5m, 1h or 30d");
+  // Zero is zero in every unit: asking for one would only lead to the next message, that the
+  // setting must be longer.
+  if (text.find_first_not_of('0') == std::string_view::npos) return std::chrono::milliseconds(0);
   std::int64_t total = 0;
   std::int64_t previous_unit = std::numeric_limits<std::int64_t>::max();
   std::string_view rest = text;

@@ -11,8 +11,9 @@
 namespace faultline {
 
 // Parses a non-negative duration. Each term is an integer followed by one of ms, s, m, h, d;
-// terms may be chained largest first ("1h30m"). Rejects a bare number, unknown units, signs,
-// spaces, fractions and values beyond ~292 years, with a message that says which.
+// terms may be chained largest first ("1h30m"); a bare 0 needs no unit. Rejects any other bare
+// number, unknown units, signs, spaces, fractions and values beyond ~292 years, with a message
+// that says which (quoting the text as quote() does).
 Expected<std::chrono::milliseconds> parse_duration(std::string_view text);
 
 // The shortest exact spelling: 90000ms -> "1m30s", 250ms -> "250ms", 0 -> "0s".

@@ -3,8 +3,13 @@
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <iterator>
 #include <memory>
+
+#include "checks/printable.hpp"
+#include "daemon/did_you_mean.hpp"
 
 namespace faultline {
 namespace {
@@ -41,15 +46,28 @@ class SyslogPriorityFlag : public spdlog::custom_flag_formatter {
 
 }  // namespace
 
-std::optional<spdlog::level::level_enum> parse_log_level(std::string_view name) {
-  if (name == "trace") return spdlog::level::trace;
-  if (name == "debug") return spdlog::level::debug;
-  if (name == "info") return spdlog::level::info;
-  if (name == "warn" || name == "warning") return spdlog::level::warn;
-  if (name == "error") return spdlog::level::err;
-  if (name == "critical") return spdlog::level::critical;
-  if (name == "off") return spdlog::level::off;
+std::optional<std::string_view> canonical_log_level(std::string_view name) {
+  if (name == "warning") return "warn";
+  for (std::string_view level : kLogLevelNames)
+    if (name == level) return level;
   return std::nullopt;
+}
+
+std::optional<spdlog::level::level_enum> parse_log_level(std::string_view name) {
+  // The listed names are in spdlog's order, trace (0) to off (6).
+  static_assert(std::size(kLogLevelNames) == spdlog::level::n_levels);
+  const auto canonical = canonical_log_level(name);
+  if (!canonical) return std::nullopt;
+  const auto* found = std::find(std::begin(kLogLevelNames), std::end(kLogLevelNames), *canonical);
+  return static_cast<spdlog::level::level_enum>(found - std::begin(kLogLevelNames));
+}
+
+std::optional<std::string> log_level_problem(std::string_view name) {
+  if (canonical_log_level(name)) return std::nullopt;
+  std::string list;
+  for (std::string_view level : kLogLevelNames)
+    list += (list.empty() ? "" : ", ") + std::string(level);
+  return "must be one of " + list + "; not " + quote(name) + did_you_mean(name, kLogLevelNames);
 }
 
 bool stderr_is_journal() {

@@ -42,7 +42,8 @@ int run(const ReportOptions& o, std::int64_t now_ms, std::ostream& out, std::ost
 
   std::string path = o.db;
   if (path.empty() && !o.config.empty()) {
-    ConfigLoad load = load_config(o.config);
+    // Only read: whether the daemon could write there is not the report's concern.
+    ConfigLoad load = load_config(o.config, StorageUse::none);
     if (!load.config) {
       for (const Diagnostic& e : load.errors)
         err << e.to_string() << "\n";

@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "checks/printable.hpp"
+
 namespace faultline {
 
 std::string ListenAddress::to_string() const {
@@ -18,7 +20,7 @@ std::string ListenAddress::to_string() const {
 Expected<ListenAddress> parse_listen_address(std::string_view text) {
   const std::string input(text);
   const auto wrong = [&](const std::string& why) {
-    return unexpected("'" + input + "' is not IPv4:PORT or [IPv6]:PORT (" + why + ")");
+    return unexpected(quote(input) + " is not IPv4:PORT or [IPv6]:PORT (" + why + ")");
   };
   ListenAddress a;
   std::string port;
@@ -36,7 +38,7 @@ Expected<ListenAddress> parse_listen_address(std::string_view text) {
   }
   unsigned char buf[sizeof(in6_addr)];
   if (inet_pton(a.ipv6 ? AF_INET6 : AF_INET, a.host.c_str(), buf) != 1) {
-    return wrong("'" + a.host + "' is not a numeric " + (a.ipv6 ? "IPv6" : "IPv4") + " address");
+    return wrong(quote(a.host) + " is not a numeric " + (a.ipv6 ? "IPv6" : "IPv4") + " address");
   }
   bool digits = !port.empty() && port.size() <= 5 &&
                 std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });

@@ -16,6 +16,7 @@
 #include <thread>
 #include <utility>
 
+#include "exporters/own_labels.hpp"
 #include "exporters/target_metrics.hpp"
 
 namespace faultline {
@@ -25,18 +26,14 @@ using prometheus::Counter;
 using prometheus::Gauge;
 using prometheus::Histogram;
 
-// Label names faultline sets on some series itself; a constant label of the same name would
-// give those series the name twice.
-constexpr std::string_view kOwnLabels[] = {"target", "class", "phase", "le", "version"};
-
 Expected<prometheus::Labels> constant_labels(const Labels& labels) {
   prometheus::Labels out;
   for (const auto& [name, value] : labels) {
     if (!prometheus::CheckLabelName(name)) {
       return unexpected("constant label '" + name + "' is not a Prometheus label name");
     }
-    for (std::string_view own : kOwnLabels) {
-      if (name == own) return unexpected("constant label '" + name + "' is one faultline sets");
+    if (clashes_with_constant_label(name)) {
+      return unexpected("constant label '" + name + "' is one faultline sets");
     }
     if (!out.emplace(name, value).second) {
       return unexpected("constant label '" + name + "' is given twice");

@@ -15,6 +15,8 @@
 #include <unordered_set>
 #include <utility>
 
+#include "exporters/own_labels.hpp"
+
 namespace faultline {
 namespace {
 
@@ -40,9 +42,6 @@ constexpr std::array kTimingLayers = {
 const prometheus::Histogram::BucketBoundaries kDurationBuckets = {
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
 
-// Label names faultline sets itself; a configured label of the same name would make two.
-constexpr std::string_view kOwnLabels[] = {"target", "class", "phase", "le"};
-
 // A gauge value that is not there: its series is left out of the scrape. Real values are never
 // NaN (timings and timestamps are finite).
 constexpr double kAbsent = std::numeric_limits<double>::quiet_NaN();
@@ -63,8 +62,7 @@ double get(const Value& v) {
 }
 
 bool usable_label(const std::string& name, const Labels& constant) {
-  for (std::string_view own : kOwnLabels)
-    if (name == own) return false;
+  if (set_on_target_series(name)) return false;
   for (const auto& [own, value] : constant)
     if (name == own) return false;
   return prometheus::CheckLabelName(name);

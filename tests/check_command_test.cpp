@@ -1,8 +1,12 @@
 // `faultline check` as a user runs it: the real binary, its exit status and its JSON.
 #include <doctest/doctest.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
+#include "daemon/check_report.hpp"
+#include "daemon/config_loader.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/closed_port.hpp"
 #include "tests/support/loopback_server.hpp"
@@ -28,6 +32,36 @@ Run run_faultline(const std::vector<std::string>& args) {
   return {*status, p.output()};
 }
 
+struct SplitRun {
+  int status = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+// As run_faultline, with stdout and stderr apart (ChildProcess interleaves them, so the shell
+// sends stderr to a file of its own).
+SplitRun run_split(const std::vector<std::string>& args) {
+  TempDir dir;
+  const std::string err_path = dir.file("err");
+  std::vector<std::string> argv = {"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>\"$ERR_PATH\"",
+                                   FAULTLINE_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  ChildProcess p(argv, {"ERR_PATH=" + err_path}, dir.file("out"));
+  auto status = p.wait(std::chrono::seconds(20));
+  REQUIRE(status.has_value());
+  std::ifstream in(err_path);
+  std::ostringstream err;
+  err << in.rdbuf();
+  return {*status, p.output(), err.str()};
+}
+
+// The message of the one error a config text gives, without "t.yaml:LINE:COL: ".
+std::string config_message(const std::string& yaml) {
+  auto load = faultline::parse_config(yaml, "t.yaml");
+  REQUIRE(load.errors.size() == 1);
+  return load.errors[0].message;
+}
+
 }  // namespace
 
 TEST_CASE("check --json: exactly one object with the documented keys; exit 0 when ok") {
@@ -43,8 +77,8 @@ TEST_CASE("check --json: exactly one object with the documented keys; exit 0 whe
     got.push_back(k);
   CHECK(got == keys);
   CHECK(j["class"] == "ok");
-  CHECK(j["phase"] == "");
-  CHECK(j["detail"] == "");
+  CHECK(j["phase"].is_null());
+  CHECK(j["detail"].is_null());
   CHECK(j["errno"].is_null());
   CHECK(j["http_status"] == 200);
   CHECK(j["tls"].is_null());
@@ -90,4 +124,176 @@ TEST_CASE("check: usage errors exit 2 with a message") {
   Run help = run_faultline({"check", "--help"});
   CHECK(help.status == 0);
   CHECK(help.output.find("--expect-status") != std::string::npos);
+}
+
+// #22 item 3: what the config refuses, check refuses too, in the same words, before it sends
+// anything: the server would count the connection.
+TEST_CASE("check: request injection through --method and --header is refused; nothing is sent") {
+  LoopbackServer server(Behavior::http_ok);
+  struct Case {
+    std::vector<std::string> args;
+    std::string check_message;   // after "faultline check: "
+    std::string config_yaml;     // the same value in a config
+    std::string config_message;  // what the config says about it
+  };
+  const std::vector<Case> cases = {
+      {{"--header", "X: a\r\nInjected: b"},
+       "--header: header 'X' has a line break in its value",
+       "defaults: {headers: {X: \"a\\r\\nInjected: b\"}}\ntargets: []\n",
+       "header 'X' has a line break in its value"},
+      {{"--method", "GE\r\nT"},
+       "--method must be an HTTP method such as GET or HEAD, not 'GE\\r\\nT'",
+       "defaults: {method: \"GE\\r\\nT\"}\ntargets: []\n",
+       "'method' must be an HTTP method such as GET or HEAD, not 'GE\\r\\nT'"},
+      {{"--method", ""},
+       "--method must not be empty",
+       "defaults: {method: ''}\ntargets: []\n",
+       "'method' must not be empty"},
+      {{"--header", "Bad Header: x"},
+       "--header: header name 'Bad Header' is not a valid HTTP header name",
+       "defaults: {headers: {\"Bad Header\": x}}\ntargets: []\n",
+       "header name 'Bad Header' is not a valid HTTP header name"},
+  };
+  for (const Case& c : cases) {
+    CHECK(config_message(c.config_yaml) == c.config_message);
+    std::vector<std::string> args = {"check"};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    args.push_back(server.url("http", "/path"));
+    SplitRun r = run_split(args);
+    CHECK_MESSAGE(r.status == 2, c.check_message);
+    CHECK(r.err == "faultline check: " + c.check_message + "\n");
+    CHECK(r.out.empty());
+  }
+  // probe_once finishes its exchange before the process exits, so a request sent would have
+  // been accepted by now.
+  CHECK(server.connections() == 0);
+}
+
+TEST_CASE("check: a duplicate header, a missing colon and an unreadable --ca-file are refused") {
+  SplitRun r =
+      run_split({"check", "--header", "X-A: 1", "--header", "x-a: 2", "http://127.0.0.1:1/"});
+  CHECK(r.status == 2);
+  CHECK(r.err == "faultline check: --header: duplicate header 'x-a'\n");
+  // The text may be a credential written without its colon: never echoed.
+  r = run_split({"check", "--header", "Authorization Bearer s3cret", "http://127.0.0.1:1/"});
+  CHECK(r.status == 2);
+  CHECK(r.err.find("s3cret") == std::string::npos);
+  CHECK(r.err ==
+        "faultline check: --header must look like 'Name: value' (not shown: it may hold "
+        "a secret)\n");
+  r = run_split({"check", "--ca-file", "/dev/null", "https://127.0.0.1:1/"});
+  CHECK(r.status == 2);
+  CHECK(r.err ==
+        "faultline check: --ca-file: /dev/null is not a regular file (a device, pipe or "
+        "socket)\n");
+}
+
+// #22 item 13: zero needs no unit to be refused for what it is.
+TEST_CASE("check: --timeout 0 and 0s both say the timeout must be positive") {
+  for (const char* zero : {"0", "0s"}) {
+    SplitRun r = run_split({"check", "--timeout", zero, "http://127.0.0.1:1/"});
+    CHECK(r.status == 2);
+    CHECK(r.err == "faultline check: --timeout must be positive, got 0s\n");
+  }
+}
+
+// #22 item 12.
+TEST_CASE("check --json: a usage error is one JSON object with 'error' on stdout, exit 2") {
+  SplitRun r = run_split({"check", "--json", "--method", "", "http://127.0.0.1:1/"});
+  CHECK(r.status == 2);
+  CHECK(r.err == "faultline check: --method must not be empty\n");
+  json j = json::parse(r.out);
+  CHECK(j == json{{"error", "--method must not be empty"}});
+
+  // Also for what the command line parser itself refuses.
+  r = run_split({"check", "--json"});
+  CHECK(r.status == 2);
+  CHECK(r.err.find("TARGET is required") != std::string::npos);
+  CHECK(json::parse(r.out) == json{{"error", "TARGET is required"}});
+
+  // Without --json, stdout stays empty.
+  r = run_split({"check", "--method", "", "http://127.0.0.1:1/"});
+  CHECK(r.status == 2);
+  CHECK(r.out.empty());
+}
+
+TEST_CASE("check --json: keys that do not apply are null, also on a failure without detail") {
+  Run r = run_faultline({"check", "--json", "tcp://127.0.0.1:" + std::to_string(closed_port())});
+  json j = json::parse(r.output);
+  CHECK(j["class"] == "refused");
+  CHECK(j["detail"].is_null());
+  CHECK(j["http_status"].is_null());
+  CHECK(j["tls"].is_null());
+}
+
+// #22 item 13.
+TEST_CASE("cli: an unknown command is named, with the commands there are; exit 2") {
+  SplitRun r = run_split({"bogus"});
+  CHECK(r.status == 2);
+  CHECK(r.err ==
+        "faultline: unknown command 'bogus'; commands: run, check, report, config, version\n"
+        "Run with --help for more information.\n");
+  r = run_split({"--log-level", "debug", "chek", "http://127.0.0.1/"});
+  CHECK(r.status == 2);
+  CHECK(
+      r.err.starts_with("faultline: unknown command 'chek' (did you mean 'check'?); commands: "
+                        "run, check, report, config, version\n"));
+  r = run_split({"config", "chek", "x.yaml"});
+  CHECK(r.status == 2);
+  CHECK(
+      r.err.starts_with("faultline: unknown command 'config chek' (did you mean 'check'?); "
+                        "commands: config check\n"));
+  r = run_split({});
+  CHECK(r.status == 2);
+  CHECK(
+      r.err.starts_with("faultline: a command is required; commands: run, check, report, "
+                        "config, version\n"));
+  CHECK(run_split({"--help"}).status == 0);
+}
+
+// #16: one list of level names; "warning" is accepted as "warn" by the command line and the
+// config alike.
+TEST_CASE("cli: --log-level takes the config's names, warning too, and says which it takes") {
+  CHECK(run_split({"--log-level", "warning", "version"}).status == 0);
+  SplitRun r = run_split({"--log-level", "inf", "version"});
+  CHECK(r.status == 2);
+  CHECK(
+      r.err.starts_with("--log-level: must be one of trace, debug, info, warn, error, critical, "
+                        "off; not 'inf' (did you mean 'info'?)\n"));
+}
+
+// #22 item 14: the steps of the experiment ran in parallel and were printed in the order they
+// ended (idle 0 s, 2 s, 1 s for --idle 1s,2s against a server that closes every connection).
+TEST_CASE("check --idle: steps are shown by idle time, in text and JSON alike") {
+  using std::chrono::milliseconds;
+  faultline::IdleReport report;
+  report.finding.kind = faultline::IdleFindingKind::server_close;
+  for (int ms : {0, 2000, 1000}) {
+    faultline::IdleStepResult step;
+    step.request.idle = milliseconds(ms);
+    step.outcome = faultline::IdleOutcome::closed_by_server;
+    step.message = "closed after " + std::to_string(ms);
+    report.steps.push_back(step);
+  }
+  faultline::IdleStepResult keepalive;
+  keepalive.request.idle = milliseconds(1000);
+  keepalive.request.keepalive = milliseconds(500);
+  keepalive.outcome = faultline::IdleOutcome::survived;
+  keepalive.message = "kept alive";
+  report.steps.insert(report.steps.begin(), keepalive);
+
+  const std::string text = faultline::render_idle_text(report, false);
+  const auto at = [&](const std::string& s) { return text.find(s); };
+  REQUIRE(at("closed after 0") != std::string::npos);
+  CHECK(at("closed after 0") < at("closed after 1000"));
+  CHECK(at("closed after 1000") < at("kept alive"));
+  CHECK(at("kept alive") < at("closed after 2000"));
+
+  const json steps = faultline::idle_json(report)["steps"];
+  REQUIRE(steps.size() == 4);
+  CHECK(steps[0]["idle_s"] == 0.0);
+  CHECK(steps[1]["idle_s"] == 1.0);
+  CHECK(steps[1]["keepalive_s"].is_null());
+  CHECK(steps[2]["keepalive_s"] == 0.5);
+  CHECK(steps[3]["idle_s"] == 2.0);
 }

@@ -1,12 +1,19 @@
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include "daemon/config_file.hpp"
 #include "daemon/config_loader.hpp"
+#include "tests/support/child_process.hpp"
+#include "tests/support/loopback_server.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace faultline;
 namespace fs = std::filesystem;
@@ -420,4 +427,234 @@ TEST_CASE("config error: reuse_connection on a tcp target, or not a boolean") {
         "is tcp://");
   CHECK(error_of("targets:\n  - name: api\n    url: http://api/\n    reuse_connection: often\n")
             .find("t.yaml:4:23: 'reuse_connection' must be") == 0);
+}
+
+// --- #22: bounded input, checks on disk, messages ------------------------------------------
+
+namespace {
+
+struct CliRun {
+  int status = -1;
+  std::string output;  // stdout and stderr
+};
+
+// `faultline ARGS`, which must end within 20 s.
+CliRun faultline_cli(const std::vector<std::string>& args) {
+  faultline::testing::TempDir dir;
+  std::vector<std::string> argv = {FAULTLINE_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  faultline::testing::ChildProcess p(argv, {}, dir.file("out"));
+  auto status = p.wait(std::chrono::seconds(20));
+  REQUIRE_MESSAGE(status.has_value(), "faultline did not finish: " << p.output());
+  return {*status, p.output()};
+}
+
+// The one error of load_config(path), as printed.
+std::string load_error(const std::string& path) {
+  ConfigLoad load = load_config(path);
+  REQUIRE_MESSAGE(load.errors.size() == 1, "expected one error, got " << load.errors.size());
+  return load.errors[0].to_string();
+}
+
+}  // namespace
+
+// Item 4: /dev/zero never ended and grew past 1 GB; a pipe would wait for a writer.
+TEST_CASE("config error: only regular files are read: devices, pipes and directories are not") {
+  CliRun zero = faultline_cli({"config", "check", "/dev/zero"});
+  CHECK(zero.status == 1);
+  CHECK(zero.output.find("/dev/zero:1:1: the config file is a character device, not a regular "
+                         "file\n") != std::string::npos);
+  CliRun run = faultline_cli({"run", "-c", "/dev/urandom"});
+  CHECK(run.status == 1);
+  CHECK(run.output.find("/dev/urandom:1:1: the config file is a character device") !=
+        std::string::npos);
+
+  faultline::testing::TempDir dir;
+  const std::string fifo = dir.file("fifo.yaml");
+  REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+  CliRun pipe = faultline_cli({"config", "check", fifo});
+  CHECK(pipe.status == 1);
+  CHECK(pipe.output.find(fifo + ":1:1: the config file is a pipe, not a regular file") !=
+        std::string::npos);
+
+  // Item 13: it said the file was empty.
+  CHECK(load_error(dir.path().string()) ==
+        dir.path().string() + ":1:1: the config file is a directory, not a regular file");
+}
+
+TEST_CASE("config error: a file over the size limit is refused before it is read") {
+  faultline::testing::TempDir dir;
+  const std::string path = dir.file("huge.yaml");
+  {
+    // Sparse: the size without the disk space.
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    REQUIRE(fd >= 0);
+    REQUIRE(::ftruncate(fd, static_cast<off_t>(faultline::kMaxConfigFileBytes + 1)) == 0);
+    ::close(fd);
+  }
+  CHECK(load_error(path) == path +
+                                ":1:1: the config file is larger than 64 MiB (65 MiB); a config "
+                                "of 100,000 targets takes about 20 MB");
+  REQUIRE(::truncate(path.c_str(), 0) == 0);
+  CHECK(load_error(path) == path + ":1:1: the file is empty; it needs at least a 'targets:' list");
+}
+
+// Item 5: config check said ok for configs that run refuses.
+TEST_CASE("config error: an empty or blank password_file") {
+  faultline::testing::TempDir dir;
+  dir.write("empty.pw", "");
+  dir.write("blank.pw", " \n\t\n");
+  const std::string empty =
+      dir.write("empty.yaml",
+                "metrics: {basic_auth: {username: prom, password_file: empty.pw}}\ntargets: []\n");
+  CHECK(load_error(empty) ==
+        empty + ":1:55: 'basic_auth.password_file': " + dir.file("empty.pw") + " is empty");
+  const std::string blank =
+      dir.write("blank.yaml",
+                "metrics: {basic_auth: {username: prom, password_file: blank.pw}}\ntargets: []\n");
+  CHECK(load_error(blank) == blank + ":1:55: 'basic_auth.password_file': " + dir.file("blank.pw") +
+                                 " holds no password, only white space");
+}
+
+// Item 9: "needs both" was said although both were given.
+TEST_CASE("config error: a missing password_file gives its own error only") {
+  CHECK(error_of("metrics: {basic_auth: {username: prom, password_file: /nonexistent/x.pw}}\n"
+                 "targets: []\n") ==
+        "t.yaml:1:55: 'basic_auth.password_file': cannot read /nonexistent/x.pw: No such file or "
+        "directory");
+}
+
+TEST_CASE("config error: storage.path that faultline run could not use") {
+  faultline::testing::TempDir dir;
+  const std::string folder = dir.file("history");
+  std::filesystem::create_directory(folder);
+  dir.write("file", "x");
+  const std::string yaml = "storage: {path: " + folder + "}\ntargets: []\n";
+  const std::string as_dir = dir.write("dir.yaml", yaml);
+  CHECK(load_error(as_dir) == as_dir + ":1:17: 'storage.path': " + folder +
+                                  " is a directory; name the history file in it, e.g. " + folder +
+                                  "/faultline.db");
+  const std::string dev_null = dir.write("null.yaml", "storage: {path: /dev/null}\ntargets: []\n");
+  CHECK(load_error(dev_null) ==
+        dev_null +
+            ":1:17: 'storage.path': /dev/null is not a regular file (a device, pipe or socket); "
+            "name a file for the SQLite history");
+  // A folder that cannot be created: a file stands where a folder above it would go.
+  const std::string under_file =
+      dir.write("under.yaml", "storage: {path: file/sub/f.db}\ntargets: []\n");
+  CHECK(load_error(under_file) == under_file + ":1:17: 'storage.path': cannot create " +
+                                      dir.file("file/sub") + ": " + dir.file("file") +
+                                      " is not a directory");
+  // A folder that does not exist yet is fine: faultline run creates it.
+  ConfigLoad fresh =
+      load_config(dir.write("fresh.yaml", "storage: {path: new/a/f.db}\ntargets: []\n"));
+  CHECK(fresh.errors.empty());
+  // report only reads the history; it checks the path itself.
+  CHECK(load_config(as_dir, StorageUse::none).errors.empty());
+  // The same rules for the default path, at the top of the file.
+  ::setenv("STATE_DIRECTORY", dir.file("file").c_str(), 1);
+  const std::string unset = dir.write("unset.yaml", "targets: []\n");
+  const std::string message = load_error(unset);
+  ::unsetenv("STATE_DIRECTORY");
+  CHECK(message == unset + ":1:1: storage.path is not set, so the history goes to " +
+                       dir.file("file/faultline.db") + ", but cannot create the history in " +
+                       dir.file("file") + ": not a directory");
+}
+
+TEST_CASE("config check: exit 1 where run would refuse; a metrics address in use is a warning") {
+  faultline::testing::TempDir dir;
+  std::filesystem::create_directory(dir.file("history"));
+  const std::string bad = dir.write("bad.yaml", "storage: {path: history}\ntargets: []\n");
+  CliRun r = faultline_cli({"config", "check", bad});
+  CHECK(r.status == 1);
+  CHECK(r.output.find("'storage.path': " + dir.file("history") + " is a directory") !=
+        std::string::npos);
+
+  faultline::testing::LoopbackServer taken(faultline::testing::Behavior::http_ok);
+  const std::string busy = dir.write("busy.yaml", "storage: {path: f.db}\nmetrics: {listen: '" +
+                                                      taken.authority() + "'}\ntargets: []\n");
+  r = faultline_cli({"config", "check", busy});
+  CHECK(r.status == 0);
+  CHECK(r.output.find(busy + ": warning: metrics.listen " + taken.authority() +
+                      " cannot be listened on now (Address already in use)") != std::string::npos);
+  CHECK(r.output.find(busy + ": ok, 0 targets\n") != std::string::npos);
+}
+
+// Item 7: a second document was silently ignored.
+TEST_CASE("config error: a second YAML document, at its position") {
+  CHECK(error_of("targets: []\n---\ntargets:\n  - {name: a, url: 'http://a/'}\n") ==
+        "t.yaml:3:1: a second YAML document (after '---'); faultline reads one document per "
+        "file: merge it into the first or remove the '---'");
+  // An empty one after a final '---' hides nothing.
+  valid("targets: []\n---\n# nothing more\n");
+  // yaml-cpp 0.7 answers a stray ',' with endless empty documents (found by fuzz.parse_config
+  // when the loader used YAML::LoadAll): both must finish.
+  CHECK(error_of(",") == "t.yaml:1:1: the file is empty; it needs at least a 'targets:' list");
+  valid("targets: []\n---\n,\n");
+}
+
+// Item 8: a 2 MB value gave a 2 MB error line, and CR, LF and NUL were printed raw.
+TEST_CASE("config error: values in messages are escaped and cut at 80 characters") {
+  const std::string huge(2'000'000, 'x');
+  const std::string long_url = error_of("targets:\n  - name: a\n    url: " + huge + "\n");
+  CHECK(long_url == "t.yaml:3:10: 'url': '" + std::string(80, 'x') +
+                        "…' has no scheme; use http://, https://, tcp://host:port or "
+                        "tls://host:port");
+  // An explicit key ('? '): YAML limits implicit ones to 1024 characters.
+  const std::string long_key = error_of("? " + huge + "\n: 1\ntargets: []\n");
+  CHECK(long_key == "t.yaml:1:3: unknown key '" + std::string(80, 'x') + "…' in the top level");
+  CHECK(error_of("targets:\n  - name: \"a\\r\\nb\\0c\\x1b\"\n    url: http://a/\n") ==
+        "t.yaml:2:11: target name 'a\\r\\nb\\0c\\x1B' may only hold letters, digits, '_', '.' "
+        "and '-'");
+  CHECK(error_of("defaults: {tls_verify: \"yes\\tno\"}\ntargets: []\n") ==
+        "t.yaml:1:24: 'tls_verify' must be true or false, not 'yes\\tno'");
+  for (const std::string& e : errors_of("targets:\n  - name: \"" + huge + "\\n\"\n")) {
+    CHECK(e.size() < 300);
+    CHECK(e.find_first_of(std::string("\r\n\0", 3)) == std::string::npos);
+  }
+}
+
+// Item 13: yaml-cpp says "bad file" when its depth guard stops it.
+TEST_CASE("config error: nesting deeper than the YAML parser allows says so") {
+  const std::string deep = "targets: " + std::string(10'000, '[') + std::string(10'000, ']');
+  const std::string e = error_of(deep + "\n");
+  CHECK(e.find("t.yaml:1:") == 0);
+  CHECK(e.find("YAML nesting too deep: the YAML parser (yaml-cpp) stops at 500 levels of lists "
+               "and mappings inside each other; a faultline config needs 5") != std::string::npos);
+  // Short of the limit, the config's own rules speak.
+  CHECK(error_of("targets: " + std::string(400, '[') + std::string(400, ']') + "\n") ==
+        "t.yaml:1:11: each target must be a mapping of keys to values, not a list");
+}
+
+// Item 14: a 20,000-character name became a metrics label.
+TEST_CASE("config error: target names and label values are at most 200 characters") {
+  valid("targets:\n  - name: " + std::string(200, 'a') + "\n    url: http://a/\n");
+  CHECK(error_of("targets:\n  - name: " + std::string(20'000, 'a') + "\n    url: http://a/\n") ==
+        "t.yaml:2:11: target name '" + std::string(80, 'a') +
+            "…' is 20000 characters long; at most 200 are allowed (it becomes the 'target' label "
+            "of every series)");
+  valid("defaults: {labels: {team: " + std::string(200, 'b') + "}}\ntargets: []\n");
+  CHECK(error_of("defaults: {labels: {team: " + std::string(201, 'b') + "}}\ntargets: []\n") ==
+        "t.yaml:1:27: 'labels.team' must be at most 200 characters long, not 201");
+  CHECK(error_of("cluster: {vantage: " + std::string(201, 'v') + "}\ntargets: []\n") ==
+        "t.yaml:1:20: 'cluster.vantage' must be at most 200 characters long, not 201: it becomes "
+        "the value of the 'vantage' label on every series");
+  CHECK(error_of("defaults: {labels: {team: \"a\\nb\"}}\ntargets: []\n") ==
+        "t.yaml:1:27: 'labels.team' must be UTF-8 text without control characters");
+}
+
+// #16: one table of the labels faultline sets (exporters/own_labels.hpp).
+TEST_CASE("config: reserved label names are those the exporter sets on a target's series") {
+  for (const char* name : {"target", "class", "phase", "le", "vantage"}) {
+    CHECK(error_of(std::string("defaults: {labels: {") + name + ": x}}\ntargets: []\n") ==
+          std::string("t.yaml:1:21: label name '") + name +
+              "' is reserved: faultline sets it itself");
+  }
+  // Only faultline_build_info carries `version`, never with a target's labels.
+  valid("defaults: {labels: {version: v2}}\ntargets: []\n");
+}
+
+// #16: "warning" was accepted by --log-level's parser but refused by the config.
+TEST_CASE("config: log.level takes 'warning' for 'warn'") {
+  CHECK(valid("log: {level: warning}\ntargets: []\n").log.level == "warn");
 }

@@ -15,6 +15,12 @@ TEST_CASE("durations: every unit") {
   CHECK(*parse_duration("0s") == milliseconds(0));
 }
 
+TEST_CASE("durations: zero needs no unit") {
+  CHECK(*parse_duration("0") == milliseconds(0));
+  CHECK(*parse_duration("000") == milliseconds(0));
+  CHECK(parse_duration("05").error() == "duration '05' has no unit; write e.g. 5s");
+}
+
 TEST_CASE("durations: compound terms, largest first") {
   CHECK(*parse_duration("1m30s") == milliseconds(90'000));
   CHECK(*parse_duration("1h0m5s250ms") == milliseconds(3'605'250));
@@ -39,6 +45,13 @@ TEST_CASE("durations: rejected spellings say why") {
   CHECK(parse_duration("s").error() ==
         "invalid duration 's': expected a whole number followed by ms, s, m, h or d");
   CHECK(parse_duration("5S").error() == "duration '5S' has an unknown unit; use ms, s, m, h or d");
+}
+
+TEST_CASE("durations: the text in a message is escaped and cut") {
+  CHECK(parse_duration("5\n").error() ==
+        "duration '5\\n' has an unknown unit; use ms, s, m, h or d");
+  CHECK(parse_duration(std::string(100, '1')).error() ==
+        "duration '" + std::string(80, '1') + "…' is too large");
 }
 
 TEST_CASE("durations: overflow is an error, not a wrap") {

@@ -1,0 +1,194 @@
+#include "daemon/config_settings.hpp"
+
+#include <map>
+#include <set>
+
+#include "daemon/config_validators.hpp"
+
+namespace faultline {
+namespace {
+
+using Ms = std::chrono::milliseconds;
+
+constexpr std::string_view kDefaultsKeys[] = {
+    "interval", "timeout",    "failure_threshold", "success_threshold",
+    "method",   "headers",    "expect_status",     "labels",
+    "ca_file",  "tls_verify", "reuse_connection"};
+
+constexpr Ms kMinInterval{100};
+
+std::optional<StatusSet> read_status_set(ConfigReader& r, const YAML::Node& n) {
+  std::vector<std::pair<int, int>> ranges;
+  bool ok = true;
+  auto add = [&](const YAML::Node& item) {
+    if (!item.IsScalar()) {
+      r.error(item.Mark(),
+              "'expect_status' items must be codes or ranges like 200-299, not " + node_kind(item));
+      ok = false;
+      return;
+    }
+    auto parsed = parse_status_list(item.Scalar());
+    if (!parsed) {
+      r.error(item.Mark(), "'expect_status': " + parsed.error());
+      ok = false;
+      return;
+    }
+    ranges.insert(ranges.end(), parsed->ranges().begin(), parsed->ranges().end());
+  };
+  if (n.IsSequence()) {
+    for (const auto& item : n)
+      add(item);
+    if (ok && ranges.empty()) {
+      r.error(n.Mark(), "'expect_status' must list at least one code");
+      ok = false;
+    }
+  } else {
+    add(n);
+  }
+  if (!ok) return std::nullopt;
+  return StatusSet(std::move(ranges));
+}
+
+// One `labels:` entry into `out`; false when it is not valid.
+bool read_label(ConfigReader& r, const YAML::Node& key, const YAML::Node& value,
+                std::map<std::string, std::string>& out) {
+  const std::string name = key.IsScalar() ? key.Scalar() : std::string();
+  if (auto problem = label_name_problem(name)) {
+    r.error(key.Mark(), *problem);
+    return false;
+  }
+  if (out.count(name)) {
+    r.error(key.Mark(), "duplicate label " + quote(name));
+    return false;
+  }
+  auto text = r.scalar(value, "labels." + name);
+  if (!text) return false;
+  if (auto problem = label_value_problem(*text, quote("labels." + name))) {
+    r.error(value.Mark(), *problem);
+    return false;
+  }
+  out[name] = *text;
+  return true;
+}
+
+std::optional<Labels> read_labels(ConfigReader& r, const YAML::Node& n) {
+  if (!r.expect_map(n, "'labels'")) return std::nullopt;
+  std::map<std::string, std::string> out;
+  bool ok = true;
+  for (auto it = n.begin(); it != n.end(); ++it)
+    ok = read_label(r, it->first, it->second, out) && ok;
+  if (!ok) return std::nullopt;
+  return Labels(out.begin(), out.end());
+}
+
+// One `headers:` entry onto `out`; false when it is not valid.
+bool read_header(ConfigReader& r, const YAML::Node& key, const YAML::Node& value,
+                 std::vector<Header>& out) {
+  const std::string name = key.IsScalar() ? key.Scalar() : std::string();
+  if (name.find(':') != std::string::npos) {
+    r.error(key.Mark(),
+            "a header name may not contain ':'; write each header as Name: value inside the "
+            "mapping (not shown: it may hold a secret)");
+    return false;
+  }
+  if (auto problem = header_name_problem(name)) {
+    r.error(key.Mark(), *problem);
+    return false;
+  }
+  if (auto problem = duplicate_header_problem(out, name)) {
+    r.error(key.Mark(), *problem);
+    return false;
+  }
+  auto text = r.scalar(value, "headers." + name);
+  if (!text) return false;
+  if (auto problem = header_value_problem(name, *text)) {
+    r.error(value.Mark(), *problem);
+    return false;
+  }
+  out.push_back({name, *text});
+  return true;
+}
+
+std::optional<std::vector<Header>> read_headers(ConfigReader& r, const YAML::Node& n) {
+  if (!n.IsMap()) {
+    // node_kind() would quote a single value, and "Authorization: Bearer ..." written as one
+    // line is the likeliest mistake here.
+    r.error(n.Mark(),
+            "'headers' must be a mapping of header names to values, such as "
+            "{Authorization: \"Bearer ...\"}, not " +
+                (n.IsScalar() ? std::string("a single value (not shown: it may hold a secret)")
+                              : node_kind(n)));
+    return std::nullopt;
+  }
+  std::vector<Header> out;
+  bool ok = true;
+  for (auto it = n.begin(); it != n.end(); ++it)
+    ok = read_header(r, it->first, it->second, out) && ok;
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+std::optional<std::string> read_method(ConfigReader& r, const YAML::Node& n) {
+  auto m = r.scalar(n, "method");
+  if (!m) return std::nullopt;
+  if (auto problem = http_method_problem(*m, "'method'")) {
+    r.error(n.Mark(), *problem);
+    return std::nullopt;
+  }
+  return m;
+}
+
+// Remembers where a key that applies to some kinds of target only was written.
+void note_scope(const std::string& key, const YAML::Mark& key_mark, Settings& s) {
+  if (key == "method" || key == "headers" || key == "expect_status" || key == "reuse_connection") {
+    s.http_only_mark = key_mark;
+    s.http_only_key = key;
+  } else if (key == "ca_file" || key == "tls_verify") {
+    s.tls_only_mark = key_mark;
+    s.tls_only_key = key;
+  }
+}
+
+}  // namespace
+
+void read_setting(ConfigReader& r, const std::string& key, const YAML::Node& v,
+                  const YAML::Mark& key_mark, Settings& s) {
+  if (key == "interval") {
+    s.interval = r.duration(v, key, kMinInterval);
+    s.interval_mark = v.Mark();
+  } else if (key == "timeout") {
+    s.timeout = r.duration(v, key, Ms(1));
+    s.timeout_mark = v.Mark();
+  } else if (key == "failure_threshold") {
+    s.failure_threshold = r.integer(v, key, 1, 1000);
+  } else if (key == "success_threshold") {
+    s.success_threshold = r.integer(v, key, 1, 1000);
+  } else if (key == "method") {
+    s.method = read_method(r, v);
+  } else if (key == "headers") {
+    s.headers = read_headers(r, v);
+  } else if (key == "expect_status") {
+    s.expect_status = read_status_set(r, v);
+  } else if (key == "labels") {
+    s.labels = read_labels(r, v);
+  } else if (key == "ca_file") {
+    s.ca_file = r.readable_file(v, key);
+  } else if (key == "tls_verify") {
+    s.tls_verify = r.boolean(v, key);
+  } else if (key == "reuse_connection") {
+    s.reuse_connection = r.boolean(v, key);
+  }
+  note_scope(key, key_mark, s);
+}
+
+Settings read_defaults(ConfigReader& r, const YAML::Node& section) {
+  Settings defaults;
+  if (!r.expect_map(section, "'defaults'")) return defaults;
+  r.each_key(section, "defaults", kDefaultsKeys,
+             [&](const std::string& k, const YAML::Node& v, const YAML::Mark& key_mark) {
+               read_setting(r, k, v, key_mark, defaults);
+             });
+  return defaults;
+}
+
+}  // namespace faultline

@@ -1,0 +1,43 @@
+// The settings `defaults:` and each target may both carry (interval, timeout, thresholds, the
+// HTTP and TLS options, labels), read from YAML before they are merged (config_merge.hpp).
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "checks/probe_spec.hpp"
+#include "checks/result_sink.hpp"
+#include "daemon/config_reader.hpp"
+
+namespace faultline {
+
+// Each field is set when its key was written and valid.
+struct Settings {
+  std::optional<std::chrono::milliseconds> interval, timeout;
+  std::optional<YAML::Mark> interval_mark, timeout_mark;
+  std::optional<int> failure_threshold, success_threshold;
+  std::optional<std::string> method;
+  std::optional<std::vector<Header>> headers;
+  std::optional<StatusSet> expect_status;
+  std::optional<Labels> labels;
+  std::optional<std::string> ca_file;
+  std::optional<bool> tls_verify;
+  std::optional<bool> reuse_connection;
+  // Keys that only mean something for some kinds of target, with where they were written.
+  std::optional<YAML::Mark> http_only_mark, tls_only_mark;
+  std::string http_only_key, tls_only_key;
+};
+
+// Reads one setting: `key` must be one of those `defaults:` allows (kDefaultsKeys).
+void read_setting(ConfigReader& r, const std::string& key, const YAML::Node& value,
+                  const YAML::Mark& key_mark, Settings& s);
+
+// Reads the `defaults:` section.
+Settings read_defaults(ConfigReader& r, const YAML::Node& section);
+
+}  // namespace faultline

@@ -1,0 +1,190 @@
+#include "daemon/config_targets.hpp"
+
+#include <map>
+
+#include "daemon/config_merge.hpp"
+#include "daemon/config_validators.hpp"
+#include "daemon/duration.hpp"
+
+namespace faultline {
+namespace {
+
+using Ms = std::chrono::milliseconds;
+
+// Settings a target may carry: those of `defaults:` plus name, url and idle_probe.
+constexpr std::string_view kTargetKeys[] = {"name",
+                                            "url",
+                                            "interval",
+                                            "timeout",
+                                            "failure_threshold",
+                                            "success_threshold",
+                                            "method",
+                                            "headers",
+                                            "expect_status",
+                                            "labels",
+                                            "ca_file",
+                                            "tls_verify",
+                                            "idle_probe",
+                                            "reuse_connection"};
+constexpr std::string_view kIdleProbeKeys[] = {"ladder", "keepalive_check"};
+constexpr Ms kMinIdleStep{1000};
+
+// Where each name was first used, for the message about a second use.
+using NamesSeen = std::map<std::string, YAML::Mark>;
+
+// A target as written, before merging.
+struct TargetEntry {
+  std::optional<std::string> name;
+  std::optional<TargetUrl> url;
+  bool has_url = false;
+  bool idle_ok = true;
+  Settings own;
+};
+
+bool read_ladder(ConfigReader& r, const YAML::Node& v, IdleProbeConfig& out) {
+  if (!v.IsSequence() || v.size() == 0) {
+    r.error(v.Mark(), "'idle_probe.ladder' must be a list of idle times, e.g. [30s, 2m, 5m]");
+    return false;
+  }
+  bool ok = true;
+  for (const auto& step : v) {
+    auto d = r.duration(step, "idle_probe.ladder", kMinIdleStep);
+    if (!d) {
+      ok = false;
+      continue;
+    }
+    if (!out.ladder.empty() && *d <= out.ladder.back()) {
+      r.error(step.Mark(), "'idle_probe.ladder' must be in ascending order without repeats");
+      ok = false;
+      continue;
+    }
+    out.ladder.push_back(*d);
+  }
+  return ok;
+}
+
+std::optional<IdleProbeConfig> read_idle_probe(ConfigReader& r, const YAML::Node& n) {
+  if (!r.expect_map(n, "'idle_probe'")) return std::nullopt;
+  IdleProbeConfig out;
+  bool ok = true;
+  bool has_ladder = false;
+  r.each_key(n, "idle_probe", kIdleProbeKeys,
+             [&](const std::string& k, const YAML::Node& v, const YAML::Mark&) {
+               if (k == "ladder") {
+                 has_ladder = true;
+                 ok = read_ladder(r, v, out) && ok;
+               } else if (k == "keepalive_check") {
+                 auto b = r.boolean(v, "idle_probe.keepalive_check");
+                 if (b) out.keepalive_check = *b;
+                 ok = ok && b.has_value();
+               }
+             });
+  if (!has_ladder) {
+    r.error(n.Mark(), "'idle_probe' needs a 'ladder' of idle times, e.g. [30s, 2m, 5m]");
+    ok = false;
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+std::optional<std::string> read_name(ConfigReader& r, const YAML::Node& v, NamesSeen& names) {
+  auto name = r.non_empty(v, "name");
+  if (!name) return std::nullopt;
+  if (auto problem = target_name_problem(*name)) {
+    r.error(v.Mark(), *problem);
+    return std::nullopt;
+  }
+  auto [it, fresh] = names.emplace(*name, v.Mark());
+  if (!fresh) {
+    r.error(v.Mark(), "duplicate target name " + quote(*name) + " (first used at line " +
+                          std::to_string(it->second.line + 1) + ")");
+    return std::nullopt;
+  }
+  return name;
+}
+
+std::optional<TargetUrl> read_url(ConfigReader& r, const YAML::Node& v) {
+  auto text = r.non_empty(v, "url");
+  if (!text) return std::nullopt;
+  auto parsed = parse_target_url(*text);
+  if (!parsed) {
+    r.error(v.Mark(), "'url': " + parsed.error());
+    return std::nullopt;
+  }
+  return *parsed;
+}
+
+// The settings that cannot be judged one by one: timeout against interval, and keys that do
+// not apply to the target's kind.
+void check_consistency(ConfigReader& r, const TargetConfig& target, const Settings& own,
+                       const YAML::Mark& entry) {
+  const TargetUrl& url = target.probe.url;
+  if (target.probe.timeout >= target.interval) {
+    const YAML::Mark where = own.timeout_mark    ? *own.timeout_mark
+                             : own.interval_mark ? *own.interval_mark
+                                                 : entry;
+    r.error(where, "target '" + target.name + "': timeout " +
+                       format_duration(target.probe.timeout) +
+                       " must be shorter than its interval " + format_duration(target.interval));
+  }
+  const std::string scheme(to_string(url.scheme));
+  if (!url.is_http() && own.http_only_mark) {
+    r.error(*own.http_only_mark, "'" + own.http_only_key +
+                                     "' only applies to http:// and https:// targets, and '" +
+                                     target.name + "' is " + scheme + "://");
+  }
+  if (!url.uses_tls() && own.tls_only_mark) {
+    r.warn(*own.tls_only_mark, "'" + own.tls_only_key + "' has no effect on " + scheme +
+                                   ":// target '" + target.name + "'");
+  }
+}
+
+TargetEntry read_entry(ConfigReader& r, const YAML::Node& t, NamesSeen& names,
+                       TargetConfig& target) {
+  TargetEntry e;
+  r.each_key(t, "target", kTargetKeys,
+             [&](const std::string& k, const YAML::Node& v, const YAML::Mark& key_mark) {
+               if (k == "name") {
+                 e.name = read_name(r, v, names);
+               } else if (k == "url") {
+                 e.has_url = true;
+                 e.url = read_url(r, v);
+               } else if (k == "idle_probe") {
+                 target.idle_probe = read_idle_probe(r, v);
+                 e.idle_ok = target.idle_probe.has_value();
+               } else {
+                 read_setting(r, k, v, key_mark, e.own);
+               }
+             });
+  if (!e.name && !t["name"]) r.error(t.Mark(), "target has no 'name'");
+  if (!e.has_url) {
+    r.error(t.Mark(), "target " + (e.name ? quote(*e.name) + " " : std::string()) + "has no 'url'");
+  }
+  return e;
+}
+
+}  // namespace
+
+void read_targets(ConfigReader& r, const YAML::Node& list, const Settings& defaults,
+                  std::vector<TargetConfig>& out) {
+  if (list.IsNull()) return;
+  if (!list.IsSequence()) {
+    r.error(list.Mark(), "'targets' must be a list of targets, not " + node_kind(list));
+    return;
+  }
+  NamesSeen names;
+  for (const auto& t : list) {
+    if (!r.expect_map(t, "each target")) continue;
+    TargetConfig target;
+    target.pos = {t.Mark().line + 1, t.Mark().column + 1};
+    TargetEntry e = read_entry(r, t, names, target);
+    if (!e.name || !e.url || !e.idle_ok) continue;
+    target.name = *e.name;
+    target.probe.url = *e.url;
+    merge_settings(defaults, e.own, target);
+    check_consistency(r, target, e.own, t.Mark());
+    out.push_back(std::move(target));
+  }
+}
+
+}  // namespace faultline

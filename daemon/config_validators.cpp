@@ -1,0 +1,238 @@
+#include "daemon/config_validators.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "checks/printable.hpp"
+#include "daemon/duration.hpp"
+#include "exporters/own_labels.hpp"
+
+namespace faultline {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool is_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+bool is_http_token(std::string_view s) {
+  static constexpr std::string_view kSpecials = "!#$%&'*+-.^_`|~";
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return is_alnum(c) || kSpecials.find(c) != std::string_view::npos;
+  });
+}
+
+bool is_label_name(std::string_view s) {
+  if (s.empty() || (s[0] >= '0' && s[0] <= '9')) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) { return is_alnum(c) || c == '_'; });
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Characters (code points) in `s`; nullopt when it is not UTF-8 or holds a control character.
+std::optional<std::size_t> text_length(std::string_view s) {
+  std::size_t chars = 0;
+  for (std::size_t i = 0; i < s.size(); ++chars) {
+    const std::size_t len = utf8_char_length(s, i);
+    if (len == 0) return std::nullopt;
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (len == 1 && (c < 0x20 || c == 0x7f)) return std::nullopt;
+    i += len;
+  }
+  return chars;
+}
+
+std::string error_text(int error) {
+  return std::strerror(error);
+}
+
+// A path whose stat() fails for want of the file or of a folder above it.
+bool missing(int error) {
+  return error == ENOENT || error == ENOTDIR;
+}
+
+// "cannot create FOLDER": the nearest path above it that exists must be a writable folder.
+Problem creatable_folder_problem(const fs::path& folder) {
+  fs::path existing = folder;
+  struct stat st {};
+  while (::stat(existing.c_str(), &st) != 0) {
+    if (!missing(errno) || !existing.has_relative_path()) {
+      return "cannot create " + printable(folder.string()) + ": " + error_text(errno);
+    }
+    existing = existing.parent_path();
+  }
+  const std::string create = "cannot create " + printable(folder.string()) + ": ";
+  if (!S_ISDIR(st.st_mode)) return create + printable(existing.string()) + " is not a directory";
+  if (::access(existing.c_str(), W_OK | X_OK) != 0) {
+    return create + printable(existing.string()) + " is not writable (" + error_text(errno) +
+           "); create " + printable(folder.string()) +
+           " for the user faultline runs as, or point storage.path elsewhere";
+  }
+  return std::nullopt;
+}
+
+Problem writable_folder_problem(const fs::path& folder, const struct stat& st) {
+  if (!S_ISDIR(st.st_mode)) {
+    return "cannot create the history in " + printable(folder.string()) + ": not a directory";
+  }
+  if (::access(folder.c_str(), W_OK | X_OK) == 0) return std::nullopt;
+  if (errno == EROFS) {
+    return printable(folder.string()) +
+           " is on a read-only filesystem; mount it read-write or point storage.path elsewhere";
+  }
+  return "cannot create files in " + printable(folder.string()) + " (" + error_text(errno) +
+         "), where SQLite keeps the history and its journal; make it writable by the user "
+         "faultline runs as, or point storage.path elsewhere";
+}
+
+Problem existing_database_problem(const std::string& path, const struct stat& st) {
+  if (S_ISDIR(st.st_mode)) {
+    return printable(path) + " is a directory; name the history file in it, e.g. " +
+           printable((fs::path(path) / "faultline.db").string());
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return printable(path) +
+           " is not a regular file (a device, pipe or socket); name a file for the SQLite history";
+  }
+  if (::access(path.c_str(), R_OK | W_OK) == 0) return std::nullopt;
+  if (errno == EROFS) {
+    return printable(path) +
+           " is on a read-only filesystem; mount it read-write or point storage.path elsewhere";
+  }
+  return "cannot write " + printable(path) + " (" + error_text(errno) +
+         "); give it to the user faultline runs as, or point storage.path elsewhere";
+}
+
+}  // namespace
+
+Problem target_name_problem(std::string_view name) {
+  if (name.empty()) return "a target name must not be empty";
+  if (!std::all_of(name.begin(), name.end(),
+                   [](char c) { return is_alnum(c) || c == '_' || c == '.' || c == '-'; })) {
+    return "target name " + quote(name) + " may only hold letters, digits, '_', '.' and '-'";
+  }
+  if (name.size() > kMaxTargetNameChars) {
+    return "target name " + quote(name) + " is " + std::to_string(name.size()) +
+           " characters long; at most " + std::to_string(kMaxTargetNameChars) +
+           " are allowed (it becomes the 'target' label of every series)";
+  }
+  return std::nullopt;
+}
+
+Problem label_name_problem(std::string_view name) {
+  if (!is_label_name(name) || name.starts_with("__")) {
+    return "label name " + quote(name) +
+           " is not a valid Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with __)";
+  }
+  if (reserved_for_target_labels(name)) {
+    return "label name " + quote(name) + " is reserved: faultline sets it itself";
+  }
+  return std::nullopt;
+}
+
+Problem label_value_problem(std::string_view value, std::string_view subject) {
+  const auto chars = text_length(value);
+  if (!chars) return std::string(subject) + " must be UTF-8 text without control characters";
+  if (*chars > kMaxLabelValueChars) {
+    return std::string(subject) + " must be at most " + std::to_string(kMaxLabelValueChars) +
+           " characters long, not " + std::to_string(*chars);
+  }
+  return std::nullopt;
+}
+
+Problem http_method_problem(std::string_view method, std::string_view subject) {
+  if (method.empty()) return std::string(subject) + " must not be empty";
+  if (!is_http_token(method)) {
+    return std::string(subject) + " must be an HTTP method such as GET or HEAD, not " +
+           quote(method);
+  }
+  return std::nullopt;
+}
+
+Problem header_name_problem(std::string_view name) {
+  if (is_http_token(name)) return std::nullopt;
+  return "header name " + quote(name) + " is not a valid HTTP header name";
+}
+
+Problem header_value_problem(std::string_view name, std::string_view value) {
+  if (value.find_first_of("\r\n") != std::string_view::npos) {
+    return "header " + quote(name) + " has a line break in its value";
+  }
+  if (value.find('\0') != std::string_view::npos) {
+    return "header " + quote(name) + " has a NUL byte in its value";
+  }
+  return std::nullopt;
+}
+
+Problem duplicate_header_problem(const std::vector<Header>& earlier, std::string_view name) {
+  const std::string key = lower(name);
+  for (const Header& h : earlier) {
+    if (lower(h.name) == key) return "duplicate header " + quote(name);
+  }
+  return std::nullopt;
+}
+
+Expected<std::chrono::milliseconds> duration_at_least(std::string_view text,
+                                                      std::chrono::milliseconds minimum,
+                                                      std::string_view subject) {
+  auto d = parse_duration(text);
+  if (!d) return unexpected(std::string(subject) + ": " + d.error());
+  if (*d >= minimum) return *d;
+  if (minimum == std::chrono::milliseconds(1)) {
+    return unexpected(std::string(subject) + " must be positive, got " + format_duration(*d));
+  }
+  return unexpected(std::string(subject) + " must be at least " + format_duration(minimum) +
+                    ", got " + format_duration(*d));
+}
+
+Expected<std::string> readable_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return unexpected("cannot read " + printable(path) + ": " + error_text(errno));
+  }
+  if (S_ISDIR(st.st_mode)) return unexpected(printable(path) + " is a directory, not a file");
+  if (!S_ISREG(st.st_mode)) {
+    return unexpected(printable(path) + " is not a regular file (a device, pipe or socket)");
+  }
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return unexpected("cannot read " + printable(path) + ": " + error_text(errno));
+  ::close(fd);
+  if (st.st_size == 0) return unexpected(printable(path) + " is empty");
+  return path;
+}
+
+Problem blank_password_file_problem(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char c = 0;
+  while (in.get(c)) {
+    if (!std::isspace(static_cast<unsigned char>(c))) return std::nullopt;
+  }
+  if (in.bad()) return "cannot read " + printable(path) + ": " + error_text(errno);
+  return printable(path) + " holds no password, only white space";
+}
+
+Problem storage_path_problem(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) return existing_database_problem(path, st);
+  if (!missing(errno)) return "cannot use " + printable(path) + ": " + error_text(errno);
+  const fs::path folder = fs::path(path).parent_path();
+  if (::stat(folder.c_str(), &st) == 0) return writable_folder_problem(folder, st);
+  if (!missing(errno)) return "cannot use " + printable(folder.string()) + ": " + error_text(errno);
+  return creatable_folder_problem(folder);
+}
+
+}  // namespace faultline

@@ -47,7 +47,9 @@ void return_freed_memory();
 struct DaemonSeams {
   // Reads and validates the config file; runs in libuv's pool. An exception it throws fails
   // the reload like an invalid file.
-  std::function<ConfigLoad(const std::string& path)> load_config = ::faultline::load_config;
+  std::function<ConfigLoad(const std::string& path)> load_config = [](const std::string& path) {
+    return ::faultline::load_config(path);
+  };
   // Queues that work (uv_queue_work's signature); a non-zero return fails the reload.
   using QueueWork = int (*)(uv_loop_t*, uv_work_t*, uv_work_cb, uv_after_work_cb);
   QueueWork queue_work = uv_queue_work;

@@ -23,10 +23,10 @@
 
 #include "checks/idle_bracket.hpp"
 #include "checks/probe_result.hpp"
-#include "checks/result_sink.hpp"
 #include "checks/uv_timer.hpp"
 #include "daemon/clock.hpp"
 #include "daemon/scheduler.hpp"
+#include "sinks/result_sink.hpp"
 
 namespace faultline {
 

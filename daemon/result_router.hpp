@@ -6,9 +6,9 @@
 #include <functional>
 #include <vector>
 
-#include "checks/result_sink.hpp"
 #include "daemon/clock.hpp"
 #include "daemon/scheduler.hpp"
+#include "sinks/result_sink.hpp"
 
 namespace faultline {
 

@@ -17,10 +17,10 @@
 #include <vector>
 
 #include "checks/prober.hpp"
-#include "checks/result_sink.hpp"
 #include "daemon/clock.hpp"
 #include "daemon/config.hpp"
 #include "daemon/target_health.hpp"
+#include "sinks/target_info.hpp"
 
 namespace faultline {
 

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "checks/expected.hpp"
-#include "checks/result_sink.hpp"
 #include "exporters/listen_address.hpp"
+#include "sinks/result_sink.hpp"
 
 namespace prometheus {
 class Exposer;

@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "checks/expected.hpp"
-#include "checks/result_sink.hpp"
 #include "storage/queued_row.hpp"
 #include "storage/row_queue.hpp"
 #include "storage/storage_options.hpp"
+#include "sinks/result_sink.hpp"
 
 namespace faultline {
 

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "checks/prober.hpp"
-#include "checks/result_sink.hpp"
 #include "daemon/notifier.hpp"
+#include "sinks/result_sink.hpp"
 
 namespace faultline::testing {
 

@@ -12,6 +12,7 @@
 #include "checks/uv_timer.hpp"
 #include "daemon/fd_limit.hpp"
 #include "daemon/logging.hpp"
+#include "daemon/scheduler_stats.hpp"
 #include "daemon/secret_exposure.hpp"
 #include "daemon/shard.hpp"
 #include "exporters/prometheus_exporter.hpp"
@@ -369,13 +370,9 @@ int run_daemon(const std::string& config_path, std::optional<std::string> log_le
     observers.schedule_lag = [&metrics](std::int64_t ms) {
       metrics.observe_schedule_lag(static_cast<double>(ms) / 1000.0);
     };
-    std::uint64_t skipped_seen = 0;
-    observers.every_second = [&metrics, &history, &skipped_seen](const Scheduler& s) {
-      metrics.set_probes_in_flight(s.in_flight());
-      metrics.add_probes_skipped(s.skipped_total() - skipped_seen);
-      skipped_seen = s.skipped_total();
-      const StorageStats st = history.stats();
-      metrics.set_storage_stats({st.queue_rows, st.rows_dropped_total, st.write_errors_total});
+    observers.every_second = [&metrics, &history](const Scheduler& s) {
+      metrics.publish(scheduler_stats(s.in_flight(), s.skipped_total()));
+      metrics.publish(history.process_stats());
     };
     Daemon daemon(&loop, std::move(config), clock, engine, sinks, notifier, options, observers);
     daemon.start();

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "checks/probe_spec.hpp"
-#include "checks/result_sink.hpp"
+#include "sinks/target_info.hpp"
 
 namespace faultline {
 

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "checks/probe_spec.hpp"
-#include "checks/result_sink.hpp"
 #include "daemon/config_reader.hpp"
+#include "sinks/target_info.hpp"
 
 namespace faultline {
 

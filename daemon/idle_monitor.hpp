@@ -27,6 +27,7 @@
 #include "daemon/clock.hpp"
 #include "daemon/result_router.hpp"
 #include "daemon/scheduler.hpp"
+#include "sinks/result_sink.hpp"
 
 namespace faultline {
 

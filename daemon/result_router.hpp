@@ -11,11 +11,11 @@
 #include <vector>
 
 #include "checks/idle_bracket.hpp"
-#include "checks/result_sink.hpp"
 #include "daemon/clock.hpp"
 #include "daemon/process_sink.hpp"
 #include "daemon/scheduler.hpp"
 #include "daemon/target_health.hpp"
+#include "sinks/result_sink.hpp"
 
 namespace faultline {
 

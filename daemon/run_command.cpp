@@ -15,6 +15,7 @@
 #include "daemon/daemon.hpp"
 #include "daemon/fd_limit.hpp"
 #include "daemon/logging.hpp"
+#include "daemon/scheduler_stats.hpp"
 #include "daemon/secret_exposure.hpp"
 #include "daemon/uv_signals.hpp"
 #include "exporters/prometheus_exporter.hpp"
@@ -42,17 +43,13 @@ class ExporterProcessSink final : public ProcessSink {
     ok ? metrics_.config_reload_succeeded(unix_seconds) : metrics_.config_reload_failed();
   }
   void on_stats(const SchedulerStats& stats) override {
-    metrics_.set_probes_in_flight(stats.probes_in_flight);
-    metrics_.add_probes_skipped(stats.probes_skipped_total - skipped_seen_);
-    skipped_seen_ = stats.probes_skipped_total;
-    const StorageStats st = history_.stats();
-    metrics_.set_storage_stats({st.queue_rows, st.rows_dropped_total, st.write_errors_total});
+    metrics_.publish(scheduler_stats(stats.probes_in_flight, stats.probes_skipped_total));
+    metrics_.publish(history_.process_stats());
   }
 
  private:
   PrometheusExporter& metrics_;
   const SqliteStore& history_;
-  std::uint64_t skipped_seen_ = 0;
 };
 
 // Parsed on a thread of its own so that the YAML tree, and the parser's copies of the targets,

@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "checks/prober.hpp"
-#include "checks/result_sink.hpp"
 #include "daemon/clock.hpp"
 #include "daemon/config.hpp"
+#include "sinks/target_info.hpp"
 
 namespace faultline {
 

@@ -5,7 +5,7 @@
 #include <optional>
 
 #include "checks/probe_result.hpp"
-#include "checks/result_sink.hpp"
+#include "sinks/target_state.hpp"
 
 namespace faultline {
 

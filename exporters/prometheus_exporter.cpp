@@ -6,6 +6,7 @@
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
+#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <cctype>
@@ -14,6 +15,7 @@
 #include <iterator>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 
 #include "exporters/own_labels.hpp"
@@ -70,18 +72,55 @@ Expected<std::string> read_password(const std::string& path) {
   return text;
 }
 
+// One stat publish() took, by its name: its series (none when it was refused) and, for a
+// counter, the running total it was last given.
+struct PublishedStat {
+  StatKind kind = StatKind::gauge;
+  Gauge* gauge = nullptr;
+  Counter* counter = nullptr;
+  double last_total = 0;
+};
+
+// The series of a stat seen for the first time. Registered in `registry`, which throws on a
+// name that is taken or not a metric name; then the stat is refused (no series).
+PublishedStat register_stat(prometheus::Registry& registry, const prometheus::Labels& constant,
+                            const ProcessStat& stat) {
+  PublishedStat published{.kind = stat.kind};
+  try {
+    if (stat.kind == StatKind::gauge) {
+      published.gauge = &prometheus::BuildGauge()
+                             .Name(stat.name)
+                             .Labels(constant)
+                             .Help(stat.help)
+                             .Register(registry)
+                             .Add({});
+    } else {
+      published.counter = &prometheus::BuildCounter()
+                               .Name(stat.name)
+                               .Labels(constant)
+                               .Help(stat.help)
+                               .Register(registry)
+                               .Add({});
+    }
+  } catch (const std::exception& e) {
+    spdlog::warn("metrics: not publishing '{}': {}", stat.name, e.what());
+  }
+  return published;
+}
+
 double seconds_since_epoch() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace
 
-// The process metrics: one series each, registered once at start. (The per-target series are
-// in TargetMetrics.)
+// The process metrics: one series each, registered once at start, and the stats publish() adds
+// as they come. (The per-target series are in TargetMetrics.)
 struct PrometheusExporter::ProcessMetrics {
   ProcessMetrics(prometheus::Registry& r, const std::string& version,
                  const prometheus::Labels& constant)
-      : build_info(prometheus::BuildGauge()
+      : constant(constant),
+        build_info(prometheus::BuildGauge()
                        .Name("faultline_build_info")
                        .Labels(constant)
                        .Help("Always 1; the faultline version as a label.")
@@ -93,42 +132,12 @@ struct PrometheusExporter::ProcessMetrics {
                     .Help("Targets configured.")
                     .Register(r)
                     .Add({})),
-        in_flight(prometheus::BuildGauge()
-                      .Name("faultline_probes_in_flight")
-                      .Labels(constant)
-                      .Help("Probes running now.")
-                      .Register(r)
-                      .Add({})),
-        skipped(prometheus::BuildCounter()
-                    .Name("faultline_probes_skipped_total")
-                    .Labels(constant)
-                    .Help("Probes the scheduler did not start when they were due.")
-                    .Register(r)
-                    .Add({})),
         schedule_lag(prometheus::BuildHistogram()
                          .Name("faultline_schedule_lag_seconds")
                          .Labels(constant)
                          .Help("How late probes started against their schedule.")
                          .Register(r)
                          .Add({}, kLagBuckets)),
-        storage_queue(prometheus::BuildGauge()
-                          .Name("faultline_storage_queue_rows")
-                          .Labels(constant)
-                          .Help("History rows waiting to be written.")
-                          .Register(r)
-                          .Add({})),
-        storage_dropped(prometheus::BuildCounter()
-                            .Name("faultline_storage_rows_dropped_total")
-                            .Labels(constant)
-                            .Help("History rows given up on without being written.")
-                            .Register(r)
-                            .Add({})),
-        storage_errors(prometheus::BuildCounter()
-                           .Name("faultline_storage_write_errors_total")
-                           .Labels(constant)
-                           .Help("Failed history writes.")
-                           .Register(r)
-                           .Add({})),
         reload_ok(prometheus::BuildGauge()
                       .Name("faultline_config_last_reload_successful")
                       .Labels(constant)
@@ -144,16 +153,14 @@ struct PrometheusExporter::ProcessMetrics {
     build_info.Set(1);
   }
 
+  const prometheus::Labels constant;
   Gauge& build_info;
   Gauge& targets;
-  Gauge& in_flight;
-  Counter& skipped;
   Histogram& schedule_lag;
-  Gauge& storage_queue;
-  Counter& storage_dropped;
-  Counter& storage_errors;
   Gauge& reload_ok;
   Gauge& reload_time;
+  // The stats publish() was given, by name.
+  std::unordered_map<std::string, PublishedStat> stats;
 };
 
 Expected<std::unique_ptr<PrometheusExporter>> PrometheusExporter::start(
@@ -206,7 +213,10 @@ Expected<std::unique_ptr<PrometheusExporter>> PrometheusExporter::start(
 }
 
 PrometheusExporter::PrometheusExporter(PrivateTag, const ExporterOptions& options)
-    : registry_(std::make_shared<prometheus::Registry>()),
+    // Throw: a stat given to publish() under a name taken by a process metric is refused
+    // instead of sharing (and overwriting) its series.
+    : registry_(
+          std::make_shared<prometheus::Registry>(prometheus::Registry::InsertBehavior::Throw)),
       process_(std::make_unique<ProcessMetrics>(
           *registry_, options.version,
           // start() has checked them.
@@ -258,27 +268,25 @@ void PrometheusExporter::on_state_change(const TargetInfo& target, const StateCh
 
 void PrometheusExporter::flush(std::chrono::milliseconds) {}
 
-void PrometheusExporter::set_probes_in_flight(std::size_t probes) {
-  process_->in_flight.Set(static_cast<double>(probes));
-}
-
-void PrometheusExporter::add_probes_skipped(std::uint64_t probes) {
-  process_->skipped.Increment(static_cast<double>(probes));
+void PrometheusExporter::publish(const ProcessStats& stats) {
+  for (const ProcessStat& stat : stats) {
+    auto [at, fresh] = process_->stats.try_emplace(stat.name);
+    PublishedStat& published = at->second;
+    if (fresh) published = register_stat(*registry_, process_->constant, stat);
+    if (published.kind != stat.kind) continue;
+    if (published.gauge != nullptr) published.gauge->Set(stat.value);
+    if (published.counter != nullptr) {
+      // prometheus-cpp counters only go up, so running totals become increments.
+      const double total = stat.value;
+      published.counter->Increment(total >= published.last_total ? total - published.last_total
+                                                                 : total);
+      published.last_total = total;
+    }
+  }
 }
 
 void PrometheusExporter::observe_schedule_lag(double seconds) {
   process_->schedule_lag.Observe(seconds);
-}
-
-void PrometheusExporter::set_storage_stats(const StorageCounters& stats) {
-  // prometheus-cpp counters only go up, so totals become increments.
-  const auto grow = [](Counter& counter, std::uint64_t& seen, std::uint64_t total) {
-    counter.Increment(static_cast<double>(total >= seen ? total - seen : total));
-    seen = total;
-  };
-  process_->storage_queue.Set(static_cast<double>(stats.queue_rows));
-  grow(process_->storage_dropped, storage_seen_.rows_dropped_total, stats.rows_dropped_total);
-  grow(process_->storage_errors, storage_seen_.write_errors_total, stats.write_errors_total);
 }
 
 void PrometheusExporter::config_reload_succeeded(std::int64_t unix_seconds) {

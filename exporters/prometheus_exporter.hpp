@@ -4,7 +4,6 @@
 #pragma once
 
 #include <chrono>
-#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -12,8 +11,9 @@
 #include <vector>
 
 #include "checks/expected.hpp"
-#include "checks/result_sink.hpp"
 #include "exporters/listen_address.hpp"
+#include "sinks/process_stat.hpp"
+#include "sinks/result_sink.hpp"
 
 namespace prometheus {
 class Exposer;
@@ -45,13 +45,6 @@ struct ExporterOptions {
   // Labels put on every series, per-target and process alike, e.g. {{"vantage", "eu-west"}}
   // (cluster.vantage). A target label of the same name is left out, with a warning.
   Labels const_labels;
-};
-
-// The storage sink's numbers, as it counts them: totals since it started.
-struct StorageCounters {
-  std::uint64_t queue_rows = 0;          // rows accepted but not yet written
-  std::uint64_t rows_dropped_total = 0;  // rows given up on (queue full, write failed for good)
-  std::uint64_t write_errors_total = 0;  // failed write attempts
 };
 
 // Every method, the ResultSink ones included, is for the event-loop thread only and returns
@@ -107,15 +100,17 @@ class PrometheusExporter final : public ResultSink {
   // Does nothing: every update is visible to the next scrape as soon as it is made.
   void flush(std::chrono::milliseconds budget) override;
 
-  // faultline_probes_in_flight.
-  void set_probes_in_flight(std::size_t probes);
-  // Adds to faultline_probes_skipped_total: probes the scheduler did not start when due.
-  void add_probes_skipped(std::uint64_t probes);
+  // Publishes the process's own numbers, whoever counts them (the scheduler, the store): a
+  // name seen for the first time gets a family of its kind with the stat's help text and the
+  // constant labels; later values update it. A gauge is set to the value; a counter advances by
+  // the difference to the running total given last time (all of it when the total went down:
+  // its source started over). A stat whose name is not a valid metric name or is one the
+  // exporter publishes itself is left out, with a warning in the log the first time; one whose
+  // kind differs from the first given under its name is left out. The per-target family names
+  // (faultline_probes_total, ...) are not for stats.
+  void publish(const ProcessStats& stats);
   // One probe's start delay against its schedule, into faultline_schedule_lag_seconds.
   void observe_schedule_lag(double seconds);
-  // The storage sink's current numbers. The totals become counter increments; a total lower
-  // than the previous one is read as the storage sink having started over from zero.
-  void set_storage_stats(const StorageCounters& stats);
   // faultline_config_last_reload_successful = 1 and its timestamp = `unix_seconds`. start()
   // records the initial load as a success at the current time, since the daemon starts the
   // exporter only with a valid config.
@@ -130,7 +125,6 @@ class PrometheusExporter final : public ResultSink {
   std::shared_ptr<prometheus::Registry> registry_;  // the process metrics
   std::unique_ptr<ProcessMetrics> process_;
   std::shared_ptr<TargetMetrics> targets_;
-  StorageCounters storage_seen_;
   ListenAddress address_;  // with the port actually bound
   std::unique_ptr<prometheus::Exposer> exposer_;
 };

@@ -15,7 +15,10 @@
 #include <unordered_map>
 #include <vector>
 
-#include "checks/result_sink.hpp"
+#include "checks/idle_bracket.hpp"
+#include "checks/probe_result.hpp"
+#include "sinks/target_info.hpp"
+#include "sinks/target_state.hpp"
 
 namespace faultline {
 

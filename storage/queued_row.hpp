@@ -9,8 +9,10 @@
 #include <variant>
 #include <vector>
 
+#include "checks/idle_bracket.hpp"
 #include "checks/probe_result.hpp"
-#include "checks/result_sink.hpp"
+#include "sinks/target_info.hpp"
+#include "sinks/target_state.hpp"
 
 namespace faultline {
 

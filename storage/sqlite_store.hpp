@@ -10,11 +10,12 @@
 #include <vector>
 
 #include "checks/expected.hpp"
-#include "checks/result_sink.hpp"
+#include "sinks/result_sink.hpp"
 #include "storage/history_lock.hpp"
 #include "storage/queued_row.hpp"
 #include "storage/row_queue.hpp"
 #include "storage/storage_options.hpp"
+#include "storage/storage_stats.hpp"
 
 namespace faultline {
 
@@ -53,8 +54,10 @@ class SqliteStore final : public ResultSink {
   // `budget`; rows still queued then are logged as not yet written.
   void flush(std::chrono::milliseconds budget) override;
 
-  // Counters for faultline_storage_*; safe to call from any thread.
+  // The store's counters; safe to call from any thread.
   StorageStats stats() const;
+  // The same, as the process publishes them (faultline_storage_*); safe from any thread.
+  ProcessStats process_stats() const { return to_process_stats(stats()); }
   const StorageOptions& options() const { return options_; }
 
  private:

@@ -1,5 +1,5 @@
-// What the SQLite history store needs to know, and what it reports about itself. The daemon fills
-// StorageOptions from the `storage:` config section; the exporter publishes StorageStats.
+// What the SQLite history store needs to know. The daemon fills StorageOptions from the
+// `storage:` config section.
 #pragma once
 
 #include <chrono>
@@ -40,18 +40,6 @@ struct StorageOptions {
   int prune_chunks_per_pass = 4;
   // The WAL file is truncated back to this size whenever it restarts (PRAGMA journal_size_limit).
   std::int64_t journal_size_limit_bytes = std::int64_t{16} * 1024 * 1024;
-};
-
-// Counters readable from any thread; the exporter publishes them as faultline_storage_*.
-struct StorageStats {
-  // Rows accepted but not yet committed, including a batch that is being retried.
-  std::uint64_t queue_rows = 0;
-  // Rows lost because the queue was full while the database could not be written.
-  std::uint64_t rows_dropped_total = 0;
-  // Failed attempts to open the database or to commit a batch or a prune.
-  std::uint64_t write_errors_total = 0;
-  // Rows committed to the database.
-  std::uint64_t rows_written_total = 0;
 };
 
 }  // namespace faultline

@@ -93,6 +93,14 @@ TEST_CASE("faultline run: probes, metrics, reload, history and journald prioriti
   CHECK(value_of(s, "faultline_target_up", {{"target", "gone"}}) == 0);
   CHECK(value_of(s, "faultline_probe_success", {{"target", "flaky"}}) == 0);
   CHECK(value_of(s, "faultline_targets") == 3);
+  // The scheduler's and the store's own numbers, which the daemon publishes once a second.
+  for (const char* type :
+       {"faultline_probes_in_flight gauge", "faultline_probes_skipped_total counter",
+        "faultline_storage_queue_rows gauge", "faultline_storage_rows_dropped_total counter",
+        "faultline_storage_write_errors_total counter"}) {
+    CHECK_MESSAGE(r.body.find(std::string("# TYPE ") + type + "\n") != std::string::npos, type);
+  }
+  CHECK(value_of(s, "faultline_storage_rows_dropped_total") == 0);
   PromtoolCheck lint = promtool_check_metrics(r.body);
   if (lint.available) CHECK_MESSAGE(lint.output.empty(), lint.output);
 

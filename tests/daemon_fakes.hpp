@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "checks/prober.hpp"
-#include "checks/result_sink.hpp"
 #include "daemon/notifier.hpp"
 #include "daemon/process_sink.hpp"
+#include "sinks/result_sink.hpp"
 
 namespace faultline::testing {
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "exporters/prometheus_exporter.hpp"
+#include "storage/storage_stats.hpp"
 #include "tests/metrics_scrape.hpp"
 
 using namespace faultline;
@@ -55,7 +56,8 @@ TEST_CASE("exporter const labels: vantage is on every series of a scrape") {
   idle.threshold_low_s = 300;
   exporter.on_idle_finding(api, idle, 0);
   exporter.observe_schedule_lag(0.01);
-  exporter.set_storage_stats({.queue_rows = 1, .rows_dropped_total = 2, .write_errors_total = 3});
+  exporter.publish(
+      to_process_stats({.queue_rows = 1, .rows_dropped_total = 2, .write_errors_total = 3}));
 
   HttpResponse r = http_get(exporter.port());
   REQUIRE(r.status == 200);

@@ -6,7 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "daemon/scheduler_stats.hpp"
 #include "exporters/prometheus_exporter.hpp"
+#include "storage/storage_stats.hpp"
 #include "tests/metrics_scrape.hpp"
 
 using namespace faultline;
@@ -132,13 +134,15 @@ TEST_CASE("exporter scrape: per-target families carry the target name, its label
 TEST_CASE("exporter scrape: process metrics") {
   auto exporter = start_exporter();
   exporter->on_targets({&kApi, &kDb});
-  exporter->set_probes_in_flight(3);
-  exporter->add_probes_skipped(2);
-  exporter->add_probes_skipped(5);
+  // What the daemon publishes once a second: the scheduler's and the store's running totals.
+  exporter->publish(scheduler_stats(3, 2));
+  exporter->publish(scheduler_stats(3, 7));
   exporter->observe_schedule_lag(0.002);
   exporter->observe_schedule_lag(2.0);
-  exporter->set_storage_stats({.queue_rows = 12, .rows_dropped_total = 4, .write_errors_total = 1});
-  exporter->set_storage_stats({.queue_rows = 7, .rows_dropped_total = 6, .write_errors_total = 1});
+  exporter->publish(
+      to_process_stats({.queue_rows = 12, .rows_dropped_total = 4, .write_errors_total = 1}));
+  exporter->publish(
+      to_process_stats({.queue_rows = 7, .rows_dropped_total = 6, .write_errors_total = 1}));
 
   auto s = scrape(*exporter);
   CHECK(value_of(s, "faultline_build_info", {{"version", "9.8.7-test"}}) == 1);
@@ -159,7 +163,8 @@ TEST_CASE("exporter scrape: process metrics") {
   exporter->config_reload_succeeded(1'700'000'000);
   exporter->config_reload_failed();
   // A storage sink that restarted counts from zero again: its new total is all new.
-  exporter->set_storage_stats({.queue_rows = 0, .rows_dropped_total = 2, .write_errors_total = 1});
+  exporter->publish(
+      to_process_stats({.queue_rows = 0, .rows_dropped_total = 2, .write_errors_total = 1}));
   s = scrape(*exporter);
   CHECK(value_of(s, "faultline_config_last_reload_successful") == 0);
   CHECK(value_of(s, "faultline_config_last_reload_success_timestamp_seconds") == 1'700'000'000);

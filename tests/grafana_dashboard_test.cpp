@@ -13,7 +13,9 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/scheduler_stats.hpp"
 #include "exporters/prometheus_exporter.hpp"
+#include "storage/storage_stats.hpp"
 #include "tests/metrics_scrape.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -263,6 +265,9 @@ std::set<std::string> exported_metric_names() {
   idle.threshold_low_s = 300;
   (*exporter)->on_idle_finding(api, idle, 0);
   (*exporter)->observe_schedule_lag(0.01);
+  // The process stats the daemon publishes once a second.
+  (*exporter)->publish(scheduler_stats(0, 0));
+  (*exporter)->publish(to_process_stats(StorageStats{}));
   HttpResponse r = http_get((*exporter)->port());
   REQUIRE(r.status == 200);
   std::set<std::string> names;

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "checks/probe_result.hpp"
-#include "checks/result_sink.hpp"
+#include "sinks/target_info.hpp"
 #include "storage/storage_options.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/run_in_netns.hpp"

@@ -5,49 +5,14 @@
 
 #include <chrono>
 #include <cstdint>
-#include <string>
-#include <string_view>
-#include <utility>
 #include <vector>
 
 #include "checks/idle_bracket.hpp"
 #include "checks/probe_result.hpp"
-#include "checks/target_url.hpp"
+#include "sinks/target_info.hpp"
+#include "sinks/target_state.hpp"
 
 namespace faultline {
-
-// Label name -> value, sorted by name, as configured under a target's `labels:`.
-using Labels = std::vector<std::pair<std::string, std::string>>;
-
-// What consumers know of a target. The daemon keeps each TargetInfo at a stable address for as
-// long as the target is configured unchanged, so a sink may key its own per-target data on the
-// address as well as on the name.
-struct TargetInfo {
-  std::string name;
-  std::string url;  // normalised URL text
-  Scheme kind = Scheme::http;
-  Labels labels;
-
-  bool operator==(const TargetInfo&) const = default;
-};
-
-enum class TargetState : std::uint8_t { unknown, up, down };
-
-// "unknown", "up", "down".
-std::string_view to_string(TargetState s);
-
-// A target crossed a threshold. For changes to `down`, the class/phase/detail are those of the
-// failure that completed the threshold; for changes to `up` they are ok/none/none.
-struct StateChange {
-  std::int64_t at_ms = 0;  // unix milliseconds
-  TargetState from = TargetState::unknown;
-  TargetState to = TargetState::unknown;
-  FailureClass cls = FailureClass::ok;
-  Phase phase = Phase::none;
-  Detail detail = Detail::none;
-  int http_status = 0;  // with Detail::http_status
-  std::string message;
-};
 
 class ResultSink {
  public:

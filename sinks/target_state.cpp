@@ -1,4 +1,4 @@
-#include "checks/result_sink.hpp"
+#include "sinks/target_state.hpp"
 
 namespace faultline {
 

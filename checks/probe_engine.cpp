@@ -18,6 +18,7 @@
 #include "checks/dns_classifier.hpp"
 #include "checks/target_url.hpp"
 #include "checks/transfer_classifier.hpp"
+#include "checks/utc_time.hpp"
 #include "checks/uv_timer.hpp"
 
 namespace faultline {
@@ -30,12 +31,6 @@ constexpr std::chrono::milliseconds kDeadlineGrace{500};
 
 double ms_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
-}
-
-std::int64_t unix_ms_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 std::string numeric_host(const sockaddr* sa) {
@@ -89,7 +84,7 @@ class ProbeEngine::Probe final : public TransferOwner {
         started_(Clock::now()),
         deadline_(started_ + spec_->timeout),
         timer_(engine.loop_) {
-    result_.started_at_ms = unix_ms_now();
+    result_.started_at_ms = unix_now_ms();
   }
 
   ~Probe() override {
@@ -151,7 +146,7 @@ class ProbeEngine::Probe final : public TransferOwner {
     timer_.stop();
     const TransferFacts& facts = transfer_->facts();
     const std::string remote = with_port(addresses_[attempt_ - 1], spec_->url.port);
-    Verdict verdict = classify_transfer(facts, *spec_, remote, unix_ms_now() / 1000);
+    Verdict verdict = classify_transfer(facts, *spec_, remote, unix_now_ms() / 1000);
     if (spdlog::should_log(spdlog::level::trace)) {
       spdlog::trace(
           "probe {} {}: curl={} errno={} socket={} rx={} request={} connect={}us "

@@ -6,6 +6,9 @@
 
 namespace faultline {
 
+// Now, in unix milliseconds (the system clock): the time every stored or printed instant uses.
+std::int64_t unix_now_ms();
+
 // `unix_seconds` formatted with strftime(3) `format` in UTC, e.g. "%Y-%m-%d %H:%M UTC".
 std::string utc_text(std::int64_t unix_seconds, const char* format);
 

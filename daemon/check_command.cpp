@@ -7,6 +7,7 @@
 
 #include "checks/idle_once.hpp"
 #include "checks/probe_once.hpp"
+#include "checks/utc_time.hpp"
 #include "daemon/check_report.hpp"
 #include "daemon/config_validators.hpp"
 #include "daemon/duration.hpp"
@@ -102,9 +103,7 @@ Expected<CheckPlan> make_plan(const CheckOptions& o) {
 int run_plan(const CheckPlan& plan, bool json) {
   const ProbeSpec& spec = *plan.spec;
   const ProbeResult result = probe_once(plan.spec);
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  const std::int64_t now = unix_now_ms() / 1000;
   std::optional<IdleReport> idle;
   if (!plan.ladder.empty() && result.ok()) {
     if (!json) {

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "checks/utc_time.hpp"
+
 namespace faultline {
 
 std::int64_t SystemClock::monotonic_ms() const {
@@ -11,9 +13,7 @@ std::int64_t SystemClock::monotonic_ms() const {
 }
 
 std::int64_t SystemClock::unix_ms() const {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return unix_now_ms();
 }
 
 }  // namespace faultline

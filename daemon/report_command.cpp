@@ -4,6 +4,7 @@
 #include <chrono>
 #include <iostream>
 
+#include "checks/utc_time.hpp"
 #include "daemon/config_loader.hpp"
 #include "daemon/duration.hpp"
 #include "daemon/report_output.hpp"
@@ -87,9 +88,7 @@ int run_report(const ReportOptions& options, std::int64_t now_ms, std::ostream& 
 }
 
 int run_report(const ReportOptions& options) {
-  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  const std::int64_t now = unix_now_ms();
   return run(options, now, std::cout, std::cerr, want_color(), terminal_charset());
 }
 

@@ -1,33 +1,14 @@
 #include "daemon/shard.hpp"
 
+#include "daemon/name_hash.hpp"
+
 namespace faultline {
-namespace {
-
-std::uint64_t mix(std::uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
-}
-
-std::uint64_t fnv1a(std::string_view s) {
-  std::uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
-
-}  // namespace
 
 std::uint64_t shard_weight(std::string_view name, int shard) {
   // The shard number goes through the mixer before it meets the name's hash, so neighbouring
   // shards get unrelated weights; the final mix spreads FNV's weak low bits over the word.
-  const auto seed = mix(static_cast<std::uint64_t>(shard) + 0x9e3779b97f4a7c15ULL);
-  return mix(fnv1a(name) ^ seed);
+  const auto seed = splitmix64_mix(static_cast<std::uint64_t>(shard) + 0x9e3779b97f4a7c15ULL);
+  return splitmix64_mix(fnv1a64(name) ^ seed);
 }
 
 int shard_of(std::string_view name, int shards) {

@@ -10,11 +10,12 @@
 #include <cstring>
 
 #include "checks/printable.hpp"
+#include "checks/target_url.hpp"
 
 namespace faultline {
 
 std::string ListenAddress::to_string() const {
-  return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  return bracket_host(host) + ":" + std::to_string(port);
 }
 
 Expected<ListenAddress> parse_listen_address(std::string_view text) {

@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "checks/utc_time.hpp"
 #include "exporters/own_labels.hpp"
 #include "exporters/target_metrics.hpp"
 
@@ -109,7 +110,7 @@ PublishedStat register_stat(prometheus::Registry& registry, const prometheus::La
 }
 
 double seconds_since_epoch() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return static_cast<double>(unix_now_ms()) / 1000.0;
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "checks/utc_time.hpp"
 #include "storage/open_database.hpp"
 #include "storage/stopped_outages.hpp"
 #include "storage/store_writer.hpp"
@@ -53,9 +54,7 @@ SqliteStore::~SqliteStore() = default;
 void SqliteStore::on_targets(const std::vector<const TargetInfo*>& targets) {
   std::unordered_map<const TargetInfo*, TargetRef> records;
   TargetsRow row;
-  row.at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                  std::chrono::system_clock::now().time_since_epoch())
-                  .count();
+  row.at_ms = unix_now_ms();
   for (const TargetInfo* info : targets) {
     auto it = records_.find(info);
     TargetRef ref =

@@ -6,6 +6,7 @@
 #include <limits>
 #include <vector>
 
+#include "checks/utc_time.hpp"
 #include "storage/open_database.hpp"
 #include "storage/retention.hpp"
 #include "storage/stopped_outages.hpp"
@@ -17,12 +18,6 @@ namespace {
 constexpr int kBatchesPerCycle = 8;
 // Free pages released per prune pass at most (4 MiB at the default page size).
 constexpr std::int64_t kReclaimPages = 1024;
-
-std::int64_t unix_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 

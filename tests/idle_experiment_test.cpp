@@ -13,6 +13,7 @@
 #include "checks/idle_once.hpp"
 #include "tests/support/loopback_server.hpp"
 #include "tests/support/run_in_netns.hpp"
+#include "tests/support/skip_test.hpp"
 
 using namespace faultline;
 using namespace faultline::testing;
@@ -69,7 +70,7 @@ TEST_CASE("idle: a conntrack middlebox resets idle connections; the bracket and 
       },
       options);
   if (result.status == NetnsStatus::skipped) {
-    MESSAGE("skipped: " << result.reason);
+    skip_test(result.reason);
     return;
   }
   CHECK_MESSAGE(result.ok(), result.describe());

@@ -17,6 +17,7 @@
 #include "checks/probe_engine.hpp"
 #include "tests/support/loopback_server.hpp"
 #include "tests/support/run_in_netns.hpp"
+#include "tests/support/skip_test.hpp"
 #include "tests/support/test_pki.hpp"
 
 using namespace faultline;
@@ -251,7 +252,7 @@ TEST_CASE("reuse_connection: a conntrack middlebox that forgot the idle connecti
       },
       options);
   if (result.status == NetnsStatus::skipped) {
-    MESSAGE("skipped: " << result.reason);
+    skip_test(result.reason);
     return;
   }
   CHECK_MESSAGE(result.ok(), result.describe());

@@ -13,6 +13,7 @@
 #include "storage/open_database.hpp"
 #include "storage/schema.hpp"
 #include "storage_test_support.hpp"
+#include "tests/support/skip_test.hpp"
 
 using namespace faultline;
 using namespace faultline::testing;
@@ -199,7 +200,7 @@ TEST_CASE("storage schema: unopenable paths are errors that name the path and th
 
 TEST_CASE("storage schema: a database on a read-only filesystem is refused at start") {
   if (geteuid() != 0) {
-    MESSAGE("skipped: mounting a read-only filesystem needs root (CI runs as root)");
+    skip_test("mounting a read-only filesystem needs root (CI runs as root)");
     return;
   }
   TempDir dir;

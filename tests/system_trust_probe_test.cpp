@@ -10,6 +10,7 @@
 #include "checks/probe_once.hpp"
 #include "tests/support/loopback_server.hpp"
 #include "tests/support/run_in_netns.hpp"
+#include "tests/support/skip_test.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_pki.hpp"
 
@@ -72,7 +73,7 @@ TEST_CASE("probe: https trusts the system bundle, or a target's ca_file instead 
       },
       options);
   if (result.status == NetnsStatus::skipped) {
-    MESSAGE("skipped: " << result.reason);
+    skip_test(result.reason);
     return;
   }
   CHECK_MESSAGE(result.ok(), result.describe());

@@ -30,7 +30,7 @@ Run run_faultline(const std::vector<std::string>& args) {
 
 }  // namespace
 
-TEST_CASE("check --json: exactly one object with the documented keys; exit 0 when ok") {
+TEST_CASE("check --json: exactly one object with the documented keys, exit 0 when ok") {
   LoopbackServer server(Behavior::http_ok);
   Run r = run_faultline({"check", "--json", server.url("http", "/healthz")});
   CHECK(r.status == 0);
@@ -56,7 +56,7 @@ TEST_CASE("check --json: exactly one object with the documented keys; exit 0 whe
   CHECK(j["timings"]["connect_ms"].is_number());
 }
 
-TEST_CASE("check --json: a refused port is class refused with errno and advice; exit 1") {
+TEST_CASE("check --json: a refused port is class refused with errno and advice, exit 1") {
   Run r = run_faultline({"check", "--json", "tcp://127.0.0.1:" + std::to_string(closed_port())});
   CHECK(r.status == 1);
   json j = json::parse(r.output);

@@ -58,7 +58,7 @@ int expect_middlebox(const std::string& url, double conntrack_s, int rounds) {
 
 }  // namespace
 
-TEST_CASE("idle: a conntrack middlebox resets idle connections; the bracket and keepalive fix") {
+TEST_CASE("idle: a conntrack middlebox resets idle connections, the bracket and keepalive fix") {
   const NetnsOptions options = conntrack_middlebox(2);
   NetnsResult result = run_in_netns(
       [] {

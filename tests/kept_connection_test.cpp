@@ -155,7 +155,7 @@ TEST_CASE("reuse_connection: an RST while idle is reset_while_idle") {
 }
 
 TEST_CASE(
-    "reuse_connection: an RST answering the request over it is reset; libcurl's retry is seen") {
+    "reuse_connection: an RST answering the request over it is reset, libcurl's retry is seen") {
   LoopbackServer server(Behavior::rst_second_request);
   const auto r = probe_series(reuse_spec(server.url()),
                               {milliseconds(0), milliseconds(100), milliseconds(100)});

@@ -166,7 +166,7 @@ TEST_CASE("tls classifier: a reset during the handshake is tls/reset, never a pl
   CHECK(mentions(v, "connection reset during the TLS handshake with 192.0.2.1:443"));
 }
 
-TEST_CASE("tls classifier: a close before any byte is tls/closed; after bytes, a bad handshake") {
+TEST_CASE("tls classifier: a close before any byte is tls/closed, after bytes, a bad handshake") {
   TlsHandshakeFailure f = handshake_failure();
   f.socket.end = SocketEnd::peer_closed;
   SUBCASE("the FIN alone (TCP_INFO counts it as one byte)") {

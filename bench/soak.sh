@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Soak: `faultline run` against nginx on loopback for a long time, with a third of the targets
 # failing in ways that change every --rotate seconds, sampling the daemon's resident memory,
-# open descriptors and WAL size. Prints those figures and whether RSS stayed flat (within
-# --rss-tolerance percent between the end of the warm-up and the end), descriptors stayed flat
-# and the WAL stayed bounded; exits 1 when one did not.
+# open descriptors and WAL size every --sample seconds. Prints those figures and whether RSS
+# stayed flat (within --rss-tolerance percent between the median of the warm-up's last --window
+# seconds and the median of the run's last --window seconds), descriptors stayed flat and the
+# WAL stayed bounded; exits 1 when one did not.
 #
 #   bench/soak.sh [--binary build-rel/faultline] [--targets 5000] [--duration 600] [--warmup 120]
 #                 [--interval 30s] [--timeout 5s] [--rotate 60] [--rss-tolerance 10]
-#                 [--work DIR] [--base-port 18400|auto]
+#                 [--sample 5] [--window 30] [--work DIR] [--base-port 18400|auto]
 #
 # Needs root or a user who may bind the ports, nginx (Debian's nginx-light), openssl and curl.
 # Every server is on 127.0.0.1. Failing targets use https:// and rotate over eight ways to
@@ -17,13 +18,13 @@
 set -euo pipefail
 
 binary=build-rel/faultline targets=5000 duration=600 warmup=120 interval=30s timeout=5s
-rotate=60 tolerance=10 work="" base=18400
+rotate=60 tolerance=10 work="" base=18400 sample=5 window=30
 while [ $# -gt 0 ]; do
   case $1 in
     --binary) binary=$2 ;; --targets) targets=$2 ;; --duration) duration=$2 ;;
     --warmup) warmup=$2 ;; --interval) interval=$2 ;; --timeout) timeout=$2 ;;
     --rotate) rotate=$2 ;; --rss-tolerance) tolerance=$2 ;; --work) work=$2 ;;
-    --base-port) base=$2 ;;
+    --base-port) base=$2 ;; --sample) sample=$2 ;; --window) window=$2 ;;
     *) echo "soak.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift 2
@@ -142,7 +143,7 @@ echo "soak: $targets targets ($((targets / 3)) failing, rotating every ${rotate}
 printf 'second\trss_kib\tfds\twal_bytes\tdb_bytes\n' >samples.tsv
 start=$SECONDS epoch=0
 while (( SECONDS - start < duration )); do
-  sleep 5
+  sleep "$sample"
   kill -0 "$pid" 2>/dev/null || { echo "soak: faultline exited"; tail -20 faultline.log; exit 1; }
   now=$((SECONDS - start))
   if (( now / rotate > epoch )); then
@@ -158,16 +159,16 @@ while (( SECONDS - start < duration )); do
 done
 curl -fsS "http://127.0.0.1:$metrics_port/metrics" >metrics.txt || true
 
-# --- figures. "At warm-up" and "at the end" are medians over 30 s, to ride out one GC-like
-# spike of the allocator.
+# --- figures. "At warm-up" and "at the end" are medians over --window seconds, to ride out one
+# GC-like spike of the allocator.
 median() {  # column, from second, to second
   awk -v c="$1" -v a="$2" -v b="$3" 'NR > 1 && $1 >= a && $1 <= b {print $c}' samples.tsv |
     sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'
 }
-rss_warm=$(median 2 $((warmup - 30)) "$warmup")
-rss_end=$(median 2 $((duration - 30)) "$duration")
-fds_warm=$(median 3 $((warmup - 30)) "$warmup")
-fds_end=$(median 3 $((duration - 30)) "$duration")
+rss_warm=$(median 2 $((warmup - window)) "$warmup")
+rss_end=$(median 2 $((duration - window)) "$duration")
+fds_warm=$(median 3 $((warmup - window)) "$warmup")
+fds_end=$(median 3 $((duration - window)) "$duration")
 fds_max=$(awk 'NR > 1 && $3 > m {m = $3} END {print m}' samples.tsv)
 wal_max=$(awk 'NR > 1 && $4 > m {m = $4} END {print m}' samples.tsv)
 db_end=$(tail -1 samples.tsv | cut -f5)

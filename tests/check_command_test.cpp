@@ -64,7 +64,7 @@ std::string config_message(const std::string& yaml) {
 
 }  // namespace
 
-TEST_CASE("check --json: exactly one object with the documented keys; exit 0 when ok") {
+TEST_CASE("check --json: exactly one object with the documented keys, exit 0 when ok") {
   LoopbackServer server(Behavior::http_ok);
   Run r = run_faultline({"check", "--json", server.url("http", "/healthz")});
   CHECK(r.status == 0);
@@ -90,7 +90,7 @@ TEST_CASE("check --json: exactly one object with the documented keys; exit 0 whe
   CHECK(j["timings"]["connect_ms"].is_number());
 }
 
-TEST_CASE("check --json: a refused port is class refused with errno and advice; exit 1") {
+TEST_CASE("check --json: a refused port is class refused with errno and advice, exit 1") {
   Run r = run_faultline({"check", "--json", "tcp://127.0.0.1:" + std::to_string(closed_port())});
   CHECK(r.status == 1);
   json j = json::parse(r.output);
@@ -128,7 +128,7 @@ TEST_CASE("check: usage errors exit 2 with a message") {
 
 // #22 item 3: what the config refuses, check refuses too, in the same words, before it sends
 // anything: the server would count the connection.
-TEST_CASE("check: request injection through --method and --header is refused; nothing is sent") {
+TEST_CASE("check: request injection through --method and --header is refused, nothing is sent") {
   LoopbackServer server(Behavior::http_ok);
   struct Case {
     std::vector<std::string> args;
@@ -227,7 +227,7 @@ TEST_CASE("check --json: keys that do not apply are null, also on a failure with
 }
 
 // #22 item 13.
-TEST_CASE("cli: an unknown command is named, with the commands there are; exit 2") {
+TEST_CASE("cli: an unknown command is named, with the commands there are, exit 2") {
   SplitRun r = run_split({"bogus"});
   CHECK(r.status == 2);
   CHECK(r.err ==

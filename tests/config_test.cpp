@@ -561,7 +561,7 @@ TEST_CASE("config error: storage.path that faultline run could not use") {
                        dir.file("file") + ": not a directory");
 }
 
-TEST_CASE("config check: exit 1 where run would refuse; a metrics address in use is a warning") {
+TEST_CASE("config check: exit 1 where run would refuse, a metrics address in use is a warning") {
   faultline::testing::TempDir dir;
   std::filesystem::create_directory(dir.file("history"));
   const std::string bad = dir.write("bad.yaml", "storage: {path: history}\ntargets: []\n");

@@ -1,8 +1,10 @@
-// This host's routing table refusing a connect: a `blackhole` route (EINVAL) and a `prohibit`
-// route (EACCES) fail the connect at once, before any packet leaves, and are this host's fault
-// (`local`), with a message that names the route; an `unreachable` route stays `unreachable`.
-// Each case probes a real address in a network namespace of its own, whose routing table the
-// test sets up; the errno-only cases need no namespace.
+// checks/connect_classifier, first on the facts alone: the errno a failed connect() left, or the
+// deadline passing with no answer to the SYN (the loopback tests in probe_engine_test show the
+// kernel really produces these errnos; this pins what each one becomes). Then this host's routing
+// table refusing a connect: a `blackhole` route (EINVAL) and a `prohibit` route (EACCES) fail the
+// connect at once, before any packet leaves, and are this host's fault (`local`), with a message
+// that names the route; an `unreachable` route stays `unreachable`. Each route case probes a real
+// address in a network namespace of its own, whose routing table the test sets up.
 #include "checks/connect_classifier.hpp"
 
 #include <doctest/doctest.h>
@@ -13,11 +15,90 @@
 
 #include "checks/advice.hpp"
 #include "checks/probe_once.hpp"
+#include "checks/probe_result.hpp"
 #include "checks/target_url.hpp"
 #include "tests/support/run_in_netns.hpp"
+#include "tests/support/skip_test.hpp"
+#include "tests/verdict_text.hpp"
 
 using namespace faultline;
 using namespace faultline::testing;
+
+namespace {
+
+constexpr const char* kAddress = "192.0.2.1:443";
+
+bool mentions(const Verdict& v, const std::string& words) {
+  return v.message.find(words) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("connect classifier: an RST answering our SYN is refused") {
+  const Verdict v = classify_connect_errno(ECONNREFUSED, kAddress);
+  CHECK(triple(v) == "refused/connect/");
+  CHECK(v.sys_errno == ECONNREFUSED);
+  CHECK(mentions(v, kAddress));
+  CHECK(mentions(v, "nothing accepts connections"));
+}
+
+TEST_CASE("connect classifier: ICMP unreachable and a network that is down are unreachable") {
+  for (const int err : {EHOSTUNREACH, ENETUNREACH, EHOSTDOWN, ENETDOWN}) {
+    CAPTURE(err);
+    const Verdict v = classify_connect_errno(err, kAddress);
+    CHECK(triple(v) == "unreachable/connect/");
+    CHECK(v.sys_errno == err);
+    CHECK(mentions(v, "no route to 192.0.2.1:443"));
+    CHECK(mentions(v, errno_name(err)));
+  }
+}
+
+TEST_CASE("connect classifier: the kernel giving up on the handshake is a timeout") {
+  const Verdict v = classify_connect_errno(ETIMEDOUT, kAddress);
+  CHECK(triple(v) == "timeout/connect/");
+  CHECK(v.sys_errno == ETIMEDOUT);
+  CHECK(mentions(v, "timed out"));
+}
+
+TEST_CASE("connect classifier: a silent drop until the deadline is a timeout, with the wait") {
+  const Verdict v = connect_timeout(kAddress, 1500);
+  CHECK(triple(v) == "timeout/connect/");
+  CHECK(v.sys_errno == 0);  // no errno: nothing came back at all
+  CHECK(mentions(v, kAddress));
+  CHECK(mentions(v, "1500 ms"));
+  CHECK(mentions(v, "silently dropped"));
+}
+
+TEST_CASE("connect classifier: this host's own shortages and firewall are local") {
+  for (const int err : {EMFILE, ENFILE, ENOBUFS, ENOMEM, EADDRNOTAVAIL, EADDRINUSE, EPERM, EACCES,
+                        EAFNOSUPPORT, EINVAL}) {
+    CAPTURE(err);
+    CHECK(is_local_errno(err));
+    const Verdict v = classify_connect_errno(err, kAddress);
+    CHECK(triple(v) == "local/connect/");
+    CHECK(v.sys_errno == err);
+    CHECK(mentions(v, errno_name(err)));
+    // EACCES and EINVAL name the route that answers them (the cases at the end of this file).
+    if (err != EACCES && err != EINVAL)
+      CHECK(mentions(v, "this host could not open a connection to 192.0.2.1:443"));
+  }
+}
+
+TEST_CASE("connect classifier: errnos about the target are never local") {
+  for (const int err :
+       {ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, EHOSTDOWN, ENETDOWN, ETIMEDOUT, ECONNRESET, 0}) {
+    CAPTURE(err);
+    CHECK_FALSE(is_local_errno(err));
+  }
+}
+
+TEST_CASE("connect classifier: an errno nobody expected stays visible as unreachable") {
+  const Verdict v = classify_connect_errno(EPROTO, kAddress);
+  CHECK(triple(v) == "unreachable/connect/");
+  CHECK(v.sys_errno == EPROTO);
+  CHECK(mentions(v, "connecting to 192.0.2.1:443 failed"));
+  CHECK(mentions(v, errno_name(EPROTO)));
+}
 
 namespace {
 
@@ -64,7 +145,7 @@ void check_route(const RouteCase& c, const std::string& ip_command = "ip") {
   INFO(c.route << " -> " << c.url);
   const NetnsResult result = probe_behind_route(c, ip_command);
   if (result.status == NetnsStatus::skipped) {
-    MESSAGE("skipped: " << result.reason);
+    skip_test(result.reason);
     return;
   }
   CHECK_MESSAGE(result.ok(), result.describe());
@@ -90,7 +171,7 @@ TEST_CASE("connect: an unreachable route stays unreachable (a router's ICMP look
                "EHOSTUNREACH", "no route to 192.0.2.1:80"});
 }
 
-TEST_CASE("connect: EINVAL and EACCES name the route; a link-local address its missing zone") {
+TEST_CASE("connect: EINVAL and EACCES name the route, a link-local address its missing zone") {
   const Verdict blackhole = classify_connect_errno(EINVAL, "[2001:db8::5]:443");
   CHECK(blackhole.cls == FailureClass::local);
   CHECK(

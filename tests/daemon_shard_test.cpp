@@ -95,7 +95,7 @@ TEST_CASE("daemon shard: only the shard's own targets are scheduled and reach th
   CHECK(h.notifier.messages.back() == "READY=1");
 }
 
-TEST_CASE("daemon shard: a reload applies a new shard count; a new vantage waits for a restart") {
+TEST_CASE("daemon shard: a reload applies a new shard count, a new vantage waits for a restart") {
   const auto all = names(40);
   Harness h(config_text("cluster: {shard: 0, shards: 3, vantage: eu-west}", all));
   h.daemon->start();

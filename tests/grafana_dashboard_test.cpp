@@ -17,6 +17,7 @@
 #include "exporters/prometheus_exporter.hpp"
 #include "storage/storage_stats.hpp"
 #include "tests/metrics_scrape.hpp"
+#include "tests/support/skip_test.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace faultline;
@@ -389,7 +390,7 @@ TEST_CASE("grafana: promtool parses every expression of the dashboard") {
   TempDir dir;
   const std::string file = dir.write("dashboard-rules.yml", rules);
   if (std::system("command -v promtool >/dev/null 2>&1") != 0) {
-    MESSAGE("promtool not found (Debian package `prometheus`); skipping the PromQL parse");
+    skip_test("promtool not found (Debian package `prometheus`): no PromQL parse");
     return;
   }
   FILE* pipe = popen(("promtool check rules '" + file + "' 2>&1").c_str(), "r");

@@ -17,6 +17,7 @@
 #include "tests/daemon_process.hpp"
 #include "tests/support/loopback_server.hpp"
 #include "tests/support/never_reading_server.hpp"
+#include "tests/support/skip_test.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_pki.hpp"
 
@@ -187,7 +188,7 @@ TEST_CASE(
   constexpr int kProbes = 2000;
   // Each probe holds a client socket here and the server holds the other end, in this process.
   if (raise_fd_limit_to(2 * kProbes + 256) < 2 * kProbes + 256) {
-    MESSAGE("skipped: RLIMIT_NOFILE is too low for " << kProbes << " connections");
+    skip_test("RLIMIT_NOFILE is too low for " + std::to_string(kProbes) + " connections");
     return;
   }
   NeverReadingServer server;

@@ -17,6 +17,7 @@
 #include "checks/probe_engine.hpp"
 #include "tests/support/loopback_server.hpp"
 #include "tests/support/run_in_netns.hpp"
+#include "tests/support/skip_test.hpp"
 #include "tests/support/test_pki.hpp"
 
 using namespace faultline;
@@ -154,7 +155,7 @@ TEST_CASE("reuse_connection: an RST while idle is reset_while_idle") {
 }
 
 TEST_CASE(
-    "reuse_connection: an RST answering the request over it is reset; libcurl's retry is seen") {
+    "reuse_connection: an RST answering the request over it is reset, libcurl's retry is seen") {
   LoopbackServer server(Behavior::rst_second_request);
   const auto r = probe_series(reuse_spec(server.url()),
                               {milliseconds(0), milliseconds(100), milliseconds(100)});
@@ -251,7 +252,7 @@ TEST_CASE("reuse_connection: a conntrack middlebox that forgot the idle connecti
       },
       options);
   if (result.status == NetnsStatus::skipped) {
-    MESSAGE("skipped: " << result.reason);
+    skip_test(result.reason);
     return;
   }
   CHECK_MESSAGE(result.ok(), result.describe());

@@ -3,13 +3,15 @@
 // a reload, and a ca_file that disappears. Probes must fail as `local` where this host is to
 // blame, and nothing may crash, stop or stay broken once the fault is gone.
 #include <doctest/doctest.h>
+#include <sqlite3.h>
 
 #include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-#include <thread>
+#include <map>
+#include <memory>
+#include <optional>
 
 #include "checks/probe_once.hpp"
 #include "storage/sqlite_store.hpp"
@@ -17,6 +19,7 @@
 #include "tests/daemon_process.hpp"
 #include "tests/metrics_scrape.hpp"
 #include "tests/support/loopback_server.hpp"
+#include "tests/support/skip_test.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_pki.hpp"
 
@@ -45,49 +48,63 @@ std::string targets_yaml(const std::string& url, int count, const std::string& p
   return text;
 }
 
-// The debug lines the daemon logs per failed probe: "NAME: CLASS/DETAIL (PHASE): message".
-// Parsed by hand rather than with <regex>, which GCC 12 warns about at -O2 (CI uses -Werror).
-std::map<std::string, int> failure_classes(const std::string& log) {
-  const auto lowercase = [](const std::string& s) {
-    return s.find_first_not_of("abcdefghijklmnopqrstuvwxyz") == std::string::npos;
-  };
-  std::map<std::string, int> out;
-  std::istringstream lines(log);
-  std::string line;
-  while (std::getline(lines, line)) {
-    const auto debug = line.find("debug ");
-    if (debug == std::string::npos) continue;
-    const auto name_end = line.find(": ", debug + 6);
-    const auto slash = line.find('/', name_end);
-    const auto open = line.find(" (", slash);
-    const auto close = line.find("):", open);
-    if (name_end == std::string::npos || slash == std::string::npos || open == std::string::npos ||
-        close == std::string::npos)
-      continue;
-    const std::string klass = line.substr(name_end + 2, slash - name_end - 2);
-    const std::string detail = line.substr(slash + 1, open - slash - 1);
-    const std::string phase = line.substr(open + 2, close - open - 2);
-    if (klass.empty() || !lowercase(klass) || !lowercase(phase) ||
-        detail.find(' ') != std::string::npos)
-      continue;
-    ++out[klass + "/" + phase];
+using Classes = std::map<std::string, std::int64_t>;
+
+// What the daemon's history holds, "class/phase" -> rows, from a table of its database
+// (`failures`, or `probes`, which has every probe with record_successes), for the rows that
+// match `where`; nullopt while it cannot be read (the daemon is still creating it, or holds
+// the lock longer than the busy timeout).
+std::optional<Classes> try_classes_in(const std::string& db, const std::string& table,
+                                      const std::string& where) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(db.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
+  const std::unique_ptr<sqlite3, int (*)(sqlite3*)> handle(raw, sqlite3_close_v2);
+  if (rc != SQLITE_OK) return std::nullopt;
+  sqlite3_busy_timeout(raw, 2000);
+  const std::string sql = "SELECT class || '/' || phase, count(*) FROM " + table +
+                          " JOIN targets ON targets.id = target_id WHERE " + where + " GROUP BY 1";
+  sqlite3_stmt* raw_stmt = nullptr;
+  if (sqlite3_prepare_v2(raw, sql.c_str(), -1, &raw_stmt, nullptr) != SQLITE_OK)
+    return std::nullopt;
+  const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> stmt(raw_stmt, sqlite3_finalize);
+  Classes out;
+  int step;
+  while ((step = sqlite3_step(raw_stmt)) == SQLITE_ROW) {
+    out[reinterpret_cast<const char*>(sqlite3_column_text(raw_stmt, 0))] =
+        sqlite3_column_int64(raw_stmt, 1);
   }
+  if (step != SQLITE_DONE) return std::nullopt;
   return out;
 }
 
-int total(const std::map<std::string, int>& classes) {
-  int n = 0;
-  for (const auto& [k, count] : classes)
+// The same, failing the test when the database cannot be read.
+Classes classes_in(const std::string& db, const std::string& table,
+                   const std::string& where = "1") {
+  std::optional<Classes> classes = try_classes_in(db, table, where);
+  REQUIRE_MESSAGE(classes.has_value(), "cannot read the history in " << db);
+  return *classes;
+}
+
+// Rows of `table` matching `where`; -1 while the database cannot be read.
+std::int64_t rows_in(const std::string& db, const std::string& table,
+                     const std::string& where = "1") {
+  const std::optional<Classes> classes = try_classes_in(db, table, where);
+  if (!classes) return -1;
+  std::int64_t n = 0;
+  for (const auto& [k, count] : *classes)
     n += count;
   return n;
 }
 
-std::string describe(const std::map<std::string, int>& classes) {
+std::string describe(const Classes& classes) {
   std::string out;
   for (const auto& [k, n] : classes)
     out += k + " x" + std::to_string(n) + "  ";
   return out;
 }
+
+// Polls the database no more often than this: each look opens it.
+constexpr milliseconds kDbPoll{100};
 
 std::unique_ptr<SqliteStore> open_store(const StorageOptions& options) {
   auto store = SqliteStore::open(options);
@@ -107,15 +124,16 @@ TEST_CASE("local faults: more probes than descriptors fail as local, and the dae
   // UBSan's vptr check asks whether memory is readable by writing it into a pipe(), which
   // fails with EMFILE here and reports "invalid vptr" on a live object (and no suppression
   // file can be read then either). The plain build runs this test.
-  MESSAGE("skipped in the sanitizer build: its runtime itself needs descriptors");
+  skip_test("in the sanitizer build: its runtime itself needs descriptors");
   return;
 #endif
   LoopbackServer silent(Behavior::accept_never_answer);
   LoopbackServer ok(Behavior::http_ok);
   TempDir dir;
-  const std::string head = "storage: {path: " + dir.file("h.db") +
-                           "}\nmetrics: {listen: 127.0.0.1:0}\n"
-                           "defaults: {interval: 2s, timeout: 1500ms}\n";
+  const std::string db = dir.file("h.db");
+  // record_successes: the `probes` table then shows the recovered targets' every probe.
+  const std::string head =
+      "storage: {path: " + db + ", record_successes: true}\nmetrics: {listen: 127.0.0.1:0}\n";
   // Named targets make lookups run out of descriptors too, but only where the name is answered
   // from /etc/hosts: a fresh Debian root has none, and a lookup must never leave this machine.
   std::string named;
@@ -126,7 +144,9 @@ TEST_CASE("local faults: more probes than descriptors fail as local, and the dae
   }
   // Far more probes allowed in flight than 64 descriptors can hold: the daemon warns at start.
   const std::string config =
-      dir.write("faultline.yaml", head + "engine: {max_in_flight: 1000}\ntargets:\n" +
+      dir.write("faultline.yaml", head +
+                                      "defaults: {interval: 2s, timeout: 1500ms}\n"
+                                      "engine: {max_in_flight: 1000}\ntargets:\n" +
                                       targets_yaml(silent.url(), 200) + named);
   DaemonLaunch launch;
   launch.config = config;
@@ -134,20 +154,21 @@ TEST_CASE("local faults: more probes than descriptors fail as local, and the dae
   DaemonProcess daemon(launch);
   REQUIRE_MESSAGE(daemon.wait_for_log("probes may fail as 'local'", seconds(10)), daemon.log());
 
-  // Three rounds of probes.
-  std::this_thread::sleep_for(seconds(6));
+  // The probes that get no socket are recorded as this host's failures.
+  const std::string local = "class = 'local' AND phase IN ('connect', 'dns')";
+  const bool recorded =
+      eventually([&] { return rows_in(db, "failures", local) > 100; }, seconds(30), kDbPoll);
+  CHECK_MESSAGE(recorded, describe(classes_in(db, "failures")));
   REQUIRE_MESSAGE(daemon.running(), daemon.log());
-  auto classes = failure_classes(daemon.log());
-  INFO("failures: " << describe(classes));
-  CHECK(classes["local/connect"] + classes["local/dns"] > 100);
-  for (const auto& [k, n] : classes) {
+  for (const auto& [k, n] : classes_in(db, "failures")) {
     // The probes that got a socket time out on the silent server; every other failure is this
     // host's lack of descriptors, never blamed on the target.
     CHECK_MESSAGE((k.starts_with("local/") || k == "timeout/response"), k << " x" << n);
   }
 
-  // Fewer targets: every probe gets its descriptor again.
-  dir.write("faultline.yaml", head + "targets:\n" + targets_yaml(ok.url(), 5, "fine"));
+  // Fewer targets, probed more often: every probe gets its descriptor again.
+  dir.write("faultline.yaml", head + "defaults: {interval: 500ms, timeout: 400ms}\ntargets:\n" +
+                                  targets_yaml(ok.url(), 5, "fine"));
   // Reading the file needs a descriptor too, so a reload may fail while they are all taken;
   // it says why, and the next SIGHUP gets through.
   bool reloaded = false;
@@ -160,15 +181,23 @@ TEST_CASE("local faults: more probes than descriptors fail as local, and the dae
     CHECK(daemon.log().find("cannot read the config file: Too many open files") !=
           std::string::npos);
   }
-  const std::size_t requests_before = static_cast<std::size_t>(ok.requests());
-  CHECK(eventually([&] { return static_cast<std::size_t>(ok.requests()) >= requests_before + 10; },
-                   seconds(10)));
-  // By now the old targets' last probes have ended too: no failure of any kind follows.
-  const int failures_after_reload = total(failure_classes(daemon.log()));
-  std::this_thread::sleep_for(seconds(3));
-  const std::string log = daemon.log();
-  CHECK(log.find("debug fine") == std::string::npos);
-  CHECK(total(failure_classes(log)) == failures_after_reload);
+  // The reload cancelled the old targets' probes. The history is written in order, so once the
+  // new targets' probes are in it, every failure of the old ones is too; after that no failure
+  // of any kind follows, over two more rounds of all five targets.
+  const std::string fine = "targets.name LIKE 'fine%'";
+  const auto fine_probes = [&] { return rows_in(db, "probes", fine); };
+  REQUIRE_MESSAGE(eventually([&] { return fine_probes() >= 10; }, seconds(20), kDbPoll),
+                  daemon.log());
+  const std::int64_t failures_after_reload = rows_in(db, "failures");
+  const std::int64_t probes_after_reload = fine_probes();
+  REQUIRE(failures_after_reload > 100);
+  REQUIRE_MESSAGE(
+      eventually([&] { return fine_probes() >= probes_after_reload + 10; }, seconds(20), kDbPoll),
+      daemon.log());
+  CHECK(rows_in(db, "failures") == failures_after_reload);
+  const auto fine_classes = classes_in(db, "probes", fine);
+  CHECK_MESSAGE((fine_classes.size() == 1 && fine_classes.count("ok/") == 1),
+                describe(fine_classes));
   CHECK(daemon.stop() == 0);
 }
 
@@ -302,10 +331,12 @@ TEST_CASE(
   LoopbackServer server(o);
   TempDir dir;
   const std::string ca = dir.write("ca.pem", read_file(pki.ca_path));
+  const std::string db = dir.file("h.db");
   DaemonLaunch launch;
   launch.config =
-      dir.write("faultline.yaml", "storage: {path: " + dir.file("h.db") +
-                                      "}\nmetrics: {listen: 127.0.0.1:0}\n"
+      dir.write("faultline.yaml", "storage: {path: " + db +
+                                      ", record_successes: true}\n"
+                                      "metrics: {listen: 127.0.0.1:0}\n"
                                       "defaults: {interval: 500ms, timeout: 400ms}\ntargets:\n"
                                       "  - {name: web, url: 'https://127.0.0.1:" +
                                       std::to_string(server.port()) + "/', ca_file: ca.pem}\n");
@@ -314,15 +345,20 @@ TEST_CASE(
   CHECK(eventually([&] { return server.requests() >= 2; }, seconds(10)));
 
   std::filesystem::remove(ca);
+  const std::int64_t removed_at = unix_now_ms();
   const int requests = server.requests();
-  std::this_thread::sleep_for(seconds(2));
+  // Three probes started after the removal reach the history. Whatever they make of it
+  // (libcurl may keep the parsed CA for minutes), a failure is never blamed on the server.
+  const std::string since = "time >= " + std::to_string(removed_at);
+  CHECK_MESSAGE(eventually([&] { return rows_in(db, "probes", since) >= 3; }, seconds(20), kDbPoll),
+                daemon.log());
   REQUIRE_MESSAGE(daemon.running(), daemon.log());
-  // Whatever the probes make of it meanwhile (libcurl may keep the parsed CA for minutes), a
-  // failure is never blamed on the server.
-  const auto classes = failure_classes(daemon.log());
+  const auto classes = classes_in(db, "probes", since);
   for (const auto& [k, n] : classes)
-    CHECK_MESSAGE(k == "local/tls", k << " x" << n);
+    CHECK_MESSAGE((k == "local/tls" || k == "ok/"), k << " x" << n);
   CHECK((classes.count("local/tls") == 1 || server.requests() > requests));
+  for (const auto& [k, n] : classes_in(db, "failures"))
+    CHECK_MESSAGE(k == "local/tls", k << " x" << n);
   daemon.signal(SIGHUP);
   CHECK(daemon.wait_for_log("reload failed", seconds(10)));
   CHECK(daemon.log().find("'ca_file': cannot read " + ca) != std::string::npos);
@@ -335,7 +371,7 @@ TEST_CASE(
 // daemon around it: probing and /metrics go on, the errors are counted, and it catches up.
 TEST_CASE("local faults: a full disk: the daemon keeps probing and serving metrics, and recovers") {
   if (geteuid() != 0) {
-    MESSAGE("skipped: mounting a small tmpfs needs root (CI runs as root)");
+    skip_test("mounting a small tmpfs needs root (CI runs as root)");
     return;
   }
   TempDir disk;
@@ -368,10 +404,14 @@ TEST_CASE("local faults: a full disk: the daemon keeps probing and serving metri
     if (!daemon.wait_for_log("disk is full", seconds(20)))
       return "no write error:\n" + daemon.log();
     const double probes = counter("faultline_probes_total");
-    std::this_thread::sleep_for(seconds(1));
+    const bool probing = eventually([&] { return counter("faultline_probes_total") > probes; },
+                                    seconds(10), milliseconds(50));
     if (!daemon.running()) return "the daemon died:\n" + daemon.log();
-    if (counter("faultline_probes_total") <= probes) return "probing stopped:\n" + daemon.log();
-    if (counter("faultline_storage_write_errors_total") < 1) return "write errors not counted";
+    if (!probing) return "probing stopped:\n" + daemon.log();
+    // The store's counters reach /metrics once a second.
+    if (!eventually([&] { return counter("faultline_storage_write_errors_total") >= 1; },
+                    seconds(10), milliseconds(50)))
+      return "write errors not counted";
 
     std::filesystem::remove(filler);
     if (!daemon.wait_for_log("again after", seconds(45))) return "not recovered:\n" + daemon.log();

@@ -28,7 +28,7 @@ TEST_CASE("printable: control characters and bytes that are not UTF-8 are escape
   CHECK(printable("\xed\xa0\x80") == "\\xED\\xA0\\x80");  // UTF-16 surrogate
 }
 
-TEST_CASE("printable: at most 80 characters, then an ellipsis; escapes are never split") {
+TEST_CASE("printable: at most 80 characters, then an ellipsis, escapes are never split") {
   CHECK(printable(std::string(80, 'x')) == std::string(80, 'x'));
   CHECK(printable(std::string(81, 'x')) == std::string(80, 'x') + "…");
   CHECK(printable(std::string(2'000'000, 'x')).size() == 80 + std::string("…").size());

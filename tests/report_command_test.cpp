@@ -268,7 +268,7 @@ TEST_CASE("report: uptime, buckets and outages per target, worst first") {
   CHECK(r.idle_findings[0].probe_observations == 6);
 }
 
-TEST_CASE("report: --target narrows every section; an unknown target is an error") {
+TEST_CASE("report: --target narrows every section, an unknown target is an error") {
   TempDir dir;
   const std::string path = dir.file("history.db");
   const auto running = populate(path);

@@ -153,7 +153,7 @@ TEST_CASE("router: `local` results reach the sinks but change no state") {
   CHECK(f.first.changes[1].second.to == TargetState::up);
 }
 
-TEST_CASE("router: a removed target's state is forgotten; a kept one keeps it") {
+TEST_CASE("router: a removed target's state is forgotten, a kept one keeps it") {
   Fixture f;
   const MonitoredTarget& a = f.add(target("a", 1));
   const MonitoredTarget& b = f.add(target("b", 1));
@@ -226,7 +226,7 @@ TEST_CASE("router: a target built where a removed one lived does not inherit its
   CHECK(f.router.state(*new_target) == TargetState::unknown);
 }
 
-TEST_CASE("router: idle findings reach every sink; lag, reloads and stats reach the process sink") {
+TEST_CASE("router: idle findings reach every sink, lag, reloads and stats reach the process sink") {
   Fixture f;
   const MonitoredTarget& a = f.add(target("a"));
   f.announce({&a});

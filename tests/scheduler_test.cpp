@@ -197,7 +197,7 @@ TEST_CASE("scheduler: reload keeps unchanged targets, stops removed, restarts ch
   CHECK(std::count(started.begin(), started.end(), "change") == 1);
 }
 
-TEST_CASE("scheduler: stop drops queued probes and ticks; running ones finish") {
+TEST_CASE("scheduler: stop drops queued probes and ticks, running ones finish") {
   Fixture f;
   Scheduler s(f.clock, f.prober, f.recorder, 1);
   s.set_targets({target("a", 1000), target("b", 1000)});

@@ -64,7 +64,7 @@ TEST_CASE("sparkline: one failure among many still shows, and no data is blank")
   CHECK(ascii({std::nullopt, 0, 2}) == " _#");
 }
 
-TEST_CASE("sparkline: all zero is a flat line; nothing is nothing") {
+TEST_CASE("sparkline: all zero is a flat line, nothing is nothing") {
   CHECK(unicode({0, 0, 0}) == "▁▁▁");
   CHECK(unicode({std::nullopt, std::nullopt}) == "  ");
   CHECK(unicode({}).empty());

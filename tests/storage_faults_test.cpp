@@ -17,6 +17,7 @@
 
 #include "storage/sqlite_store.hpp"
 #include "storage_test_support.hpp"
+#include "tests/support/skip_test.hpp"
 
 using namespace faultline;
 using namespace faultline::testing;
@@ -133,7 +134,7 @@ TEST_CASE("storage faults: a reader holding a snapshot never stalls writes, and 
 
 TEST_CASE("storage faults: a full disk keeps rows queued and recovers when space returns") {
   if (geteuid() != 0) {
-    MESSAGE("skipped: mounting a small tmpfs needs root (CI runs as root)");
+    skip_test("mounting a small tmpfs needs root (CI runs as root)");
     return;
   }
   TempDir dir;
@@ -181,7 +182,7 @@ TEST_CASE("storage faults: a full disk keeps rows queued and recovers when space
 
 TEST_CASE("storage faults: a volume that turns read-only keeps rows queued until it is writable") {
   if (geteuid() != 0) {
-    MESSAGE("skipped: remounting a filesystem read-only needs root (CI runs as root)");
+    skip_test("remounting a filesystem read-only needs root (CI runs as root)");
     return;
   }
   TempDir dir;

@@ -63,7 +63,7 @@ DaemonLaunch launch(const std::string& config) {
 
 }  // namespace
 
-TEST_CASE("history lock: one holder at a time; asking never takes it; a stale file blocks none") {
+TEST_CASE("history lock: one holder at a time, asking never takes it, a stale file blocks none") {
   TempDir dir;
   const std::string db = dir.file("h.db");
   CHECK(history_lock_path(db) == db + ".lock");

@@ -18,6 +18,7 @@
 #include "storage/schema.hpp"
 #include "storage/sqlite_store.hpp"
 #include "storage_test_support.hpp"
+#include "tests/support/skip_test.hpp"
 
 using namespace faultline;
 using namespace faultline::testing;
@@ -206,7 +207,7 @@ TEST_CASE("storage schema: unopenable paths are errors that name the path and th
 
 TEST_CASE("storage schema: a database on a read-only filesystem is refused at start") {
   if (geteuid() != 0) {
-    MESSAGE("skipped: mounting a read-only filesystem needs root (CI runs as root)");
+    skip_test("mounting a read-only filesystem needs root (CI runs as root)");
     return;
   }
   TempDir dir;
@@ -230,7 +231,7 @@ TEST_CASE("storage schema: a database on a read-only filesystem is refused at st
 
 TEST_CASE("storage schema: a new database on a read-only filesystem says read-only (EROFS)") {
   if (geteuid() != 0) {
-    MESSAGE("skipped: mounting a read-only filesystem needs root (CI runs as root)");
+    skip_test("mounting a read-only filesystem needs root (CI runs as root)");
     return;
   }
   TempDir dir;
@@ -278,7 +279,7 @@ TEST_CASE("storage schema: the folders created for a new database are named in o
 }
 
 TEST_CASE(
-    "storage schema: a version 3 file faultline wrote migrates; its outages say how they ended") {
+    "storage schema: a version 3 file faultline wrote migrates, its outages say how they ended") {
   TempDir dir;
   const std::string path = dir.file("history.db");
   {

@@ -7,6 +7,7 @@
 
 #include "tests/support/full_backlog_listener.hpp"
 #include "tests/support/run_in_netns.hpp"
+#include "tests/support/skip_test.hpp"
 #include "tests/support/tcp_client.hpp"
 
 using namespace std::chrono_literals;
@@ -61,7 +62,7 @@ TEST_CASE("FullBacklogListener: SYNs are dropped even when SYN cookies are alway
       },
       {.setup_commands = {"sysctl -qw net.ipv4.tcp_syncookies=2"}});
   if (r.status == NetnsStatus::skipped) {
-    MESSAGE("skipped: " << r.reason);
+    faultline::testing::skip_test(r.reason);
     return;
   }
   CHECK_MESSAGE(r.ok(), r.describe());

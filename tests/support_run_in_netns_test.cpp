@@ -15,6 +15,7 @@
 #include "tests/support/fake_dns_server.hpp"
 #include "tests/support/loopback_server.hpp"
 #include "tests/support/run_in_netns.hpp"
+#include "tests/support/skip_test.hpp"
 #include "tests/support/tcp_client.hpp"
 
 using namespace std::chrono_literals;
@@ -30,7 +31,7 @@ namespace {
 // True when the run could not happen here; the caller returns after this.
 bool skipped(const NetnsResult& r) {
   if (r.status != NetnsStatus::skipped) return false;
-  MESSAGE("skipped: " << r.reason);
+  faultline::testing::skip_test(r.reason);
   return true;
 }
 

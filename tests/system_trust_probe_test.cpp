@@ -14,6 +14,7 @@
 #include "checks/probe_once.hpp"
 #include "tests/support/loopback_server.hpp"
 #include "tests/support/run_in_netns.hpp"
+#include "tests/support/skip_test.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_pki.hpp"
 
@@ -97,7 +98,7 @@ void with_trusted_and_untrusted(
       },
       system_store_trusting(pki.ca_path, dir));
   if (result.status == NetnsStatus::skipped) {
-    MESSAGE("skipped: " << result.reason);
+    skip_test(result.reason);
     return;
   }
   CHECK_MESSAGE(result.ok(), result.describe());

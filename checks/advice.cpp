@@ -4,27 +4,113 @@
 
 namespace faultline {
 
+namespace {
+
+std::string_view dns_advice(const ProbeResult& r) {
+  switch (r.detail) {
+    case Detail::nxdomain:
+      return "The name does not exist: check the spelling in the URL, whether the record was "
+             "deleted or the domain lapsed, and which resolver this host uses "
+             "(/etc/resolv.conf).";
+    case Detail::no_address:
+      return "The name exists but has no A/AAAA record: look at the DNS zone (a record "
+             "removed, a CNAME pointing nowhere, an IPv6-only name on an IPv4-only host).";
+    case Detail::timeout:
+      return "No DNS answer in time: check that this host's resolver is reachable and "
+             "healthy (dig NAME @RESOLVER).";
+    default:
+      return "The resolver could not answer (SERVFAIL or unreachable): check this host's "
+             "resolver and the zone's authoritative servers (dig +trace NAME); DNSSEC "
+             "validation failures look the same.";
+  }
+}
+
+std::string_view timeout_advice(const ProbeResult& r) {
+  switch (r.phase) {
+    case Phase::connect:
+      return "The TCP handshake got no answer: a firewall dropping packets, the host "
+             "offline, stale DNS pointing at a dead address, a routing problem, or a server "
+             "so overloaded its accept queue is full. traceroute -T -p PORT HOST shows where "
+             "packets stop.";
+    case Phase::body:
+      return "The response started but did not finish in time: a stalled backend or a "
+             "response too slow or too large for the deadline.";
+    default:
+      return "Connected, but no answer in time: the application is overloaded or waiting "
+             "on a dependency (database, upstream), or the timeout is too short for this "
+             "endpoint.";
+  }
+}
+
+std::string_view tls_advice(const ProbeResult& r) {
+  switch (r.detail) {
+    case Detail::expired:
+      return "The certificate has expired: renew it, check why automatic renewal did not "
+             "run, and reload the server.";
+    case Detail::not_yet_valid:
+      return "The certificate is not valid yet: it was issued with a future start date, or "
+             "the clock is wrong here or on the server (check NTP).";
+    case Detail::hostname_mismatch:
+      return "The certificate does not cover this name: the server presents the wrong "
+             "certificate (SNI or default-vhost misconfiguration), or the URL uses a name "
+             "the certificate lacks.";
+    case Detail::untrusted:
+      return "The certificate chain is not trusted: self-signed, issued by a private CA "
+             "(point ca_file at it), or the server does not send its intermediate "
+             "certificates.";
+    case Detail::reset:
+      return "Reset during the TLS handshake: a TLS problem, not TCP. The server or a "
+             "middlebox rejected the ClientHello (SNI filtering, TLS version policy). If "
+             "plain HTTP on the same host works while this port resets, look at the TLS "
+             "terminator, not the network.";
+    case Detail::closed:
+      return "The server hung up during the TLS handshake without an alert: often a TLS "
+             "terminator with no certificate for this name (SNI), or a port that does not "
+             "speak TLS.";
+    case Detail::timeout:
+      return "The TLS handshake got no answer: the port accepts TCP but does not speak TLS "
+             "(or waits for the client to talk first), or the TLS terminator is stalled.";
+    default:
+      return "The TLS handshake failed: protocol version or cipher mismatch, a client "
+             "certificate required, or the port does not speak TLS (plain HTTP behind an "
+             "https:// URL).";
+  }
+}
+
+std::string_view http_advice(const ProbeResult& r) {
+  if (r.detail == Detail::malformed) {
+    return "The reply is not HTTP: the port serves another protocol, or the server or a "
+           "proxy in front of it is broken.";
+  }
+  if (r.http_status >= 500) {
+    return "The server answered with an error: the application or a proxy in front of it "
+           "is failing (502/504: the proxy cannot reach its backend; 503: overloaded or in "
+           "maintenance).";
+  }
+  return "The server answered, but not with an expected status: check the URL, method and "
+         "credentials, or add the code to expect_status if it is correct.";
+}
+
+std::string_view local_advice(const ProbeResult& r) {
+  if (r.phase == Phase::connect && (r.sys_errno == EINVAL || r.sys_errno == EACCES)) {
+    return "The probe never left this host: a blackhole or prohibit route in its routing "
+           "table (ip route get ADDRESS shows it), an IPv6 link-local address, or for "
+           "EACCES a security policy. Remove the route if the target should be reachable "
+           "from here; it does not count against the target.";
+  }
+  return "The failure is on this monitoring host, not the target (file descriptors, "
+         "memory, ephemeral ports, a local firewall rule); it does not count against the "
+         "target.";
+}
+
+}  // namespace
+
 std::string_view advice_for(const ProbeResult& r) {
   switch (r.cls) {
     case FailureClass::ok:
       return "";
     case FailureClass::dns:
-      switch (r.detail) {
-        case Detail::nxdomain:
-          return "The name does not exist: check the spelling in the URL, whether the record was "
-                 "deleted or the domain lapsed, and which resolver this host uses "
-                 "(/etc/resolv.conf).";
-        case Detail::no_address:
-          return "The name exists but has no A/AAAA record: look at the DNS zone (a record "
-                 "removed, a CNAME pointing nowhere, an IPv6-only name on an IPv4-only host).";
-        case Detail::timeout:
-          return "No DNS answer in time: check that this host's resolver is reachable and "
-                 "healthy (dig NAME @RESOLVER).";
-        default:
-          return "The resolver could not answer (SERVFAIL or unreachable): check this host's "
-                 "resolver and the zone's authoritative servers (dig +trace NAME); DNSSEC "
-                 "validation failures look the same.";
-      }
+      return dns_advice(r);
     case FailureClass::refused:
       return "Nothing accepted the connection on that port: wrong port, the service is down or "
              "still starting, a firewall rejecting rather than dropping, or a container port "
@@ -35,20 +121,7 @@ std::string_view advice_for(const ProbeResult& r) {
              "routing and firewalls between here and the target; traceroute -T -p PORT HOST "
              "shows where it stops.";
     case FailureClass::timeout:
-      switch (r.phase) {
-        case Phase::connect:
-          return "The TCP handshake got no answer: a firewall dropping packets, the host "
-                 "offline, stale DNS pointing at a dead address, a routing problem, or a server "
-                 "so overloaded its accept queue is full. traceroute -T -p PORT HOST shows where "
-                 "packets stop.";
-        case Phase::body:
-          return "The response started but did not finish in time: a stalled backend or a "
-                 "response too slow or too large for the deadline.";
-        default:
-          return "Connected, but no answer in time: the application is overloaded or waiting "
-                 "on a dependency (database, upstream), or the timeout is too short for this "
-                 "endpoint.";
-      }
+      return timeout_advice(r);
     case FailureClass::reset:
       return "The established connection was reset: server overload or a concurrency limit, a "
              "WAF or DDoS filter rejecting the request, keep-alive misuse, or a load balancer, "
@@ -59,60 +132,11 @@ std::string_view advice_for(const ProbeResult& r) {
              "restart mid-request, a proxy with a short timeout, or a backend that hangs up "
              "instead of answering.";
     case FailureClass::tls:
-      switch (r.detail) {
-        case Detail::expired:
-          return "The certificate has expired: renew it, check why automatic renewal did not "
-                 "run, and reload the server.";
-        case Detail::not_yet_valid:
-          return "The certificate is not valid yet: it was issued with a future start date, or "
-                 "the clock is wrong here or on the server (check NTP).";
-        case Detail::hostname_mismatch:
-          return "The certificate does not cover this name: the server presents the wrong "
-                 "certificate (SNI or default-vhost misconfiguration), or the URL uses a name "
-                 "the certificate lacks.";
-        case Detail::untrusted:
-          return "The certificate chain is not trusted: self-signed, issued by a private CA "
-                 "(point ca_file at it), or the server does not send its intermediate "
-                 "certificates.";
-        case Detail::reset:
-          return "Reset during the TLS handshake: a TLS problem, not TCP. The server or a "
-                 "middlebox rejected the ClientHello (SNI filtering, TLS version policy). If "
-                 "plain HTTP on the same host works while this port resets, look at the TLS "
-                 "terminator, not the network.";
-        case Detail::closed:
-          return "The server hung up during the TLS handshake without an alert: often a TLS "
-                 "terminator with no certificate for this name (SNI), or a port that does not "
-                 "speak TLS.";
-        case Detail::timeout:
-          return "The TLS handshake got no answer: the port accepts TCP but does not speak TLS "
-                 "(or waits for the client to talk first), or the TLS terminator is stalled.";
-        default:
-          return "The TLS handshake failed: protocol version or cipher mismatch, a client "
-                 "certificate required, or the port does not speak TLS (plain HTTP behind an "
-                 "https:// URL).";
-      }
+      return tls_advice(r);
     case FailureClass::http:
-      if (r.detail == Detail::malformed) {
-        return "The reply is not HTTP: the port serves another protocol, or the server or a "
-               "proxy in front of it is broken.";
-      }
-      if (r.http_status >= 500) {
-        return "The server answered with an error: the application or a proxy in front of it "
-               "is failing (502/504: the proxy cannot reach its backend; 503: overloaded or in "
-               "maintenance).";
-      }
-      return "The server answered, but not with an expected status: check the URL, method and "
-             "credentials, or add the code to expect_status if it is correct.";
+      return http_advice(r);
     case FailureClass::local:
-      if (r.phase == Phase::connect && (r.sys_errno == EINVAL || r.sys_errno == EACCES)) {
-        return "The probe never left this host: a blackhole or prohibit route in its routing "
-               "table (ip route get ADDRESS shows it), an IPv6 link-local address, or for "
-               "EACCES a security policy. Remove the route if the target should be reachable "
-               "from here; it does not count against the target.";
-      }
-      return "The failure is on this monitoring host, not the target (file descriptors, "
-             "memory, ephemeral ports, a local firewall rule); it does not count against the "
-             "target.";
+      return local_advice(r);
   }
   return "";
 }

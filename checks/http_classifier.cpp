@@ -67,14 +67,12 @@ bool is_local_code(int code) {
   }
 }
 
-}  // namespace
-
-Verdict classify_http_exchange(const HttpExchangeEnd& e) {
+// The verdict on an exchange that ran to its end (or to the body limit): only the status line
+// and the expected codes are left to judge.
+Verdict classify_finished_exchange(const HttpExchangeEnd& e) {
   Verdict v;
   v.http_status = e.http_status;
-  const bool finished =
-      e.curl_code == CURLE_OK || (e.curl_code == CURLE_WRITE_ERROR && e.body_limit_hit);
-  if (finished && e.http_status < 100) {
+  if (e.http_status < 100) {
     // No status line we could read: "http/0" would be no answer at all.
     v.cls = FailureClass::http;
     v.phase = Phase::response;
@@ -82,19 +80,27 @@ Verdict classify_http_exchange(const HttpExchangeEnd& e) {
     v.message = "the reply from " + e.address + " has no valid status line";
     return v;
   }
-  if (finished) {
-    if (e.expect.contains(e.http_status)) {
-      v.message = "HTTP " + std::to_string(e.http_status);
-      return v;
-    }
-    v.cls = FailureClass::http;
-    v.phase = Phase::response;
-    v.detail = Detail::http_status;
-    v.message = "HTTP " + std::to_string(e.http_status) + " from " + e.address + ", expected " +
-                e.expect.to_string();
+  if (e.expect.contains(e.http_status)) {
+    v.message = "HTTP " + std::to_string(e.http_status);
     return v;
   }
+  v.cls = FailureClass::http;
+  v.phase = Phase::response;
+  v.detail = Detail::http_status;
+  v.message = "HTTP " + std::to_string(e.http_status) + " from " + e.address + ", expected " +
+              e.expect.to_string();
+  return v;
+}
 
+}  // namespace
+
+Verdict classify_http_exchange(const HttpExchangeEnd& e) {
+  const bool finished =
+      e.curl_code == CURLE_OK || (e.curl_code == CURLE_WRITE_ERROR && e.body_limit_hit);
+  if (finished) return classify_finished_exchange(e);
+
+  Verdict v;
+  v.http_status = e.http_status;
   v.phase = phase_of(e);
   const std::string when = phase_words(v.phase);
   if (head_too_large(e)) {

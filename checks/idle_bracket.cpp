@@ -34,6 +34,71 @@ double to_s(milliseconds ms) {
   return static_cast<double>(ms.count()) / 1000.0;
 }
 
+// The control itself (a connection reused at once) failed: idleness is not the cause, and what
+// the server did to the control says whether it closes or resets.
+void describe_control_failure(IdleFinding& f, bool closes) {
+  f.kind = closes ? IdleFindingKind::server_close : IdleFindingKind::server_reset;
+  f.threshold_low_s = 0;
+  f.threshold_high_s = 0;
+  if (closes) {
+    f.summary = "the server closes every connection right after its response (no keep-alive)";
+    f.advice =
+        "The server does not keep connections alive, so there is no idle timeout to "
+        "tune; clients open a new connection per request.";
+  } else {
+    f.summary =
+        "connections are reset even when reused at once: the server (or a proxy in "
+        "front of it) resets them, idleness is not the cause";
+    f.advice =
+        "Look at the server's and its proxy's logs and connection limits; TCP keepalive "
+        "will not help here.";
+  }
+}
+
+// The advice for a middlebox that forgets idle connections: a keepalive interval when some idle
+// time survived, otherwise only an upper bound and the experiment that would measure it.
+void advise_on_middlebox(IdleFinding& f, bool low_known, double keepalive_s,
+                         const std::string& range) {
+  if (low_known) {
+    f.advice =
+        "A NAT gateway, load balancer or stateful firewall forgets connections idle "
+        "between " +
+        range + ". Enable TCP keepalive on clients with an interval below " +
+        seconds_text(f.threshold_low_s) +
+        " (e.g. SO_KEEPALIVE with TCP_KEEPIDLE=" + seconds_text(keepalive_s) +
+        " and TCP_KEEPINTVL=" + seconds_text(keepalive_s) +
+        "; Linux's default of 7200 s is far too late), or make connection pools drop "
+        "connections idle longer than " +
+        seconds_text(f.threshold_low_s) + ".";
+  } else {
+    // Nothing idle survived: the threshold is known only to lie below the shortest failure,
+    // so no interval can be named with confidence.
+    f.advice = "A NAT gateway, load balancer or stateful firewall forgets connections idle for " +
+               seconds_text(*f.threshold_high_s) +
+               " or less; no shorter idle time was tried. Enable TCP keepalive on clients with an "
+               "interval well below " +
+               seconds_text(*f.threshold_high_s) +
+               " (Linux's default of 7200 s is far too late), and run an idle_probe experiment "
+               "with shorter ladder steps to measure the threshold and verify the interval.";
+  }
+}
+
+// What a verification run with TCP keepalive showed, added to a middlebox finding.
+void describe_keepalive_verification(IdleFinding& f) {
+  if (f.keepalive_verified == KeepaliveVerdict::yes) {
+    f.summary += "; TCP keepalive every " + seconds_text(*f.keepalive_interval_s) +
+                 " fixed it in a verification run";
+    f.advice += " Verified: with keepalive every " + seconds_text(*f.keepalive_interval_s) +
+                " a connection idle " + seconds_text(*f.threshold_high_s) + " survived.";
+  } else if (f.keepalive_verified == KeepaliveVerdict::no) {
+    f.summary +=
+        "; TCP keepalive every " + seconds_text(*f.keepalive_interval_s) + " did NOT fix it";
+    f.advice += " Caution: keepalive every " + seconds_text(*f.keepalive_interval_s) +
+                " did not keep the connection alive in a verification run; the middlebox may "
+                "ignore keepalive probes.";
+  }
+}
+
 }  // namespace
 
 std::string_view to_string(IdleOutcome o) {
@@ -204,22 +269,7 @@ IdleFinding IdleBracket::finding() const {
     const bool closes = std::any_of(steps_.begin(), steps_.end(), [](const IdleStepResult& s) {
       return s.request.idle.count() == 0 && s.outcome == IdleOutcome::closed_by_server;
     });
-    f.kind = closes ? IdleFindingKind::server_close : IdleFindingKind::server_reset;
-    f.threshold_low_s = 0;
-    f.threshold_high_s = 0;
-    if (closes) {
-      f.summary = "the server closes every connection right after its response (no keep-alive)";
-      f.advice =
-          "The server does not keep connections alive, so there is no idle timeout to "
-          "tune; clients open a new connection per request.";
-    } else {
-      f.summary =
-          "connections are reset even when reused at once: the server (or a proxy in "
-          "front of it) resets them, idleness is not the cause";
-      f.advice =
-          "Look at the server's and its proxy's logs and connection limits; TCP keepalive "
-          "will not help here.";
-    }
+    describe_control_failure(f, closes);
     return f;
   }
 
@@ -260,40 +310,8 @@ IdleFinding IdleBracket::finding() const {
               " by a middlebox; " +
               (low_known ? "idle " + seconds_text(f.threshold_low_s) + " survived"
                          : std::string("no shorter idle time was tried"));
-  if (low_known) {
-    f.advice =
-        "A NAT gateway, load balancer or stateful firewall forgets connections idle "
-        "between " +
-        range + ". Enable TCP keepalive on clients with an interval below " +
-        seconds_text(f.threshold_low_s) +
-        " (e.g. SO_KEEPALIVE with TCP_KEEPIDLE=" + seconds_text(ka) +
-        " and TCP_KEEPINTVL=" + seconds_text(ka) +
-        "; Linux's default of 7200 s is far too late), or make connection pools drop "
-        "connections idle longer than " +
-        seconds_text(f.threshold_low_s) + ".";
-  } else {
-    // Nothing idle survived: the threshold is known only to lie below the shortest failure,
-    // so no interval can be named with confidence.
-    f.advice = "A NAT gateway, load balancer or stateful firewall forgets connections idle for " +
-               seconds_text(*f.threshold_high_s) +
-               " or less; no shorter idle time was tried. Enable TCP keepalive on clients with an "
-               "interval well below " +
-               seconds_text(*f.threshold_high_s) +
-               " (Linux's default of 7200 s is far too late), and run an idle_probe experiment "
-               "with shorter ladder steps to measure the threshold and verify the interval.";
-  }
-  if (f.keepalive_verified == KeepaliveVerdict::yes) {
-    f.summary += "; TCP keepalive every " + seconds_text(*f.keepalive_interval_s) +
-                 " fixed it in a verification run";
-    f.advice += " Verified: with keepalive every " + seconds_text(*f.keepalive_interval_s) +
-                " a connection idle " + seconds_text(*f.threshold_high_s) + " survived.";
-  } else if (f.keepalive_verified == KeepaliveVerdict::no) {
-    f.summary +=
-        "; TCP keepalive every " + seconds_text(*f.keepalive_interval_s) + " did NOT fix it";
-    f.advice += " Caution: keepalive every " + seconds_text(*f.keepalive_interval_s) +
-                " did not keep the connection alive in a verification run; the middlebox may "
-                "ignore keepalive probes.";
-  }
+  advise_on_middlebox(f, low_known, ka, range);
+  describe_keepalive_verification(f);
   return f;
 }
 

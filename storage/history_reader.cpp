@@ -110,7 +110,7 @@ Status read_rollups(SqliteConnection& db, const HistoryWindow& window, TargetsBy
   st->bind_int(2, window.to_ms);
   st->bind_int(3, window.buckets);
   std::map<std::int64_t, std::pair<double, std::int64_t>> timed;  // id -> sum, count
-  const Status rows = st->each_row([&](const SqliteStatement& row) {
+  Status rows = st->each_row([&](const SqliteStatement& row) {
     auto it = by_id.find(row.column_int(0));
     if (it == by_id.end()) return;
     TargetHistory& t = it->second;

@@ -21,6 +21,7 @@
 #include "daemon/logging.hpp"
 #include "daemon/report_command.hpp"
 #include "daemon/run_command.hpp"
+#include "daemon/uv_signals.hpp"
 
 namespace faultline {
 namespace {
@@ -193,6 +194,9 @@ int run_cli(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return parse_failed(app, e, words, argc, argv);
   }
+  // main() holds the daemon's signals from exec on; every command but `run` takes them with
+  // their default action, so that a SIGTERM stops a `check` or a `report` at once.
+  if (!*run) release_signals(kDaemonSignals);
 
   auto level = parse_log_level(log_level.empty() ? "info" : log_level);
   setup_logging(level.value_or(spdlog::level::info), stderr_is_journal());

@@ -34,8 +34,6 @@ constexpr const char* kInsertState = R"sql(
 INSERT INTO state_changes (target_id, time, from_state, to_state, class, phase, detail, message)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8))sql";
 
-// An upsert, so a minute written in several batches (or before and after a restart) adds up.
-// min()/max() of SQLite return NULL if either side is NULL, hence the coalesce pairs.
 // The target's latest verdict, extended when the new one is the same.
 constexpr const char* kConfirmIdle = R"sql(
 UPDATE idle_findings
@@ -53,6 +51,8 @@ INSERT INTO idle_findings (target_id, first_seen, last_confirmed, survived, rese
                            keepalive_interval_s)
 VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15))sql";
 
+// An upsert, so a minute written in several batches (or before and after a restart) adds up.
+// min()/max() of SQLite return NULL if either side is NULL, hence the coalesce pairs.
 constexpr const char* kUpsertRollup = R"sql(
 INSERT INTO rollups (target_id, time, probes, ok, failures, min_total_ms, max_total_ms,
                      total_ms_sum, total_ms_count)

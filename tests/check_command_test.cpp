@@ -1,6 +1,7 @@
 // `faultline check` as a user runs it: the real binary, its exit status and its JSON.
 #include <doctest/doctest.h>
 
+#include <csignal>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -296,4 +297,20 @@ TEST_CASE("check --idle: steps are shown by idle time, in text and JSON alike") 
   CHECK(steps[1]["keepalive_s"].is_null());
   CHECK(steps[2]["keepalive_s"] == 0.5);
   CHECK(steps[3]["idle_s"] == 2.0);
+}
+
+TEST_CASE("check: a SIGTERM stops it at once, the daemon's held signals are released for it") {
+  // main() holds SIGTERM from exec on for `faultline run`; every other command must get it back,
+  // or a hanging check would ignore the stop until its own timeout.
+  LoopbackServer server(Behavior::silent_after_client_hello);
+  TempDir dir;
+  ChildProcess p({FAULTLINE_BINARY, "check", "--timeout", "30s", server.url("tls", "")}, {},
+                 dir.file("out"));
+  REQUIRE(server.wait_for_connections(1, std::chrono::seconds(10)));
+  const auto sent = std::chrono::steady_clock::now();
+  p.signal(SIGTERM);
+  const auto status = p.wait(std::chrono::seconds(10));
+  REQUIRE(status.has_value());
+  CHECK(*status == 128 + SIGTERM);
+  CHECK(std::chrono::steady_clock::now() - sent < std::chrono::seconds(5));
 }

@@ -1,10 +1,10 @@
 // `faultline run` signalled while it starts: a SIGHUP must never end it (it becomes a reload once
 // the loop runs) and a SIGTERM or SIGINT must stop it cleanly, status 0 after "stopping" and
-// "stopped" and a flush. The daemon holds these signals from the first line of `run`; before
-// that (while the dynamic loader maps its libraries, a few milliseconds up to tens on a busy
-// machine) no code of ours runs and a signal still takes its default action, so every shot here
-// waits until /proc shows the signals held (or caught). 3,000 targets on a closed loopback port
-// stretch the startup to a few hundred milliseconds.
+// "stopped" and a flush. The program holds these signals from its first code (a .preinit_array
+// entry in daemon/main.cpp); before that (while the dynamic loader maps its libraries, a few
+// milliseconds up to tens on a busy machine) no code of ours runs and a signal still takes its
+// default action, so every shot here waits until /proc shows the signals held (or caught). 3,000
+// targets on a closed loopback port stretch the startup to a few hundred milliseconds.
 #include <doctest/doctest.h>
 #include <signal.h>
 

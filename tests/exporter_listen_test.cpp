@@ -8,6 +8,7 @@
 #include "exporters/listen_address.hpp"
 #include "exporters/prometheus_exporter.hpp"
 #include "tests/metrics_scrape.hpp"
+#include "tests/support/skip_test.hpp"
 
 using namespace faultline;
 using namespace faultline::testing;
@@ -89,7 +90,7 @@ TEST_CASE("exporter listen: stopping does not wait out civetweb's two-second pol
 
 TEST_CASE("exporter listen: IPv6 loopback works, or the error says civetweb lacks IPv6") {
   if (!have_ipv6_loopback()) {
-    MESSAGE("no IPv6 loopback here; skipping");
+    skip_test("no IPv6 loopback here");
     return;
   }
   auto exporter = start_on("[::1]:0");

@@ -144,6 +144,19 @@ CLI::App* add_config_check(CLI::App& app, std::string& path) {
   return cmd;
 }
 
+// `--method=` with nothing after the '=': CLI11 would take the next word (the target) as the
+// value and then complain that the target is missing. No option of faultline takes an empty
+// value, so the word itself is the usage error.
+void refuse_empty_option_values(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg.starts_with("--") && arg.size() > 3 && arg.back() == '=') {
+      const std::string name(arg.substr(0, arg.size() - 1));
+      throw CLI::ValidationError(name, "has no value after '=': write " + name + " VALUE");
+    }
+  }
+}
+
 // A parse error: CLI11's message on stderr, and for `check --json` also as JSON on stdout.
 int parse_failed(CLI::App& app, const CLI::ParseError& e, const CommandWords& words, int argc,
                  char** argv) {
@@ -190,6 +203,7 @@ int run_cli(int argc, char** argv) {
     return 2;
   }
   try {
+    refuse_empty_option_values(argc, argv);
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return parse_failed(app, e, words, argc, argv);

@@ -127,6 +127,21 @@ TEST_CASE("check: usage errors exit 2 with a message") {
   CHECK(help.output.find("--expect-status") != std::string::npos);
 }
 
+TEST_CASE("check: an option with '=' and no value says so, not that the target is missing") {
+  // CLI11 alone took the target as the value of `--method=` and asked for a target.
+  LoopbackServer server(Behavior::http_ok);
+  for (const std::string option : {"--method=", "--header=", "--timeout="}) {
+    CAPTURE(option);
+    Run r = run_faultline({"check", option, server.url()});
+    CHECK(r.status == 2);
+    CHECK(r.output.find(option.substr(0, option.size() - 1) + ": has no value after '='") !=
+          std::string::npos);
+    CHECK(r.output.find("TARGET is required") == std::string::npos);
+  }
+  CHECK(server.connections() == 0);
+  CHECK(run_faultline({"check", "--method=HEAD", server.url()}).status == 0);
+}
+
 // #22 item 3: what the config refuses, check refuses too, in the same words, before it sends
 // anything: the server would count the connection.
 TEST_CASE("check: request injection through --method and --header is refused, nothing is sent") {

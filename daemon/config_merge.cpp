@@ -58,6 +58,7 @@ void merge_settings(const Settings& defaults, const Settings& own, TargetConfig&
   // A default for every target means the http(s) ones; the others have no request to send.
   probe.reuse_connection =
       probe.url.is_http() && pick(own.reuse_connection, defaults.reuse_connection).value_or(false);
+  merge_http_body_settings(defaults.http_body, own.http_body, probe);
 }
 
 }  // namespace faultline

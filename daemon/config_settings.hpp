@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "checks/probe_spec.hpp"
+#include "daemon/config_http_body.hpp"
 #include "daemon/config_reader.hpp"
 #include "sinks/target_info.hpp"
 
@@ -28,6 +29,7 @@ struct Settings {
   std::optional<std::string> ca_file;
   std::optional<bool> tls_verify;
   std::optional<bool> reuse_connection;
+  HttpBodySettings http_body;  // body, body_file, expect_body, reject_body, expect_json, body_limit
   // Keys that only mean something for some kinds of target, with where they were written.
   std::optional<YAML::Mark> http_only_mark, tls_only_mark;
   std::string http_only_key, tls_only_key;

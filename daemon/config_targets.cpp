@@ -25,7 +25,13 @@ constexpr std::string_view kTargetKeys[] = {"name",
                                             "ca_file",
                                             "tls_verify",
                                             "idle_probe",
-                                            "reuse_connection"};
+                                            "reuse_connection",
+                                            "body",
+                                            "body_file",
+                                            "expect_body",
+                                            "reject_body",
+                                            "expect_json",
+                                            "body_limit"};
 constexpr std::string_view kIdleProbeKeys[] = {"ladder", "keepalive_check"};
 constexpr Ms kMinIdleStep{1000};
 
@@ -183,6 +189,7 @@ void read_targets(ConfigReader& r, const YAML::Node& list, const Settings& defau
     target.probe.url = *e.url;
     merge_settings(defaults, e.own, target);
     check_consistency(r, target, e.own, t.Mark());
+    check_http_body_method(r, target, e.own.http_body);
     out.push_back(std::move(target));
   }
 }

@@ -129,6 +129,39 @@ std::optional<std::string> read_body_options(const CheckOptions& o, ProbeSpec& s
   return std::nullopt;
 }
 
+// --user with --password-file, or --bearer-token-file: the config's basic_auth and
+// bearer_token_file. A credential is never shown.
+std::optional<std::string> read_auth_options(const CheckOptions& o, ProbeSpec& spec) {
+  if (o.user.empty() && o.password_file.empty() && o.bearer_token_file.empty()) {
+    return std::nullopt;
+  }
+  if (!spec.url.is_http()) {
+    return "--user, --password-file and --bearer-token-file only apply to http(s):// targets";
+  }
+  if (auto problem = authorization_header_problem(
+          spec.headers, o.bearer_token_file.empty() ? "--user" : "--bearer-token-file")) {
+    return problem;
+  }
+  if (!o.bearer_token_file.empty()) {
+    if (!o.user.empty() || !o.password_file.empty()) {
+      return "credentials are one of --user with --password-file, or --bearer-token-file, not "
+             "both";
+    }
+    auto token = credential_file(o.bearer_token_file);
+    if (!token) return "--bearer-token-file: " + token.error();
+    spec.auth = HttpAuth{HttpAuth::Kind::bearer, "", std::move(*token)};
+    return std::nullopt;
+  }
+  if (o.user.empty() || o.password_file.empty()) {
+    return "--user and --password-file go together (basic_auth needs both)";
+  }
+  if (auto problem = basic_auth_username_problem(o.user, "--user")) return problem;
+  auto password = credential_file(o.password_file);
+  if (!password) return "--password-file: " + password.error();
+  spec.auth = HttpAuth{HttpAuth::Kind::basic, o.user, std::move(*password)};
+  return std::nullopt;
+}
+
 Expected<CheckPlan> make_plan(const CheckOptions& o) {
   CheckPlan plan;
   ProbeSpec& spec = *plan.spec;
@@ -146,6 +179,7 @@ Expected<CheckPlan> make_plan(const CheckOptions& o) {
   spec.tls_verify = !o.insecure;
   if (auto problem = read_http_options(o, spec)) return unexpected(*problem);
   if (auto problem = read_body_options(o, spec)) return unexpected(*problem);
+  if (auto problem = read_auth_options(o, spec)) return unexpected(*problem);
   if (!o.idle.empty()) {
     auto ladder = parse_ladder(o.idle);
     if (!ladder) return unexpected(ladder.error());

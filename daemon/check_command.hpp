@@ -24,6 +24,10 @@ struct CheckOptions {
   std::string reject_body;               // PCRE2 pattern the body must not match; empty: none
   std::vector<std::string> expect_json;  // "PATH=VALUE"
   std::string body_limit;                // empty: 64 KiB
+  // Credentials, read from files as the config's basic_auth and bearer_token_file.
+  std::string user;               // basic_auth user name; needs password_file
+  std::string password_file;      // basic_auth password
+  std::string bearer_token_file;  // the bearer token
 };
 
 // Exit status: 0 when the target is ok, 1 for a classified failure (or, with `idle`, a

@@ -102,6 +102,11 @@ void add_check_body_options(CLI::App& cmd, CheckOptions& check) {
                  "VALUE, e.g. status=UP (repeatable)");
   cmd.add_option("--body-limit", check.body_limit,
                  "How much of the body is read and checked, e.g. 64KiB (the default), 1MiB");
+  cmd.add_option("-u,--user", check.user, "Basic auth user name (with --password-file)");
+  cmd.add_option("--password-file", check.password_file,
+                 "Basic auth password, read from this file (never from the command line)");
+  cmd.add_option("--bearer-token-file", check.bearer_token_file,
+                 "Send the bearer token in this file as Authorization: Bearer");
 }
 
 CLI::App* add_check(CLI::App& app, CheckOptions& check) {

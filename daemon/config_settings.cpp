@@ -14,7 +14,9 @@ constexpr std::string_view kDefaultsKeys[] = {
     "interval", "timeout", "failure_threshold", "success_threshold", "method", "headers",
     "expect_status", "labels", "ca_file", "tls_verify", "reuse_connection",
     // The response body's assertions (config_http_body.hpp); a request body is a target's own.
-    "expect_body", "reject_body", "expect_json", "body_limit"};
+    "expect_body", "reject_body", "expect_json", "body_limit",
+    // Credentials (config_http_auth.hpp).
+    "basic_auth", "bearer_token_file"};
 
 constexpr Ms kMinInterval{100};
 
@@ -142,7 +144,7 @@ std::optional<std::string> read_method(ConfigReader& r, const YAML::Node& n) {
 // Remembers where a key that applies to some kinds of target only was written.
 void note_scope(const std::string& key, const YAML::Mark& key_mark, Settings& s) {
   if (key == "method" || key == "headers" || key == "expect_status" || key == "reuse_connection" ||
-      is_http_body_key(key)) {
+      is_http_body_key(key) || is_http_auth_key(key)) {
     s.http_only_mark = key_mark;
     s.http_only_key = key;
   } else if (key == "ca_file" || key == "tls_verify") {
@@ -181,6 +183,8 @@ void read_setting(ConfigReader& r, const std::string& key, const YAML::Node& v,
     s.reuse_connection = r.boolean(v, key);
   } else if (is_http_body_key(key)) {
     read_http_body_setting(r, key, v, key_mark, s.http_body);
+  } else if (is_http_auth_key(key)) {
+    read_http_auth_setting(r, key, v, key_mark, s.http_auth);
   }
   note_scope(key, key_mark, s);
 }

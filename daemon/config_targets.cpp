@@ -31,7 +31,9 @@ constexpr std::string_view kTargetKeys[] = {"name",
                                             "expect_body",
                                             "reject_body",
                                             "expect_json",
-                                            "body_limit"};
+                                            "body_limit",
+                                            "basic_auth",
+                                            "bearer_token_file"};
 constexpr std::string_view kIdleProbeKeys[] = {"ladder", "keepalive_check"};
 constexpr Ms kMinIdleStep{1000};
 
@@ -190,6 +192,7 @@ void read_targets(ConfigReader& r, const YAML::Node& list, const Settings& defau
     merge_settings(defaults, e.own, target);
     check_consistency(r, target, e.own, t.Mark());
     check_http_body_method(r, target, e.own.http_body);
+    check_http_auth_header(r, target, e.own.http_auth, defaults.http_auth);
     out.push_back(std::move(target));
   }
 }

@@ -284,4 +284,52 @@ Expected<std::string> request_body_file(const std::string& path) {
   return body;
 }
 
+Expected<std::string> credential_file(const std::string& path) {
+  constexpr std::size_t kMaxCredential = 4096;
+  auto file = readable_file(path);
+  if (!file) return unexpected(file.error());
+  std::ifstream in(path, std::ios::binary);
+  std::string text(kMaxCredential + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) return unexpected("cannot read " + printable(path) + ": " + error_text(errno));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxCredential) {
+    return unexpected(printable(path) + " holds more than 4 KiB, too much for a credential");
+  }
+  auto space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+  while (!text.empty() && space(text.back()))
+    text.pop_back();
+  text.erase(0, static_cast<std::size_t>(std::find_if_not(text.begin(), text.end(), space) -
+                                         text.begin()));
+  if (text.empty()) return unexpected(printable(path) + " holds no credential, only white space");
+  const bool control = std::any_of(text.begin(), text.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+  });
+  if (control) {
+    return unexpected(printable(path) +
+                      " holds a line break or another control character inside its credential "
+                      "(not shown); write it on one line");
+  }
+  return text;
+}
+
+Problem basic_auth_username_problem(std::string_view name, std::string_view subject) {
+  if (name.empty()) return std::string(subject) + " must not be empty";
+  if (name.find(':') != std::string_view::npos) {
+    return std::string(subject) + " must not contain ':', which ends a basic_auth user name";
+  }
+  if (!text_length(name)) {
+    return std::string(subject) + " must be UTF-8 text without control characters";
+  }
+  return std::nullopt;
+}
+
+Problem authorization_header_problem(const std::vector<Header>& headers, std::string_view subject) {
+  const bool has = std::any_of(headers.begin(), headers.end(),
+                               [](const Header& h) { return lower(h.name) == "authorization"; });
+  if (!has) return std::nullopt;
+  return std::string(subject) +
+         " and an Authorization header both set the Authorization header; keep one";
+}
+
 }  // namespace faultline

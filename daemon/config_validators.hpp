@@ -91,6 +91,20 @@ Expected<std::size_t> body_limit_value(std::string_view text, std::string_view s
 // refused. The body itself is never shown: it may hold a secret.
 Problem request_body_problem(std::string_view method, std::size_t size, std::string_view subject);
 
+// The credential in a basic_auth password_file or a bearer_token_file: the file's text without
+// the white space around it, at most 4 KiB. Error: not readable (readable_file()), blank, or
+// holding a line break, a NUL or another control character inside, which would cut or split
+// the Authorization header. The content is never shown: it is a secret.
+Expected<std::string> credential_file(const std::string& path);
+
+// When `name` is no basic_auth user name: empty, or holding ':' (RFC 7617 ends the user name
+// there) or a control character.
+Problem basic_auth_username_problem(std::string_view name, std::string_view subject);
+
+// When `headers` hold an Authorization header, which credentials (named by `subject`) would set
+// too.
+Problem authorization_header_problem(const std::vector<Header>& headers, std::string_view subject);
+
 // The content of a body_file: a readable regular file (readable_file()) of at most
 // kMaxRequestBody bytes, read whole.
 Expected<std::string> request_body_file(const std::string& path);

@@ -180,6 +180,10 @@ Expected<CheckPlan> make_plan(const CheckOptions& o) {
   if (auto problem = read_http_options(o, spec)) return unexpected(*problem);
   if (auto problem = read_body_options(o, spec)) return unexpected(*problem);
   if (auto problem = read_auth_options(o, spec)) return unexpected(*problem);
+  if (o.location) {
+    if (!spec.url.is_http()) return unexpected("--location only applies to http(s):// targets");
+    spec.follow_redirects = kMaxRedirects;
+  }
   if (!o.idle.empty()) {
     auto ladder = parse_ladder(o.idle);
     if (!ladder) return unexpected(ladder.error());

@@ -30,6 +30,7 @@ struct Settings {
   std::optional<std::string> ca_file;
   std::optional<bool> tls_verify;
   std::optional<bool> reuse_connection;
+  std::optional<int> follow_redirects;
   HttpAuthSettings http_auth;  // basic_auth, bearer_token_file
   HttpBodySettings http_body;  // body, body_file, expect_body, reject_body, expect_json, body_limit
   // Keys that only mean something for some kinds of target, with where they were written.

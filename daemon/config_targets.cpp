@@ -33,7 +33,8 @@ constexpr std::string_view kTargetKeys[] = {"name",
                                             "expect_json",
                                             "body_limit",
                                             "basic_auth",
-                                            "bearer_token_file"};
+                                            "bearer_token_file",
+                                            "follow_redirects"};
 constexpr std::string_view kIdleProbeKeys[] = {"ladder", "keepalive_check"};
 constexpr Ms kMinIdleStep{1000};
 

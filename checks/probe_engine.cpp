@@ -400,6 +400,8 @@ class ProbeEngine::Probe final : public TransferOwner {
               : " on hop " + std::to_string(made_.size()) + " (" + hop_spec_->url.text + ")";
     }
     if (!result_.timings.total_ms) result_.timings.total_ms = ms_between(started_, Clock::now());
+    result_.slow = v.cls == FailureClass::ok && spec_->degraded_after &&
+                   *result_.timings.total_ms > static_cast<double>(spec_->degraded_after->count());
     if (v.cls == FailureClass::local && (v.sys_errno == EMFILE || v.sys_errno == ENFILE)) {
       engine_.last_descriptor_shortage_ = Clock::now();
     }

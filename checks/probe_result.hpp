@@ -72,6 +72,9 @@ struct ProbeResult {
   // address, status); a failure happened on hop redirects.size() + 1.
   std::vector<RedirectHop> redirects;
   std::string final_url;  // the last request's URL when redirects were followed, else ""
+  // A successful probe that took longer than its degraded_after (timings.total_ms up to the
+  // last byte): still ok and up, but slow. Always false for failures.
+  bool slow = false;
 
   bool ok() const { return cls == FailureClass::ok; }
 };

@@ -69,6 +69,8 @@ struct ProbeSpec {
   std::optional<BodyPattern> expect_body;
   std::optional<BodyPattern> reject_body;
   std::vector<JsonExpectation> expect_json;
+  // A successful probe that took longer than this in all is slow (ProbeResult::slow).
+  std::optional<std::chrono::milliseconds> degraded_after;
 
   // Whether the response body must be kept (up to body_limit) to check it.
   bool checks_body() const { return expect_body || reject_body || !expect_json.empty(); }

@@ -180,6 +180,16 @@ Expected<CheckPlan> make_plan(const CheckOptions& o) {
   if (auto problem = read_http_options(o, spec)) return unexpected(*problem);
   if (auto problem = read_body_options(o, spec)) return unexpected(*problem);
   if (auto problem = read_auth_options(o, spec)) return unexpected(*problem);
+  if (!o.degraded_after.empty()) {
+    auto after = duration_at_least(o.degraded_after, Ms(1), "--degraded-after");
+    if (!after) return unexpected(after.error());
+    if (*after >= spec.timeout) {
+      return unexpected("--degraded-after " + format_duration(*after) +
+                        " must be shorter than --timeout " + format_duration(spec.timeout) +
+                        ", or no probe could be slow");
+    }
+    spec.degraded_after = *after;
+  }
   if (o.location) {
     if (!spec.url.is_http()) return unexpected("--location only applies to http(s):// targets");
     spec.follow_redirects = kMaxRedirects;

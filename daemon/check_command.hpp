@@ -24,6 +24,7 @@ struct CheckOptions {
   std::string reject_body;               // PCRE2 pattern the body must not match; empty: none
   std::vector<std::string> expect_json;  // "PATH=VALUE"
   std::string body_limit;                // empty: 64 KiB
+  std::string degraded_after;            // --degraded-after: an ok probe slower than this is slow
   bool location = false;                 // --location: follow up to kMaxRedirects redirects
   // Credentials, read from files as the config's basic_auth and bearer_token_file.
   std::string user;               // basic_auth user name; needs password_file

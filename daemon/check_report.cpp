@@ -10,6 +10,7 @@
 #include "checks/advice.hpp"
 #include "checks/printable.hpp"
 #include "checks/utc_time.hpp"
+#include "daemon/duration.hpp"
 #include "daemon/terminal.hpp"
 
 namespace faultline {
@@ -139,6 +140,10 @@ std::string render_check_text(const ProbeSpec& spec, const ProbeResult& r, std::
   }
   out += "\n  " + (r.ok() ? p.ok("OK") : p.bad("FAILED")) + "  " +
          (r.ok() ? r.message + ", " : "") + "total " + ms_text(r.timings.total_ms) + "\n";
+  if (r.slow && spec.degraded_after) {
+    out += "  " + p.bad("SLOW") + "  slower than degraded_after " +
+           format_duration(*spec.degraded_after) + ": up, but degraded\n";
+  }
   return out;
 }
 
@@ -170,6 +175,7 @@ nlohmann::ordered_json check_json(const ProbeSpec& spec, const ProbeResult& r) {
   } else {
     out["tls"] = nullptr;
   }
+  out["slow"] = r.slow;
   out["redirects"] = json::array();
   for (const RedirectHop& hop : r.redirects)
     out["redirects"].push_back({{"url", hop.url}, {"status", hop.status}});

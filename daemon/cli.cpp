@@ -102,6 +102,8 @@ void add_check_body_options(CLI::App& cmd, CheckOptions& check) {
                  "VALUE, e.g. status=UP (repeatable)");
   cmd.add_option("--body-limit", check.body_limit,
                  "How much of the body is read and checked, e.g. 64KiB (the default), 1MiB");
+  cmd.add_option("--degraded-after", check.degraded_after,
+                 "A successful probe slower than this is slow (still ok), e.g. 500ms");
   cmd.add_flag("-L,--location", check.location,
                "Follow up to 10 redirects, each hop classified (as follow_redirects: 10)");
   cmd.add_option("-u,--user", check.user, "Basic auth user name (with --password-file)");

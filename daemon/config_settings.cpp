@@ -18,7 +18,9 @@ constexpr std::string_view kDefaultsKeys[] = {
     // Credentials (config_http_auth.hpp).
     "basic_auth", "bearer_token_file",
     // Redirects followed, each a hop of its own (checks/redirect_hop.hpp).
-    "follow_redirects"};
+    "follow_redirects",
+    // A successful probe slower than this is slow (still up).
+    "degraded_after"};
 
 constexpr Ms kMinInterval{100};
 
@@ -185,6 +187,9 @@ void read_setting(ConfigReader& r, const std::string& key, const YAML::Node& v,
     s.reuse_connection = r.boolean(v, key);
   } else if (is_http_body_key(key)) {
     read_http_body_setting(r, key, v, key_mark, s.http_body);
+  } else if (key == "degraded_after") {
+    s.degraded_after = r.duration(v, key, Ms(1));
+    s.degraded_after_mark = v.Mark();
   } else if (key == "follow_redirects") {
     s.follow_redirects = r.integer(v, key, 0, kMaxRedirects);
   } else if (is_http_auth_key(key)) {

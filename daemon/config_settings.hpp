@@ -31,6 +31,8 @@ struct Settings {
   std::optional<bool> tls_verify;
   std::optional<bool> reuse_connection;
   std::optional<int> follow_redirects;
+  std::optional<std::chrono::milliseconds> degraded_after;  // a slower ok probe is slow
+  std::optional<YAML::Mark> degraded_after_mark;
   HttpAuthSettings http_auth;  // basic_auth, bearer_token_file
   HttpBodySettings http_body;  // body, body_file, expect_body, reject_body, expect_json, body_limit
   // Keys that only mean something for some kinds of target, with where they were written.

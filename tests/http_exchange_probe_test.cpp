@@ -1,5 +1,5 @@
 // The HTTP exchange options of issue 18 against real loopback servers: a request body, the
-// credentials and assertions on the response body (regex and JSON).
+// credentials, assertions on the response body (regex and JSON) and the slow state.
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -231,4 +231,38 @@ TEST_CASE("http exchange: a status outside expect_status is http/<code>, before 
   auto spec = spec_for(server.url());
   expect_json(*spec, "status", "DOWN");
   check_class(probe(spec), FailureClass::http, Phase::response, "503");
+}
+
+TEST_CASE("http exchange: slower than degraded_after is slow but ok; faster is not slow") {
+  LoopbackServerOptions o;
+  o.response_delay = milliseconds(400);
+  LoopbackServer slow(o);
+  auto spec = spec_for(slow.url());
+  spec->degraded_after = milliseconds(150);
+  ProbeResult r = probe(spec);
+  check_class(r, FailureClass::ok, Phase::none);
+  CHECK(r.slow);
+  REQUIRE(r.timings.total_ms);
+  CHECK(*r.timings.total_ms >= 350);
+
+  spec->degraded_after = milliseconds(2500);
+  ProbeResult fast = probe(spec);
+  check_class(fast, FailureClass::ok, Phase::none);
+  CHECK_FALSE(fast.slow);
+
+  spec->degraded_after.reset();
+  CHECK_FALSE(probe(spec).slow);
+}
+
+TEST_CASE("http exchange: a failed probe is never slow") {
+  LoopbackServerOptions o;
+  o.behavior = Behavior::http_status;
+  o.response_delay = milliseconds(300);
+  LoopbackServer server(o);
+  auto spec = spec_for(server.url());
+  spec->degraded_after = milliseconds(50);
+  spec->expect_status = *parse_status_list("200");
+  ProbeResult r = probe(spec);
+  check_class(r, FailureClass::http, Phase::response, "503");
+  CHECK_FALSE(r.slow);
 }

@@ -223,6 +223,7 @@ void serve_http(ConnectionContext& ctx, ServerStream& stream, int status) {
       return;
     }
     if (request.status != IoStatus::ok) return;
+    if (!sleep_unless_stopped(ctx.options.response_delay, ctx.stop)) return;
     bool close = !request.head.keep_alive;
     RouteResponse answer{status, ctx.options.extra_headers, ctx.options.body};
     if (auto route = ctx.options.routes.find(request.head.target);

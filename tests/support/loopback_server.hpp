@@ -85,6 +85,9 @@ struct LoopbackServerOptions {
   std::string extra_headers{};
   // header_flood, huge_header_line: how many header bytes to send at most.
   std::size_t flood_bytes = std::size_t{8} << 20;
+  // http_ok, http_status, tls_http_ok: how long to wait after reading a request before
+  // answering it (a slow server; the wait ends early when the server is destroyed).
+  std::chrono::milliseconds response_delay{0};
   // http_ok, http_status, tls_http_ok: requests for exactly these targets ("/b?x=1") get this
   // answer instead (a redirect chain on one server, several JSON documents).
   std::map<std::string, RouteResponse> routes{};

@@ -7,10 +7,12 @@ namespace {
 
 constexpr std::string_view kBasicAuthKeys[] = {"username", "password_file"};
 
+// The credential in the file `v` names; `*file` is set to the file's path.
 std::optional<std::string> read_credential(ConfigReader& r, const YAML::Node& v,
-                                           const std::string& key) {
+                                           const std::string& key, std::string* file) {
   auto path = r.readable_file(v, key);
   if (!path) return std::nullopt;
+  *file = *path;
   auto secret = credential_file(*path);
   if (!secret) {
     r.error(v.Mark(), quote(key) + ": " + secret.error());
@@ -19,7 +21,7 @@ std::optional<std::string> read_credential(ConfigReader& r, const YAML::Node& v,
   return std::move(*secret);
 }
 
-std::optional<HttpAuth> read_basic_auth(ConfigReader& r, const YAML::Node& n) {
+std::optional<HttpAuth> read_basic_auth(ConfigReader& r, const YAML::Node& n, std::string* file) {
   if (!r.expect_map(n, "'basic_auth'")) return std::nullopt;
   HttpAuth auth;
   bool has_user = false, has_password = false, ok = true;
@@ -35,7 +37,7 @@ std::optional<HttpAuth> read_basic_auth(ConfigReader& r, const YAML::Node& n) {
                  if (name) auth.username = *name;
                } else {
                  has_password = true;
-                 auto secret = read_credential(r, v, "basic_auth.password_file");
+                 auto secret = read_credential(r, v, "basic_auth.password_file", file);
                  ok = ok && secret;
                  if (secret) auth.secret = std::move(*secret);
                }
@@ -63,18 +65,20 @@ void read_http_auth_setting(ConfigReader& r, const std::string& key, const YAML:
   s.key = key;
   s.mark = key_mark;
   if (key == "basic_auth") {
-    s.auth = read_basic_auth(r, v);
+    s.auth = read_basic_auth(r, v, &s.file);
     if (s.auth) s.auth->kind = HttpAuth::Kind::basic;
     return;
   }
-  auto token = read_credential(r, v, key);
+  auto token = read_credential(r, v, key, &s.file);
   if (token) s.auth = HttpAuth{HttpAuth::Kind::bearer, "", std::move(*token)};
 }
 
 void merge_http_auth_settings(const HttpAuthSettings& defaults, const HttpAuthSettings& own,
-                              ProbeSpec& probe) {
-  if (!probe.url.is_http()) return;
-  probe.auth = own.key.empty() ? defaults.auth : own.auth;
+                              TargetConfig& target) {
+  if (!target.probe.url.is_http()) return;
+  const HttpAuthSettings& used = own.key.empty() ? defaults : own;
+  target.probe.auth = used.auth;
+  if (used.auth) target.credential_files = {used.file};
 }
 
 void check_http_auth_header(ConfigReader& r, const TargetConfig& target,

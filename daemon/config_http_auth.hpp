@@ -21,6 +21,7 @@ struct HttpAuthSettings {
   std::optional<HttpAuth> auth;
   std::optional<YAML::Mark> mark;
   std::string key;
+  std::string file;  // the file the credential was read from
 };
 
 // Whether `key` is basic_auth or bearer_token_file (both apply to http(s) targets only).
@@ -30,9 +31,10 @@ bool is_http_auth_key(std::string_view key);
 void read_http_auth_setting(ConfigReader& r, const std::string& key, const YAML::Node& v,
                             const YAML::Mark& key_mark, HttpAuthSettings& s);
 
-// The probe's credentials from `own`, else from `defaults` (http(s) targets only).
+// The probe's credentials (and target.credential_files) from `own`, else from `defaults`
+// (http(s) targets only).
 void merge_http_auth_settings(const HttpAuthSettings& defaults, const HttpAuthSettings& own,
-                              ProbeSpec& probe);
+                              TargetConfig& target);
 
 // After merging: credentials and an Authorization header of the target's own are an error at
 // the credentials' key (both would set the same header).

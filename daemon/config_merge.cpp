@@ -59,7 +59,7 @@ void merge_settings(const Settings& defaults, const Settings& own, TargetConfig&
   probe.reuse_connection =
       probe.url.is_http() && pick(own.reuse_connection, defaults.reuse_connection).value_or(false);
   merge_http_body_settings(defaults.http_body, own.http_body, probe);
-  merge_http_auth_settings(defaults.http_auth, own.http_auth, probe);
+  merge_http_auth_settings(defaults.http_auth, own.http_auth, target);
   probe.degraded_after = pick(own.degraded_after, defaults.degraded_after);
   probe.follow_redirects =
       probe.url.is_http() ? pick(own.follow_redirects, defaults.follow_redirects).value_or(0) : 0;

@@ -157,6 +157,7 @@ TEST_CASE("check --location: the hops in text and JSON, and a failure names its 
   CHECK(l.second["class"] == "http");
   CHECK(l.second["detail"] == "302");
   CHECK(std::string(l.second["message"]).find("a redirect loop on hop 2") != std::string::npos);
+  CHECK(std::string(l.second["advice"]).starts_with("The server redirects: "));
   CHECK(looping.requests() == 2);
 
   // A change of scheme to a certificate nobody trusts: tls/untrusted on hop 2.

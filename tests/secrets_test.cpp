@@ -362,3 +362,33 @@ TEST_CASE("secrets: basic_auth and bearer_token_file never reach logs, database,
   CHECK(r.output.find(split) != std::string::npos);
   check_no_credential("config check", r.output);
 }
+
+TEST_CASE("secrets: config check warns when a credential file is readable by every user") {
+  TempDir dir;
+  const std::string token = dir.write("token", kToken + "\n");
+  const std::string password = dir.write("password", kPassword + "\n");
+  const std::string path =
+      dir.write("faultline.yaml",
+                "defaults: {bearer_token_file: token}\ntargets:\n"
+                "  - {name: api, url: 'http://api.test/'}\n"
+                "  - {name: web, url: 'http://web.test/'}\n"
+                "  - {name: admin, url: 'http://admin.test/', basic_auth: {username: u, "
+                "password_file: password}}\n");
+  chmod(path.c_str(), 0600);
+  chmod(token.c_str(), 0644);
+  chmod(password.c_str(), 0600);
+  const std::string check = std::string(FAULTLINE_BINARY) + " config check " + path;
+  CommandResult r = run_command(check);
+  INFO(r.output);
+  CHECK(r.status == 0);  // a warning, not an error
+  CHECK(r.output.find("warning: the credential file " + token +
+                      " (targets api, web) can be read by every user of this host (mode "
+                      "0644); restrict it: `chmod 640 " +
+                      token + "`") != std::string::npos);
+  CHECK(r.output.find(password) == std::string::npos);
+  check_no_credential("the warning", r.output);
+
+  chmod(token.c_str(), 0640);
+  r = run_command(check);
+  CHECK(r.output.find("warning") == std::string::npos);
+}

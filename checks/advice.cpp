@@ -77,10 +77,23 @@ std::string_view tls_advice(const ProbeResult& r) {
   }
 }
 
+// The advice for class http: the reply, its status or its body.
 std::string_view http_advice(const ProbeResult& r) {
   if (r.detail == Detail::malformed) {
     return "The reply is not HTTP: the port serves another protocol, or the server or a "
            "proxy in front of it is broken.";
+  }
+  if (r.detail == Detail::body_mismatch) {
+    return "The server answered with an accepted status, but the body is not what the "
+           "target expects (expect_body, reject_body, expect_json): the application reports "
+           "itself or a dependency unhealthy, or an error page, a login page or a proxy's "
+           "page came back with a success status. The message shows what was found.";
+  }
+  if (r.http_status >= 300 && r.http_status < 400) {
+    return "The server redirects: point the URL at where it leads, or let the probe follow "
+           "(follow_redirects, check --location). A loop, or more redirects than allowed, "
+           "means the redirects themselves are broken: check each hop's Location header "
+           "(curl -sIL URL).";
   }
   if (r.http_status >= 500) {
     return "The server answered with an error: the application or a proxy in front of it "

@@ -49,9 +49,10 @@ struct TransferSetup {
 
 // Sets every option of `easy` that follows from `spec` and `setup`: URL and the address to
 // connect to, CONNECT_ONLY for tcp:// and tls://, timeout, protocols, HTTP/1.1, method,
-// headers, User-Agent, and for TLS the verification, the trust store (a ca_file replaces the
-// system's) and a full handshake every time. Options it does not mention are left as they
-// are. Returns the lists libcurl now points into (see CurlOptionLists).
+// headers, User-Agent, the request body and the credentials (never redirects: the probe engine
+// follows them itself, redirect_hop.hpp), and for TLS the verification, the trust store (a ca_file
+// replaces the system's) and a full handshake every time. Options it does not mention are left as
+// they are. Returns the lists libcurl now points into (see CurlOptionLists).
 CurlOptionLists apply_probe_options(CURL* easy, const ProbeSpec& spec, const TransferSetup& setup);
 
 }  // namespace faultline

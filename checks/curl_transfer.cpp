@@ -3,9 +3,38 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <memory>
 
 namespace faultline {
+namespace {
+
+struct CurlUrlDeleter {
+  void operator()(CURLU* u) const { curl_url_cleanup(u); }
+};
+struct CurlStringDeleter {
+  void operator()(char* s) const { curl_free(s); }
+};
+
+// `url` without user name, password and fragment. libcurl makes a relative Location absolute
+// with the credentials of the request (basic_auth) in it: they must not reach the next hop's
+// URL, which messages show. A server's own credentials in a Location go the same way.
+std::string bare_url(const char* url) {
+  std::unique_ptr<CURLU, CurlUrlDeleter> u(curl_url());
+  if (!u || curl_url_set(u.get(), CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
+    return url;
+  }
+  for (CURLUPart part :
+       {CURLUPART_USER, CURLUPART_PASSWORD, CURLUPART_OPTIONS, CURLUPART_FRAGMENT}) {
+    curl_url_set(u.get(), part, nullptr, 0);
+  }
+  char* text = nullptr;
+  if (curl_url_get(u.get(), CURLUPART_URL, &text, 0) != CURLUE_OK) return url;
+  return std::unique_ptr<char, CurlStringDeleter>(text).get();
+}
+
+}  // namespace
 
 CurlTransfer::CurlTransfer(CurlHandlePool& pool, const ProbeSpec& spec, const std::string& address,
                            std::chrono::milliseconds budget, KeptConnection* kept,
@@ -77,6 +106,10 @@ void CurlTransfer::finish(CURLcode code) {
   curl_easy_getinfo(easy_, CURLINFO_PRETRANSFER_TIME_T, &facts_.pretransfer_us);
   curl_easy_getinfo(easy_, CURLINFO_STARTTRANSFER_TIME_T, &facts_.starttransfer_us);
   curl_easy_getinfo(easy_, CURLINFO_TOTAL_TIME_T, &facts_.total_us);
+  const char* redirect = nullptr;
+  if (curl_easy_getinfo(easy_, CURLINFO_REDIRECT_URL, &redirect) == CURLE_OK && redirect) {
+    facts_.redirect_url = bare_url(redirect);
+  }
   if (kept_ != nullptr) {
     long connects = 0;
     curl_easy_getinfo(easy_, CURLINFO_NUM_CONNECTS, &connects);
@@ -165,9 +198,12 @@ std::size_t CurlTransfer::on_header(char* data, std::size_t size, std::size_t n,
   return len;
 }
 
-std::size_t CurlTransfer::on_body(char*, std::size_t size, std::size_t n, void* self) {
+std::size_t CurlTransfer::on_body(char* data, std::size_t size, std::size_t n, void* self) {
   auto* t = static_cast<CurlTransfer*>(self);
   const std::size_t len = size * n;
+  if (t->spec_.checks_body() && t->facts_.body.size() < t->spec_.body_limit) {
+    t->facts_.body.append(data, std::min(len, t->spec_.body_limit - t->facts_.body.size()));
+  }
   t->facts_.body_bytes += len;
   if (t->facts_.body_bytes > t->spec_.body_limit) {
     // Enough read to know the server answers; stop here instead of failing on a huge body.

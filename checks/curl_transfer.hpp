@@ -45,6 +45,10 @@ struct TransferFacts {
   std::optional<double> connect_ms;  // socket() to TCP connected
   std::optional<double> tls_ms;      // TLS started to TLS done, or to the failure
   std::string error_text;            // libcurl's error buffer
+  // The body's first spec.body_limit bytes, kept only when the spec checks it (checks_body()).
+  std::string body;
+  // Where a redirect response points (CURLINFO_REDIRECT_URL: Location made absolute), or "".
+  std::string redirect_url;
 };
 
 // Holds a libcurl easy handle (from a CurlHandlePool, or a KeptConnection's) configured for one
@@ -75,6 +79,8 @@ class CurlTransfer {
   void release();
 
   const TransferFacts& facts() const { return facts_; }
+  // Moves the kept body (TransferFacts::body) out; after finish().
+  std::string take_body() { return std::move(facts_.body); }
 
   // libcurl is closing `fd`, one of this transfer's sockets (KeptConnection forwards its hook).
   void socket_closing(curl_socket_t fd);

@@ -14,8 +14,10 @@
 #include <string>
 #include <vector>
 
+#include "checks/body_check_job.hpp"
 #include "checks/curl_transfer.hpp"
 #include "checks/dns_classifier.hpp"
+#include "checks/redirect_hop.hpp"
 #include "checks/target_url.hpp"
 #include "checks/transfer_classifier.hpp"
 #include "checks/utc_time.hpp"
@@ -89,6 +91,7 @@ class ProbeEngine::Probe final : public TransferOwner {
 
   ~Probe() override {
     detach_lookup();
+    if (body_job_ != nullptr) body_job_->detach();
     abandon_transfer();
     if (kept_ != nullptr) kept_->unclaim();
   }
@@ -96,14 +99,85 @@ class ProbeEngine::Probe final : public TransferOwner {
   ProbeCallback take_callback() { return std::move(done_); }
 
   void begin() {
-    const TargetUrl& url = spec_->url;
-    if (spec_->reuse_connection && url.is_http()) kept_ = engine_.kept_connection_for(spec_);
+    if (spec_->reuse_connection && spec_->url.is_http()) kept_ = engine_.kept_connection_for(spec_);
+    // Deferred so that the callback never runs inside Prober::start().
+    start_hop(spec_, Defer::yes);
+  }
+
+  void on_transfer_done(CURL*, CURLcode code) override {
+    engine_.transfer_ended(multi_);
+    multi_ = nullptr;
+    transfer_->finish(code);
+    transfer_->release();
+    timer_.stop();
+    const TransferFacts& facts = transfer_->facts();
+    const std::string remote = with_port(addresses_[attempt_ - 1], hop_spec_->url.port);
+    Verdict verdict = classify_transfer(facts, *hop_spec_, remote, unix_now_ms() / 1000);
+    if (spdlog::should_log(spdlog::level::trace)) {
+      spdlog::trace(
+          "probe {} {}: curl={} errno={} socket={} rx={} request={} connect={}us "
+          "appconnect={}us headers_done={} -> {}",
+          hop_spec_->url.text, remote, static_cast<int>(facts.code), facts.os_errno,
+          facts.socket ? static_cast<int>(facts.socket->end) : -1,
+          facts.socket ? facts.socket->bytes_received : 0, facts.request_size, facts.connect_us,
+          facts.appconnect_us, facts.headers_done, to_string(verdict.cls));
+    }
+    record_attempt(facts, remote, verdict);
+    if (attempt_ == 1 && pickup_ && first_hop()) record_kept_use(facts);
+
+    const bool fast_connect_failure =
+        verdict.phase == Phase::connect &&
+        (verdict.cls == FailureClass::refused || verdict.cls == FailureClass::unreachable);
+    // A response with a status line, accepted or not: what it says may lead on.
+    const bool answered = verdict.cls == FailureClass::ok || verdict.detail == Detail::http_status;
+    const int status = static_cast<int>(facts.http_status);
+    const std::string location = facts.redirect_url;
+    const bool cut = facts.body_limit_hit;
+    std::string body = transfer_->take_body();
+    transfer_.reset();
+    if (fast_connect_failure && attempt_ < addresses_.size() && remaining_ms() > 0) {
+      next_attempt();
+      return;
+    }
+    if (answered && spec_->follow_redirects > 0 && is_redirect_status(status) &&
+        !location.empty()) {
+      follow_redirect(status, location, remote);
+      return;
+    }
+    if (verdict.cls == FailureClass::ok && spec_->checks_body()) {
+      check_body_then_finish(std::move(body), cut, status, remote, verdict);
+      return;
+    }
+    finish(verdict);
+  }
+
+ private:
+  enum class Defer { no, yes };
+
+  // Hop 1 is the target's own URL; each redirect followed starts another (redirect_hop.hpp).
+  bool first_hop() const { return made_.size() == 1; }
+
+  // Starts a hop: the hop's name resolved (unless it is an address), then its addresses tried
+  // in order. Every layer of the result describes the latest hop; total_ms the whole probe.
+  void start_hop(std::shared_ptr<const ProbeSpec> hop, Defer defer) {
+    hop_spec_ = std::move(hop);
+    hop_started_ = Clock::now();
+    made_.push_back({hop_spec_->method, hop_spec_->url.text});
+    addresses_.clear();
+    attempt_ = 0;
+    result_.resolved.clear();
+    result_.remote_addr.clear();
+    result_.timings = Timings{};
+    const TargetUrl& url = hop_spec_->url;
     if (url.host_is_ip) {
       result_.timings.dns_ms = 0.0;
       addresses_.push_back(url.host);
       result_.resolved = addresses_;
-      // Deferred so that the callback never runs inside Prober::start().
-      timer_.start(0, [this] { next_attempt(); });
+      if (defer == Defer::yes) {
+        timer_.start(0, [this] { next_attempt(); });
+      } else {
+        next_attempt();
+      }
       return;
     }
     lookup_ = new DnsLookup;
@@ -134,43 +208,42 @@ class ProbeEngine::Probe final : public TransferOwner {
     }
     timer_.start(remaining_ms(), [this] {
       detach_lookup();
-      finish(dns_timeout(spec_->url.host, spec_->timeout.count()));
+      finish(dns_timeout(hop_spec_->url.host, spec_->timeout.count()));
     });
   }
 
-  void on_transfer_done(CURL*, CURLcode code) override {
-    engine_.transfer_ended(multi_);
-    multi_ = nullptr;
-    transfer_->finish(code);
-    transfer_->release();
-    timer_.stop();
-    const TransferFacts& facts = transfer_->facts();
-    const std::string remote = with_port(addresses_[attempt_ - 1], spec_->url.port);
-    Verdict verdict = classify_transfer(facts, *spec_, remote, unix_now_ms() / 1000);
-    if (spdlog::should_log(spdlog::level::trace)) {
-      spdlog::trace(
-          "probe {} {}: curl={} errno={} socket={} rx={} request={} connect={}us "
-          "appconnect={}us headers_done={} -> {}",
-          spec_->url.text, remote, static_cast<int>(facts.code), facts.os_errno,
-          facts.socket ? static_cast<int>(facts.socket->end) : -1,
-          facts.socket ? facts.socket->bytes_received : 0, facts.request_size, facts.connect_us,
-          facts.appconnect_us, facts.headers_done, to_string(verdict.cls));
-    }
-    record_attempt(facts, remote, verdict);
-    if (attempt_ == 1 && pickup_) record_kept_use(facts);
-
-    const bool fast_connect_failure =
-        verdict.phase == Phase::connect &&
-        (verdict.cls == FailureClass::refused || verdict.cls == FailureClass::unreachable);
-    transfer_.reset();
-    if (fast_connect_failure && attempt_ < addresses_.size() && remaining_ms() > 0) {
-      next_attempt();
+  // Follows a redirect as its own hop, or ends the probe on it (too many, a loop, a Location
+  // that is no http(s) URL).
+  void follow_redirect(int status, const std::string& location, const std::string& remote) {
+    auto next = next_hop(*spec_, *hop_spec_, status, location, made_, remote);
+    if (!next) {
+      finish(next.error());
       return;
     }
-    finish(verdict);
+    result_.redirects.push_back(
+        {hop_spec_->url.text, status, ms_between(hop_started_, Clock::now())});
+    start_hop(std::make_shared<const ProbeSpec>(std::move(*next)), Defer::no);
   }
 
- private:
+  // The body assertions run in the thread pool (body_check_job.hpp). The probe's time ends at
+  // the last byte: the check is this host's work, not the target's.
+  void check_body_then_finish(std::string body, bool cut, int status, const std::string& remote,
+                              const Verdict& ok) {
+    result_.timings.total_ms = ms_between(started_, Clock::now());
+    body_job_ = BodyCheckJob::start(engine_.loop_, spec_, std::move(body), cut, status, remote,
+                                    [this, ok](std::optional<Verdict> mismatch) {
+                                      body_job_ = nullptr;
+                                      finish(mismatch ? *mismatch : ok);
+                                    });
+    if (body_job_ == nullptr) {
+      Verdict v;
+      v.cls = FailureClass::local;
+      v.phase = Phase::body;
+      v.message = "this host could not queue the check of the body from " + remote;
+      finish(v);
+    }
+  }
+
   long long remaining_ms() const {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now());
     return std::max<long long>(0, left.count());
@@ -197,10 +270,10 @@ class ProbeEngine::Probe final : public TransferOwner {
   void on_resolved(int status, addrinfo* res) {
     lookup_ = nullptr;  // the request frees itself after this call
     timer_.stop();
-    result_.timings.dns_ms = ms_between(started_, Clock::now());
+    result_.timings.dns_ms = ms_between(hop_started_, Clock::now());
     if (status != 0) {
       if (res != nullptr) uv_freeaddrinfo(res);
-      finish(lookup_failure(status, spec_->url.host));
+      finish(lookup_failure(status, hop_spec_->url.host));
       return;
     }
     for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
@@ -211,11 +284,11 @@ class ProbeEngine::Probe final : public TransferOwner {
     uv_freeaddrinfo(res);
     result_.resolved = addresses_;
     if (addresses_.empty()) {
-      finish(dns_no_usable_address(spec_->url.host));
+      finish(dns_no_usable_address(hop_spec_->url.host));
       return;
     }
     if (remaining_ms() == 0) {
-      finish(dns_timeout(spec_->url.host, spec_->timeout.count()));
+      finish(dns_timeout(hop_spec_->url.host, spec_->timeout.count()));
       return;
     }
     next_attempt();
@@ -224,14 +297,16 @@ class ProbeEngine::Probe final : public TransferOwner {
   void next_attempt() {
     const std::string& address = addresses_[attempt_++];
     const auto budget = std::chrono::milliseconds(std::max<long long>(1, remaining_ms()));
-    // Only the first address can meet the kept connection; a later one gets a fresh one there.
-    if (attempt_ == 1 && kept_ != nullptr) pickup_ = kept_->pick_up();
+    // Only the first address of the first hop can meet the kept connection; a later one gets a
+    // fresh one there, and a redirect goes elsewhere.
+    KeptConnection* kept = first_hop() ? kept_ : nullptr;
+    if (attempt_ == 1 && kept != nullptr) pickup_ = kept->pick_up();
     const bool expect_reuse = pickup_ && !pickup_->ended_while_idle && attempt_ == 1;
-    transfer_ = std::make_unique<CurlTransfer>(engine_.handles_, *spec_, address, budget, kept_,
+    transfer_ = std::make_unique<CurlTransfer>(engine_.handles_, *hop_spec_, address, budget, kept,
                                                expect_reuse);
     Expected<CurlMultiDriver*, int> added = Unexpected<int>{0};
-    if (kept_ != nullptr) {
-      CurlMultiDriver& kept_driver = kept_->driver();
+    if (kept != nullptr) {
+      CurlMultiDriver& kept_driver = kept->driver();
       if (kept_driver.add(transfer_->easy(), this)) {
         added = &kept_driver;
       } else {
@@ -242,7 +317,7 @@ class ProbeEngine::Probe final : public TransferOwner {
     }
     if (!added) {
       transfer_.reset();
-      finish(transfer_not_started(added.error(), with_port(address, spec_->url.port)));
+      finish(transfer_not_started(added.error(), with_port(address, hop_spec_->url.port)));
       return;
     }
     multi_ = *added;
@@ -265,8 +340,8 @@ class ProbeEngine::Probe final : public TransferOwner {
     }
     t.tls_ms = f.tls_ms;
     t.first_byte_ms.reset();
-    const bool exchange_started = spec_->url.is_http() && f.tcp_connected &&
-                                  (!spec_->url.uses_tls() || f.appconnect_us > 0 || f.reused);
+    const bool exchange_started = hop_spec_->url.is_http() && f.tcp_connected &&
+                                  (!hop_spec_->url.uses_tls() || f.appconnect_us > 0 || f.reused);
     if (exchange_started && f.pretransfer_us > 0) {
       if (f.starttransfer_us > 0) {
         t.first_byte_ms = us_to_ms(f.starttransfer_us - f.pretransfer_us);
@@ -316,7 +391,17 @@ class ProbeEngine::Probe final : public TransferOwner {
       result_.message += " (address " + std::to_string(attempt_) + " of " +
                          std::to_string(addresses_.size()) + " tried)";
     }
-    result_.timings.total_ms = ms_between(started_, Clock::now());
+    if (!first_hop()) {
+      result_.final_url = hop_spec_->url.text;
+      result_.message +=
+          v.cls == FailureClass::ok
+              ? " after " + std::to_string(result_.redirects.size()) + " redirect" +
+                    (result_.redirects.size() == 1 ? "" : "s") + ", at " + hop_spec_->url.text
+              : " on hop " + std::to_string(made_.size()) + " (" + hop_spec_->url.text + ")";
+    }
+    if (!result_.timings.total_ms) result_.timings.total_ms = ms_between(started_, Clock::now());
+    result_.slow = v.cls == FailureClass::ok && spec_->degraded_after &&
+                   *result_.timings.total_ms > static_cast<double>(spec_->degraded_after->count());
     if (v.cls == FailureClass::local && (v.sys_errno == EMFILE || v.sys_errno == ENFILE)) {
       engine_.last_descriptor_shortage_ = Clock::now();
     }
@@ -343,6 +428,11 @@ class ProbeEngine::Probe final : public TransferOwner {
   ProbeEngine& engine_;
   ProbeId id_;
   std::shared_ptr<const ProbeSpec> spec_;
+  // The current hop's spec: spec_ itself, or a redirect's. Before transfer_, which refers to it.
+  std::shared_ptr<const ProbeSpec> hop_spec_;
+  std::vector<HopRequest> made_;  // the request of every hop so far, the current one last
+  Clock::time_point hop_started_;
+  BodyCheckJob* body_job_ = nullptr;  // the body check queued for this probe, until it is done
   ProbeCallback done_;
   Clock::time_point started_;
   Clock::time_point deadline_;

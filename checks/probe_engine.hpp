@@ -1,7 +1,9 @@
 // The real Prober: every probe runs asynchronously on one libuv loop. Names are resolved in
 // libuv's thread pool (so nxdomain, temporary failure and timeout can be told apart), then
 // each address is tried in order through libcurl's multi interface until one decides the
-// result, all within the probe's single deadline.
+// result, all within the probe's single deadline. A redirect the spec follows is another hop
+// through the same path (redirect_hop.hpp); the body assertions of the last answer run in the
+// thread pool too (body_check_job.hpp), never on the loop.
 #pragma once
 
 #include <uv.h>

@@ -43,6 +43,16 @@ struct KeptConnectionUse {
   IdleOutcome outcome = IdleOutcome::error;
 };
 
+// One redirect a probe followed (ProbeSpec::follow_redirects): the request that was answered
+// with a redirect, in the order made.
+struct RedirectHop {
+  std::string url;                 // the URL requested
+  int status = 0;                  // the redirect status it was answered with (301, 302, ...)
+  std::optional<double> total_ms;  // the hop, resolve to last byte
+
+  bool operator==(const RedirectHop&) const = default;
+};
+
 struct ProbeResult {
   FailureClass cls = FailureClass::ok;
   Phase phase = Phase::none;
@@ -58,6 +68,13 @@ struct ProbeResult {
   std::optional<std::int64_t> idle_ms;    // how long the kept connection had been idle
   std::optional<KeptConnectionUse> kept;  // reuse_connection targets, when one was kept
   std::int64_t started_at_ms = 0;         // unix milliseconds
+  // Redirects followed before the last request, which the fields above describe (its layers,
+  // address, status); a failure happened on hop redirects.size() + 1.
+  std::vector<RedirectHop> redirects;
+  std::string final_url;  // the last request's URL when redirects were followed, else ""
+  // A successful probe that took longer than its degraded_after (timings.total_ms up to the
+  // last byte): still ok and up, but slow. Always false for failures.
+  bool slow = false;
 
   bool ok() const { return cls == FailureClass::ok; }
 };

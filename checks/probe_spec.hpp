@@ -3,9 +3,13 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "checks/body_pattern.hpp"
+#include "checks/json_expectation.hpp"
 #include "checks/status_set.hpp"
 #include "checks/target_url.hpp"
 
@@ -18,6 +22,22 @@ struct Header {
   bool operator==(const Header&) const = default;
 };
 
+// Limits of the HTTP exchange options below (README "Configuration").
+inline constexpr int kMaxRedirects = 10;
+inline constexpr std::size_t kMaxBodyLimit = std::size_t{1} << 20;    // 1 MiB
+inline constexpr std::size_t kMaxRequestBody = std::size_t{1} << 20;  // 1 MiB
+
+// A credential libcurl sends in the Authorization header (basic_auth, bearer_token_file): never
+// log, store or export `secret`, and never send it to another origin than the target's own.
+struct HttpAuth {
+  enum class Kind : std::uint8_t { basic, bearer };
+  Kind kind = Kind::basic;
+  std::string username;  // basic only
+  std::string secret;    // the password or the token
+
+  bool operator==(const HttpAuth&) const = default;
+};
+
 struct ProbeSpec {
   TargetUrl url;
   // One deadline for every layer of the probe, resolve to last body byte.
@@ -28,13 +48,32 @@ struct ProbeSpec {
   // PEM certificates to trust instead of the system store; empty: the system bundle.
   std::string ca_file;
   bool tls_verify = true;
-  // Response bodies are read and discarded up to this many bytes; more never fails a probe.
+  // Response bodies are read up to this many bytes (at most kMaxBodyLimit), kept only when an
+  // assertion checks them (checks_body()); more never fails a probe.
   std::size_t body_limit = 64 * 1024;
   // http(s) only: keep the connection open after each probe and send the next probe's request
   // over it, as a client's connection pool would, instead of measuring every layer afresh. The
   // probe then reports how long the connection sat idle and what had become of it, the passive
   // evidence of idle-connection resets (ProbeResult::kept).
   bool reuse_connection = false;
+
+  // What an HTTP probe sends and what the answer must hold beyond its status (issue 18).
+  // Sent with a Content-Length, under `method` (never GET or HEAD: the config refuses that).
+  std::optional<std::string> body;
+  // Redirects (301, 302, 303, 307, 308, 300) followed, each one a new hop through the engine's
+  // own resolve, connect and classify path; 0: a redirect is the answer. At most kMaxRedirects.
+  int follow_redirects = 0;
+  std::optional<HttpAuth> auth;
+  // Assertions on the final response's body (its first body_limit bytes), checked once its
+  // status is accepted; a failure is http/body_mismatch (body_check.hpp).
+  std::optional<BodyPattern> expect_body;
+  std::optional<BodyPattern> reject_body;
+  std::vector<JsonExpectation> expect_json;
+  // A successful probe that took longer than this in all is slow (ProbeResult::slow).
+  std::optional<std::chrono::milliseconds> degraded_after;
+
+  // Whether the response body must be kept (up to body_limit) to check it.
+  bool checks_body() const { return expect_body || reject_body || !expect_json.empty(); }
 
   bool operator==(const ProbeSpec&) const = default;
 };

@@ -55,6 +55,8 @@ enum class Detail : std::uint8_t {
   // http
   http_status,
   malformed,
+  // http, phase body: expect_body, reject_body or expect_json did not hold
+  body_mismatch,
 };
 
 inline constexpr std::array kAllClasses = {

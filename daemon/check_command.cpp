@@ -4,8 +4,10 @@
 #include <iostream>
 #include <optional>
 #include <string_view>
+#include <tuple>
 
 #include "checks/idle_once.hpp"
+#include "checks/printable.hpp"
 #include "checks/probe_once.hpp"
 #include "checks/utc_time.hpp"
 #include "daemon/check_report.hpp"
@@ -76,6 +78,90 @@ std::optional<std::string> read_http_options(const CheckOptions& o, ProbeSpec& s
   return std::nullopt;
 }
 
+// "PATH=VALUE" of --expect-json: the value is a JSON scalar or else a string (as in the config,
+// json_scalar_text()); the path is split at its first '='.
+Expected<JsonExpectation> parse_expect_json(std::string_view arg) {
+  const auto eq = arg.find('=');
+  if (eq == std::string_view::npos) {
+    return unexpected(
+        "--expect-json must look like PATH=VALUE, e.g. status=UP or "
+        "checks.db.status=UP, got " +
+        quote(arg));
+  }
+  auto e = make_json_expectation(arg.substr(0, eq), arg.substr(eq + 1), false);
+  if (!e) return unexpected("--expect-json: " + e.error());
+  return *e;
+}
+
+// The request body and the assertions on the response body, as the config's body,
+// expect_body, reject_body, expect_json and body_limit. --data makes a GET a POST, as curl -d.
+std::optional<std::string> read_body_options(const CheckOptions& o, ProbeSpec& spec) {
+  const bool any = o.data || !o.expect_body.empty() || !o.reject_body.empty() ||
+                   !o.expect_json.empty() || !o.body_limit.empty();
+  if (!any) return std::nullopt;
+  if (!spec.url.is_http()) {
+    return "--data, --expect-body, --reject-body, --expect-json and --body-limit only apply to "
+           "http(s):// targets";
+  }
+  if (o.data) {
+    if (!o.method_given && spec.method == "GET") spec.method = "POST";
+    if (auto problem = request_body_problem(spec.method, o.data->size(), "--data")) return problem;
+    spec.body = *o.data;
+  }
+  for (const auto& [text, out, flag] :
+       {std::tuple{&o.expect_body, &spec.expect_body, "--expect-body"},
+        std::tuple{&o.reject_body, &spec.reject_body, "--reject-body"}}) {
+    if (text->empty()) continue;
+    auto pattern = body_pattern_value(*text, flag);
+    if (!pattern) return pattern.error();
+    *out = *pattern;
+  }
+  for (const std::string& arg : o.expect_json) {
+    auto e = parse_expect_json(arg);
+    if (!e) return e.error();
+    spec.expect_json.push_back(std::move(*e));
+  }
+  if (!o.body_limit.empty()) {
+    auto limit = body_limit_value(o.body_limit, "--body-limit");
+    if (!limit) return limit.error();
+    spec.body_limit = *limit;
+  }
+  return std::nullopt;
+}
+
+// --user with --password-file, or --bearer-token-file: the config's basic_auth and
+// bearer_token_file. A credential is never shown.
+std::optional<std::string> read_auth_options(const CheckOptions& o, ProbeSpec& spec) {
+  if (o.user.empty() && o.password_file.empty() && o.bearer_token_file.empty()) {
+    return std::nullopt;
+  }
+  if (!spec.url.is_http()) {
+    return "--user, --password-file and --bearer-token-file only apply to http(s):// targets";
+  }
+  if (auto problem = authorization_header_problem(
+          spec.headers, o.bearer_token_file.empty() ? "--user" : "--bearer-token-file")) {
+    return problem;
+  }
+  if (!o.bearer_token_file.empty()) {
+    if (!o.user.empty() || !o.password_file.empty()) {
+      return "credentials are one of --user with --password-file, or --bearer-token-file, not "
+             "both";
+    }
+    auto token = credential_file(o.bearer_token_file);
+    if (!token) return "--bearer-token-file: " + token.error();
+    spec.auth = HttpAuth{HttpAuth::Kind::bearer, "", std::move(*token)};
+    return std::nullopt;
+  }
+  if (o.user.empty() || o.password_file.empty()) {
+    return "--user and --password-file go together (basic_auth needs both)";
+  }
+  if (auto problem = basic_auth_username_problem(o.user, "--user")) return problem;
+  auto password = credential_file(o.password_file);
+  if (!password) return "--password-file: " + password.error();
+  spec.auth = HttpAuth{HttpAuth::Kind::basic, o.user, std::move(*password)};
+  return std::nullopt;
+}
+
 Expected<CheckPlan> make_plan(const CheckOptions& o) {
   CheckPlan plan;
   ProbeSpec& spec = *plan.spec;
@@ -92,6 +178,22 @@ Expected<CheckPlan> make_plan(const CheckOptions& o) {
   }
   spec.tls_verify = !o.insecure;
   if (auto problem = read_http_options(o, spec)) return unexpected(*problem);
+  if (auto problem = read_body_options(o, spec)) return unexpected(*problem);
+  if (auto problem = read_auth_options(o, spec)) return unexpected(*problem);
+  if (!o.degraded_after.empty()) {
+    auto after = duration_at_least(o.degraded_after, Ms(1), "--degraded-after");
+    if (!after) return unexpected(after.error());
+    if (*after >= spec.timeout) {
+      return unexpected("--degraded-after " + format_duration(*after) +
+                        " must be shorter than --timeout " + format_duration(spec.timeout) +
+                        ", or no probe could be slow");
+    }
+    spec.degraded_after = *after;
+  }
+  if (o.location) {
+    if (!spec.url.is_http()) return unexpected("--location only applies to http(s):// targets");
+    spec.follow_redirects = kMaxRedirects;
+  }
   if (!o.idle.empty()) {
     auto ladder = parse_ladder(o.idle);
     if (!ladder) return unexpected(ladder.error());

@@ -1,6 +1,7 @@
 // `faultline check`: one probe, explained for a person or as JSON for a script.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,19 @@ struct CheckOptions {
   std::vector<std::string> headers;  // "Name: value"
   std::string expect_status;         // "200,204"; empty = 200-399
   std::string idle;                  // "10s,30s,60s": run the idle-reset experiment too
+  // The HTTP exchange (issue 18), as curl names them where curl has them.
+  std::optional<std::string> data;       // --data: the request body, sent with POST unless --method
+  bool method_given = false;             // --method was on the command line
+  std::string expect_body;               // PCRE2 pattern the body must match; empty: none
+  std::string reject_body;               // PCRE2 pattern the body must not match; empty: none
+  std::vector<std::string> expect_json;  // "PATH=VALUE"
+  std::string body_limit;                // empty: 64 KiB
+  std::string degraded_after;            // --degraded-after: an ok probe slower than this is slow
+  bool location = false;                 // --location: follow up to kMaxRedirects redirects
+  // Credentials, read from files as the config's basic_auth and bearer_token_file.
+  std::string user;               // basic_auth user name; needs password_file
+  std::string password_file;      // basic_auth password
+  std::string bearer_token_file;  // the bearer token
 };
 
 // Exit status: 0 when the target is ok, 1 for a classified failure (or, with `idle`, a

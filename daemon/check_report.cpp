@@ -8,7 +8,9 @@
 #include <vector>
 
 #include "checks/advice.hpp"
+#include "checks/printable.hpp"
 #include "checks/utc_time.hpp"
+#include "daemon/duration.hpp"
 #include "daemon/terminal.hpp"
 
 namespace faultline {
@@ -60,18 +62,37 @@ std::string tls_line(const TlsInfo& tls, std::int64_t now_unix) {
   return line;
 }
 
+// The redirects a probe followed (follow_redirects, --location), one line each before the
+// layers of the last request: "  ok   REDIR http://a/old -> 301   1.2 ms".
+std::string redirect_lines(const ProbeResult& r, const Painter& p) {
+  std::string out;
+  for (const RedirectHop& hop : r.redirects) {
+    out += "  " + p.ok(" ok ") + "  " + pad("REDIR", 6) +
+           pad(printable(hop.url) + " -> " + std::to_string(hop.status), 57) + " " +
+           p.dim(ms_text(hop.total_ms)) + "\n";
+  }
+  return out;
+}
+
+// The URL whose layers the result describes: the last hop's when redirects were followed.
+TargetUrl last_url(const ProbeSpec& spec, const ProbeResult& r) {
+  if (r.final_url.empty()) return spec.url;
+  auto parsed = parse_target_url(r.final_url);
+  return parsed ? *parsed : spec.url;
+}
+
 }  // namespace
 
 std::string render_check_text(const ProbeSpec& spec, const ProbeResult& r, std::int64_t now_unix,
                               bool color) {
   const Painter p(color);
-  const TargetUrl& url = spec.url;
+  const TargetUrl url = last_url(spec, r);
   std::vector<Layer> layers = {Layer::dns, Layer::tcp};
   if (url.uses_tls()) layers.push_back(Layer::tls);
   if (url.is_http()) layers.push_back(Layer::http);
   const Layer failed_layer = layer_of(r.phase);
 
-  std::string out = p.bold(url.text) + "\n";
+  std::string out = p.bold(spec.url.text) + "\n" + redirect_lines(r, p);
   for (Layer layer : layers) {
     const bool is_failed = !r.ok() && failed_layer == layer;
     std::string name, what;
@@ -97,7 +118,8 @@ std::string render_check_text(const ProbeSpec& spec, const ProbeResult& r, std::
       case Layer::http:
         name = "HTTP";
         ms = r.timings.first_byte_ms;
-        what = spec.method + " " + url.path +
+        // After a redirect the method may have changed (303); the hops show the way there.
+        what = (r.redirects.empty() ? spec.method + " " : std::string()) + url.path +
                (r.http_status ? " -> " + std::to_string(r.http_status) : std::string()) +
                (r.timings.first_byte_ms ? ", first byte" : "");
         break;
@@ -118,6 +140,10 @@ std::string render_check_text(const ProbeSpec& spec, const ProbeResult& r, std::
   }
   out += "\n  " + (r.ok() ? p.ok("OK") : p.bad("FAILED")) + "  " +
          (r.ok() ? r.message + ", " : "") + "total " + ms_text(r.timings.total_ms) + "\n";
+  if (r.slow && spec.degraded_after) {
+    out += "  " + p.bad("SLOW") + "  slower than degraded_after " +
+           format_duration(*spec.degraded_after) + ": up, but degraded\n";
+  }
   return out;
 }
 
@@ -149,6 +175,10 @@ nlohmann::ordered_json check_json(const ProbeSpec& spec, const ProbeResult& r) {
   } else {
     out["tls"] = nullptr;
   }
+  out["slow"] = r.slow;
+  out["redirects"] = json::array();
+  for (const RedirectHop& hop : r.redirects)
+    out["redirects"].push_back({{"url", hop.url}, {"status", hop.status}});
   const std::string_view advice = advice_for(r);
   out["advice"] = advice.empty() ? json(nullptr) : json(std::string(advice));
   return out;

@@ -12,14 +12,16 @@
 
 namespace faultline {
 
-// One line per layer in order (DNS, TCP, TLS, HTTP as they apply to the target), each with its
-// timing, stopping at the layer that failed, which is followed by the message and advice.
-// `now_unix` dates certificate expiry ("29 days left"). ANSI colours only when `color`.
+// One line per redirect followed, then one line per layer in order (DNS, TCP, TLS, HTTP as they
+// apply to the last request's URL), each with its timing, stopping at the layer that failed, which
+// is followed by the message and advice. `now_unix` dates certificate expiry ("29 days left"). ANSI
+// colours only when `color`.
 std::string render_check_text(const ProbeSpec& spec, const ProbeResult& result,
                               std::int64_t now_unix, bool color);
 
 // The documented JSON object: target, class, phase, detail, errno, message, timings{...},
-// http_status, remote_addr, tls{not_after,subject,issuer,version}, advice. Keys that do not
+// http_status, remote_addr, tls{not_after,subject,issuer,version}, redirects[{url,status}]
+// (the redirects followed, in order; empty when none), advice. Keys that do not
 // apply are null: phase and detail for ok, detail for a class without details, and so on.
 nlohmann::ordered_json check_json(const ProbeSpec& spec, const ProbeResult& result);
 

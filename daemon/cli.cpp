@@ -89,6 +89,31 @@ CommandWords command_words(CLI::App& app, int argc, char** argv) {
   return out;
 }
 
+// The HTTP exchange options of `check` (issue 18), curl's names where curl has one.
+void add_check_body_options(CLI::App& cmd, CheckOptions& check) {
+  cmd.add_option_function<std::string>(
+      "-d,--data", [&check](const std::string& body) { check.data = body; },
+      "Send this request body (POST unless --method names another method; not GET or HEAD)");
+  cmd.add_option("--expect-body", check.expect_body,
+                 "The response body must match this PCRE2 regular expression");
+  cmd.add_option("--reject-body", check.reject_body,
+                 "The response body must not match this PCRE2 regular expression");
+  cmd.add_option("--expect-json", check.expect_json,
+                 "The body is JSON and PATH (dotted: checks.db.status, items.0.state) holds "
+                 "VALUE, e.g. status=UP (repeatable)");
+  cmd.add_option("--body-limit", check.body_limit,
+                 "How much of the body is read and checked, e.g. 64KiB (the default), 1MiB");
+  cmd.add_option("--degraded-after", check.degraded_after,
+                 "A successful probe slower than this is slow (still ok), e.g. 500ms");
+  cmd.add_flag("-L,--location", check.location,
+               "Follow up to 10 redirects, each hop classified (as follow_redirects: 10)");
+  cmd.add_option("-u,--user", check.user, "Basic auth user name (with --password-file)");
+  cmd.add_option("--password-file", check.password_file,
+                 "Basic auth password, read from this file (never from the command line)");
+  cmd.add_option("--bearer-token-file", check.bearer_token_file,
+                 "Send the bearer token in this file as Authorization: Bearer");
+}
+
 CLI::App* add_check(CLI::App& app, CheckOptions& check) {
   CLI::App* cmd = app.add_subcommand(
       "check", "Probe one target once and explain which layer failed; exit 0 ok, 1 failed");
@@ -114,6 +139,7 @@ CLI::App* add_check(CLI::App& app, CheckOptions& check) {
                   "10s,30s,60s: finds the idle time after which a middlebox resets (or "
                   "the server closes) connections and verifies the TCP keepalive fix. "
                   "Exit 1 when a middlebox or the server resets idle connections");
+  add_check_body_options(*cmd, check);
   return cmd;
 }
 
@@ -217,7 +243,10 @@ int run_cli(int argc, char** argv) {
 
   if (*version_cmd) return version();
   if (*config_check_cmd) return run_config_check(check_path);
-  if (*check_cmd) return run_check(check);
+  if (*check_cmd) {
+    check.method_given = check_cmd->count("--method") > 0;
+    return run_check(check);
+  }
   if (*report_cmd) return run_report(report);
   if (*run) {
     return run_daemon(run_config,

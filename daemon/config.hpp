@@ -34,6 +34,9 @@ struct TargetConfig {
   Labels labels;
   std::optional<IdleProbeConfig> idle_probe;
   SourcePos pos;  // the target's entry in the file, for messages
+  // The files its credentials were read from (basic_auth.password_file, bearer_token_file),
+  // for the warning about files others can read; the credential itself is in `probe`.
+  std::vector<std::string> credential_files;
 
   // Equal when probing and scheduling would be identical; the position is not compared, so
   // moving a target within the file does not restart it on reload.

@@ -58,6 +58,11 @@ void merge_settings(const Settings& defaults, const Settings& own, TargetConfig&
   // A default for every target means the http(s) ones; the others have no request to send.
   probe.reuse_connection =
       probe.url.is_http() && pick(own.reuse_connection, defaults.reuse_connection).value_or(false);
+  merge_http_body_settings(defaults.http_body, own.http_body, probe);
+  merge_http_auth_settings(defaults.http_auth, own.http_auth, target);
+  probe.degraded_after = pick(own.degraded_after, defaults.degraded_after);
+  probe.follow_redirects =
+      probe.url.is_http() ? pick(own.follow_redirects, defaults.follow_redirects).value_or(0) : 0;
 }
 
 }  // namespace faultline

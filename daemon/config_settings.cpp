@@ -11,9 +11,16 @@ namespace {
 using Ms = std::chrono::milliseconds;
 
 constexpr std::string_view kDefaultsKeys[] = {
-    "interval", "timeout",    "failure_threshold", "success_threshold",
-    "method",   "headers",    "expect_status",     "labels",
-    "ca_file",  "tls_verify", "reuse_connection"};
+    "interval", "timeout", "failure_threshold", "success_threshold", "method", "headers",
+    "expect_status", "labels", "ca_file", "tls_verify", "reuse_connection",
+    // The response body's assertions (config_http_body.hpp); a request body is a target's own.
+    "expect_body", "reject_body", "expect_json", "body_limit",
+    // Credentials (config_http_auth.hpp).
+    "basic_auth", "bearer_token_file",
+    // Redirects followed, each a hop of its own (checks/redirect_hop.hpp).
+    "follow_redirects",
+    // A successful probe slower than this is slow (still up).
+    "degraded_after"};
 
 constexpr Ms kMinInterval{100};
 
@@ -140,7 +147,8 @@ std::optional<std::string> read_method(ConfigReader& r, const YAML::Node& n) {
 
 // Remembers where a key that applies to some kinds of target only was written.
 void note_scope(const std::string& key, const YAML::Mark& key_mark, Settings& s) {
-  if (key == "method" || key == "headers" || key == "expect_status" || key == "reuse_connection") {
+  if (key == "method" || key == "headers" || key == "expect_status" || key == "reuse_connection" ||
+      is_http_body_key(key) || is_http_auth_key(key) || key == "follow_redirects") {
     s.http_only_mark = key_mark;
     s.http_only_key = key;
   } else if (key == "ca_file" || key == "tls_verify") {
@@ -177,6 +185,15 @@ void read_setting(ConfigReader& r, const std::string& key, const YAML::Node& v,
     s.tls_verify = r.boolean(v, key);
   } else if (key == "reuse_connection") {
     s.reuse_connection = r.boolean(v, key);
+  } else if (is_http_body_key(key)) {
+    read_http_body_setting(r, key, v, key_mark, s.http_body);
+  } else if (key == "degraded_after") {
+    s.degraded_after = r.duration(v, key, Ms(1));
+    s.degraded_after_mark = v.Mark();
+  } else if (key == "follow_redirects") {
+    s.follow_redirects = r.integer(v, key, 0, kMaxRedirects);
+  } else if (is_http_auth_key(key)) {
+    read_http_auth_setting(r, key, v, key_mark, s.http_auth);
   }
   note_scope(key, key_mark, s);
 }

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "checks/probe_spec.hpp"
+#include "daemon/config_http_auth.hpp"
+#include "daemon/config_http_body.hpp"
 #include "daemon/config_reader.hpp"
 #include "sinks/target_info.hpp"
 
@@ -28,6 +30,11 @@ struct Settings {
   std::optional<std::string> ca_file;
   std::optional<bool> tls_verify;
   std::optional<bool> reuse_connection;
+  std::optional<int> follow_redirects;
+  std::optional<std::chrono::milliseconds> degraded_after;  // a slower ok probe is slow
+  std::optional<YAML::Mark> degraded_after_mark;
+  HttpAuthSettings http_auth;  // basic_auth, bearer_token_file
+  HttpBodySettings http_body;  // body, body_file, expect_body, reject_body, expect_json, body_limit
   // Keys that only mean something for some kinds of target, with where they were written.
   std::optional<YAML::Mark> http_only_mark, tls_only_mark;
   std::string http_only_key, tls_only_key;

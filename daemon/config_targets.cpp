@@ -25,7 +25,17 @@ constexpr std::string_view kTargetKeys[] = {"name",
                                             "ca_file",
                                             "tls_verify",
                                             "idle_probe",
-                                            "reuse_connection"};
+                                            "reuse_connection",
+                                            "body",
+                                            "body_file",
+                                            "expect_body",
+                                            "reject_body",
+                                            "expect_json",
+                                            "body_limit",
+                                            "basic_auth",
+                                            "bearer_token_file",
+                                            "follow_redirects",
+                                            "degraded_after"};
 constexpr std::string_view kIdleProbeKeys[] = {"ladder", "keepalive_check"};
 constexpr Ms kMinIdleStep{1000};
 
@@ -139,6 +149,19 @@ void check_consistency(ConfigReader& r, const TargetConfig& target, const Settin
   }
 }
 
+// degraded_after at or over the timeout could never mark a probe slow: a slower one times out.
+void check_degraded_after(ConfigReader& r, const TargetConfig& target, const Settings& own,
+                          const Settings& defaults, const YAML::Mark& entry) {
+  const auto& after = target.probe.degraded_after;
+  if (!after || *after < target.probe.timeout) return;
+  const YAML::Mark where = own.degraded_after_mark        ? *own.degraded_after_mark
+                           : defaults.degraded_after_mark ? *defaults.degraded_after_mark
+                                                          : entry;
+  r.error(where, "target '" + target.name + "': degraded_after " + format_duration(*after) +
+                     " must be shorter than its timeout " + format_duration(target.probe.timeout) +
+                     ", or no probe could be slow");
+}
+
 TargetEntry read_entry(ConfigReader& r, const YAML::Node& t, NamesSeen& names,
                        TargetConfig& target) {
   TargetEntry e;
@@ -183,6 +206,9 @@ void read_targets(ConfigReader& r, const YAML::Node& list, const Settings& defau
     target.probe.url = *e.url;
     merge_settings(defaults, e.own, target);
     check_consistency(r, target, e.own, t.Mark());
+    check_http_body_method(r, target, e.own.http_body);
+    check_http_auth_header(r, target, e.own.http_auth, defaults.http_auth);
+    check_degraded_after(r, target, e.own, defaults, t.Mark());
     out.push_back(std::move(target));
   }
 }

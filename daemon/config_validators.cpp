@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "checks/byte_size.hpp"
 #include "checks/printable.hpp"
 #include "daemon/duration.hpp"
 #include "exporters/own_labels.hpp"
@@ -233,6 +234,102 @@ Problem storage_path_problem(const std::string& path) {
   if (::stat(folder.c_str(), &st) == 0) return writable_folder_problem(folder, st);
   if (!missing(errno)) return "cannot use " + printable(folder.string()) + ": " + error_text(errno);
   return creatable_folder_problem(folder);
+}
+
+Expected<BodyPattern> body_pattern_value(std::string_view text, std::string_view subject,
+                                         std::size_t* error_at) {
+  auto compiled = BodyPattern::compile(text);
+  if (compiled) return *compiled;
+  const std::size_t at = compiled.error().offset + 1;
+  if (error_at != nullptr) *error_at = at;
+  return unexpected(std::string(subject) + ": pattern " + quote(text) +
+                    " is not a valid regular expression: at character " + std::to_string(at) +
+                    ", " + compiled.error().message);
+}
+
+Expected<std::size_t> body_limit_value(std::string_view text, std::string_view subject) {
+  auto size = parse_byte_size(text);
+  if (!size) return unexpected(std::string(subject) + ": " + size.error());
+  if (*size == 0 || *size > kMaxBodyLimit) {
+    return unexpected(std::string(subject) + " must be from 1B to " +
+                      byte_size_text(kMaxBodyLimit) + ", got " + printable(text));
+  }
+  return *size;
+}
+
+Problem request_body_problem(std::string_view method, std::size_t size, std::string_view subject) {
+  if (method == "GET" || method == "HEAD") {
+    return std::string(subject) + " needs a method that sends a body, such as POST or PUT; " +
+           std::string(method) + " sends none";
+  }
+  if (size > kMaxRequestBody) {
+    return std::string(subject) + " is " + std::to_string(size) + " bytes; at most " +
+           byte_size_text(kMaxRequestBody) + " is sent";
+  }
+  return std::nullopt;
+}
+
+Expected<std::string> request_body_file(const std::string& path) {
+  auto file = readable_file(path);
+  if (!file) return unexpected(file.error());
+  std::ifstream in(path, std::ios::binary);
+  std::string body(kMaxRequestBody + 1, '\0');
+  in.read(body.data(), static_cast<std::streamsize>(body.size()));
+  if (in.bad()) return unexpected("cannot read " + printable(path) + ": " + error_text(errno));
+  body.resize(static_cast<std::size_t>(in.gcount()));
+  if (body.size() > kMaxRequestBody) {
+    return unexpected(printable(path) + " holds more than " + byte_size_text(kMaxRequestBody) +
+                      ", the most a request body may be");
+  }
+  return body;
+}
+
+Expected<std::string> credential_file(const std::string& path) {
+  constexpr std::size_t kMaxCredential = 4096;
+  auto file = readable_file(path);
+  if (!file) return unexpected(file.error());
+  std::ifstream in(path, std::ios::binary);
+  std::string text(kMaxCredential + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) return unexpected("cannot read " + printable(path) + ": " + error_text(errno));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxCredential) {
+    return unexpected(printable(path) + " holds more than 4 KiB, too much for a credential");
+  }
+  auto space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+  while (!text.empty() && space(text.back()))
+    text.pop_back();
+  text.erase(0, static_cast<std::size_t>(std::find_if_not(text.begin(), text.end(), space) -
+                                         text.begin()));
+  if (text.empty()) return unexpected(printable(path) + " holds no credential, only white space");
+  const bool control = std::any_of(text.begin(), text.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+  });
+  if (control) {
+    return unexpected(printable(path) +
+                      " holds a line break or another control character inside its credential "
+                      "(not shown); write it on one line");
+  }
+  return text;
+}
+
+Problem basic_auth_username_problem(std::string_view name, std::string_view subject) {
+  if (name.empty()) return std::string(subject) + " must not be empty";
+  if (name.find(':') != std::string_view::npos) {
+    return std::string(subject) + " must not contain ':', which ends a basic_auth user name";
+  }
+  if (!text_length(name)) {
+    return std::string(subject) + " must be UTF-8 text without control characters";
+  }
+  return std::nullopt;
+}
+
+Problem authorization_header_problem(const std::vector<Header>& headers, std::string_view subject) {
+  const bool has = std::any_of(headers.begin(), headers.end(),
+                               [](const Header& h) { return lower(h.name) == "authorization"; });
+  if (!has) return std::nullopt;
+  return std::string(subject) +
+         " and an Authorization header both set the Authorization header; keep one";
 }
 
 }  // namespace faultline

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "checks/body_pattern.hpp"
 #include "checks/expected.hpp"
 #include "checks/probe_spec.hpp"
 
@@ -70,5 +71,42 @@ Problem blank_password_file_problem(const std::string& path);
 // changing anything: an existing `path` is a writable regular file; its folder is a writable
 // folder, or can be created in the nearest folder that exists. The message says what to do.
 Problem storage_path_problem(const std::string& path);
+
+// The HTTP exchange options (issue 18): the request body and the assertions on the response
+// body, shared by the config (body, body_file, expect_body, reject_body, expect_json,
+// body_limit) and `faultline check` (--data, --expect-body, --reject-body, --expect-json,
+// --body-limit).
+
+// `text` compiled as a PCRE2 pattern (body_pattern.hpp). Error: "<subject>: pattern 'a(b' is
+// not a valid regular expression: at character 4, missing closing parenthesis"; its
+// character (from 1) is also put in `*error_at` when that is given.
+Expected<BodyPattern> body_pattern_value(std::string_view text, std::string_view subject,
+                                         std::size_t* error_at = nullptr);
+
+// A body_limit from 1 byte to kMaxBodyLimit (parse_byte_size: 65536, 64KiB, 1MiB).
+Expected<std::size_t> body_limit_value(std::string_view text, std::string_view subject);
+
+// When a request body of `size` bytes cannot go with `method`: GET and HEAD send none (the
+// config refuses them rather than send what servers ignore), and more than kMaxRequestBody is
+// refused. The body itself is never shown: it may hold a secret.
+Problem request_body_problem(std::string_view method, std::size_t size, std::string_view subject);
+
+// The credential in a basic_auth password_file or a bearer_token_file: the file's text without
+// the white space around it, at most 4 KiB. Error: not readable (readable_file()), blank, or
+// holding a line break, a NUL or another control character inside, which would cut or split
+// the Authorization header. The content is never shown: it is a secret.
+Expected<std::string> credential_file(const std::string& path);
+
+// When `name` is no basic_auth user name: empty, or holding ':' (RFC 7617 ends the user name
+// there) or a control character.
+Problem basic_auth_username_problem(std::string_view name, std::string_view subject);
+
+// When `headers` hold an Authorization header, which credentials (named by `subject`) would set
+// too.
+Problem authorization_header_problem(const std::vector<Header>& headers, std::string_view subject);
+
+// The content of a body_file: a readable regular file (readable_file()) of at most
+// kMaxRequestBody bytes, read whole.
+Expected<std::string> request_body_file(const std::string& path);
 
 }  // namespace faultline

@@ -149,6 +149,7 @@ std::string targets_section(const HistoryReport& r, const Painter& p, Charset ch
   const std::vector<Column> columns = {
       {"TARGET"},       {"UPTIME", true},
       {"PROBES", true}, {"FAILED", true},
+      {"SLOW", true},  // ok, but slower than degraded_after
       {"AVG", true},    {"OUTAGES", true},
       {"DOWN", true},   {"FAILURES PER " + human_duration(bucket_seconds(r.window))}};
   std::vector<std::vector<Cell>> rows;
@@ -159,6 +160,7 @@ std::string targets_section(const HistoryReport& r, const Painter& p, Charset ch
         uptime_cell(t),
         {std::to_string(t.probes)},
         {std::to_string(t.failures), t.failures > 0 ? Paint::bad : Paint::none},
+        {std::to_string(t.slow), t.slow > 0 ? Paint::bad : Paint::none},
         {t.avg_total_ms ? ms_text(*t.avg_total_ms) : "-"},
         {std::to_string(t.outages), t.outages > 0 ? Paint::bad : Paint::none},
         {t.down_s > 0 ? human_duration(t.down_s) : "-", t.down_s > 0 ? Paint::bad : Paint::none},
@@ -311,6 +313,7 @@ json report_json(const HistoryReport& r, const ReportSource& source) {
                        {"probes", t.probes},
                        {"ok", t.ok},
                        {"failures", t.failures},
+                       {"slow", t.slow},
                        {"uptime_percent", opt(t.uptime_percent())},
                        {"avg_total_ms", opt(t.avg_total_ms)},
                        {"outages", t.outages},

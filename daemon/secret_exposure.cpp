@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <cstdio>
+#include <map>
 #include <optional>
 
 namespace faultline {
@@ -35,6 +36,24 @@ std::string how_to_fix(const std::string& path) {
          "(or `chmod 600` if faultline runs as its owner)";
 }
 
+// One warning per credential file of the targets (basic_auth, bearer_token_file) that every
+// user of the host can read, naming the targets that use it.
+void add_credential_file_warnings(const Config& config, std::vector<std::string>& out) {
+  std::map<std::string, std::vector<std::string>> users;  // file -> targets
+  for (const TargetConfig& t : config.targets) {
+    for (const std::string& file : t.credential_files)
+      users[file].push_back(t.name);
+  }
+  for (const auto& [file, names] : users) {
+    const auto mode = mode_of(file);
+    if (mode && (*mode & S_IROTH) != 0) {
+      out.push_back("the credential file " + file + " (targets " + some_names(names) +
+                    ") can be read by every user of this host (mode " + octal(*mode) + "); " +
+                    how_to_fix(file));
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> secret_exposure_warnings(const Config& config) {
@@ -54,6 +73,7 @@ std::vector<std::string> secret_exposure_warnings(const Config& config) {
                   some_names(with_headers) + "), and every user of this host can read it (mode " +
                   octal(*config_mode) + "); " + how_to_fix(config.path));
   }
+  add_credential_file_warnings(config, out);
   if (config.metrics.basic_auth) {
     const std::string& file = config.metrics.basic_auth->password_file;
     const auto mode = mode_of(file);

@@ -88,6 +88,15 @@ void add_gauge(MetricFamily& f, const std::vector<ClientMetric::Label>& labels, 
   add_metric(f, labels, extra_name, extra_value).gauge.value = value;
 }
 
+// faultline_probes_slow_total and faultline_target_degraded (degraded_after), without series.
+std::pair<MetricFamily, MetricFamily> slow_families() {
+  return {family("faultline_probes_slow_total",
+                 "Successful probes slower than the target's degraded_after.", MetricType::Counter),
+          family("faultline_target_degraded",
+                 "1 while the last probe was slow (ok, but slower than degraded_after), else 0.",
+                 MetricType::Gauge)};
+}
+
 }  // namespace
 
 // One target's values, in one block. Absent gauges hold kAbsent.
@@ -113,6 +122,7 @@ struct TargetMetrics::Series {
     idle_detected = kAbsent;
     idle_threshold = kAbsent;
     idle_keepalive = kAbsent;
+    degraded = kAbsent;
     for (Value& v : phase)
       v = kAbsent;
     for (Value& v : last_failure)
@@ -133,6 +143,10 @@ struct TargetMetrics::Series {
   std::array<Value, kAllClasses.size()> last_failure;
   Value tls_not_after;
   Value idle_detected, idle_threshold, idle_keepalive;
+  // Successful probes slower than degraded_after (from 0 at the start, as `probes`), and 1
+  // while the last probe was one of them, else 0 (absent before the first probe).
+  Value slow_total{0};
+  Value degraded;
   std::optional<prometheus::Histogram> duration;  // has its own lock against Collect()
 };
 
@@ -184,6 +198,8 @@ void TargetMetrics::record(const TargetInfo& target, const ProbeResult& result) 
 
   add(s.probes[cls], 1);
   set(s.success, result.ok() ? 1 : 0);
+  if (result.slow) add(s.slow_total, 1);
+  set(s.degraded, result.slow ? 1 : 0);
   for (std::size_t i = 0; i < kTimingLayers.size(); ++i) {
     const std::optional<double>& ms = result.timings.*kTimingLayers[i].ms;
     // A layer the probe did not reach has no time. Leaving its series out (rather than keeping
@@ -252,6 +268,7 @@ std::vector<MetricFamily> TargetMetrics::Collect() const {
              "1 when TCP keepalive below the threshold kept an idle connection alive in a "
              "verification run, 0 when it did not or was not tried.",
              MetricType::Gauge);
+  auto [slow, degraded] = slow_families();
   MetricFamily duration = family("faultline_probe_duration_seconds",
                                  "Probe durations, all layers together.", MetricType::Histogram);
 
@@ -275,6 +292,8 @@ std::vector<MetricFamily> TargetMetrics::Collect() const {
       add_gauge(idle_detected, s.labels, s.idle_detected);
       add_gauge(idle_threshold, s.labels, s.idle_threshold);
       add_gauge(idle_keepalive, s.labels, s.idle_keepalive);
+      add_metric(slow, s.labels).counter.value = get(s.slow_total);
+      add_gauge(degraded, s.labels, s.degraded);
       if (s.duration) {
         ClientMetric m = s.duration->Collect();
         m.label = s.labels;
@@ -284,7 +303,7 @@ std::vector<MetricFamily> TargetMetrics::Collect() const {
   }
   std::vector<MetricFamily> out;
   for (MetricFamily* f : {&probes, &success, &up, &phase, &last_failure, &tls, &idle_detected,
-                          &idle_threshold, &idle_keepalive, &duration}) {
+                          &idle_threshold, &idle_keepalive, &slow, &degraded, &duration}) {
     if (!f->metric.empty()) out.push_back(std::move(*f));
   }
   return out;

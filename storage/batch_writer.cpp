@@ -55,10 +55,11 @@ VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15))sq
 // min()/max() of SQLite return NULL if either side is NULL, hence the coalesce pairs.
 constexpr const char* kUpsertRollup = R"sql(
 INSERT INTO rollups (target_id, time, probes, ok, failures, min_total_ms, max_total_ms,
-                     total_ms_sum, total_ms_count)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                     total_ms_sum, total_ms_count, slow)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
 ON CONFLICT (target_id, time) DO UPDATE SET
   probes = probes + excluded.probes,
+  slow = slow + excluded.slow,
   ok = ok + excluded.ok,
   failures = failures + excluded.failures,
   min_total_ms = min(coalesce(min_total_ms, excluded.min_total_ms),
@@ -207,6 +208,7 @@ Status BatchWriter::write_rows(std::span<const QueuedRow> rows) {
       RollupDelta& r = rollups[{*id, minute * kMinuteMs}];
       ++r.probes;
       if (ok) ++r.ok;
+      if (result->slow) ++r.slow;
       if (const auto& total = result->timings.total_ms) {
         r.min_ms = std::min(r.min_ms.value_or(*total), *total);
         r.max_ms = std::max(r.max_ms.value_or(*total), *total);
@@ -247,6 +249,7 @@ Status BatchWriter::write_rows(std::span<const QueuedRow> rows) {
     st.bind_real(7, r.max_ms);
     st.bind_real(8, r.sum_ms);
     st.bind_int(9, r.timed);
+    st.bind_int(10, r.slow);
     if (auto s = st.run(); !s) return s;
   }
   for (const auto& [id, seen] : last_seen) {

@@ -39,6 +39,7 @@ class BatchWriter {
   struct RollupDelta {
     std::int64_t probes = 0;
     std::int64_t ok = 0;
+    std::int64_t slow = 0;  // ok probes slower than degraded_after
     std::optional<double> min_ms;
     std::optional<double> max_ms;
     double sum_ms = 0;

@@ -35,13 +35,18 @@ WHERE CASE WHEN ?3 IS NOT NULL THEN t.name = ?3
                         WHERE r.target_id = t.id AND r.time >= ?1 AND r.time < ?2) END
 )sql";
 
-constexpr const char* kRollupsSql = R"sql(
+// `slow` came with schema version 5; a file written before (which the reader never migrates)
+// counts none.
+std::string rollups_sql(int schema_version) {
+  return std::string(R"sql(
 SELECT target_id, (time - ?1) * ?3 / (?2 - ?1) AS bucket, sum(probes), sum(ok), sum(failures),
-       sum(total_ms_sum), sum(total_ms_count)
+       sum(total_ms_sum), sum(total_ms_count), )sql") +
+         (schema_version >= 5 ? "sum(slow)" : "0") + R"sql(
 FROM rollups
 WHERE time >= ?1 AND time < ?2
 GROUP BY target_id, bucket
 )sql";
+}
 
 constexpr const char* kFailuresSql = R"sql(
 SELECT target, class, phase, coalesce(detail, ''), count(*) AS n, max(time_ms)
@@ -103,8 +108,9 @@ Status read_targets(SqliteConnection& db, const HistoryWindow& window, TargetsBy
   });
 }
 
-Status read_rollups(SqliteConnection& db, const HistoryWindow& window, TargetsById& by_id) {
-  auto st = db.prepare(kRollupsSql);
+Status read_rollups(SqliteConnection& db, const HistoryWindow& window, int schema_version,
+                    TargetsById& by_id) {
+  auto st = db.prepare(rollups_sql(schema_version));
   if (!st) return unexpected(st.error());
   st->bind_int(1, window.from_ms);
   st->bind_int(2, window.to_ms);
@@ -121,6 +127,7 @@ Status read_rollups(SqliteConnection& db, const HistoryWindow& window, TargetsBy
     t.probes += row.column_int(2);
     t.ok += row.column_int(3);
     t.failures += row.column_int(4);
+    t.slow += row.column_int(7);
     auto& [sum, count] = timed[it->first];
     sum += row.column_real(5);
     count += row.column_int(6);
@@ -254,7 +261,7 @@ Expected<HistoryReport> HistoryReader::read(const HistoryWindow& window) {
   if (window.target && by_id.empty()) {
     return unexpected("no target named '" + *window.target + "' in the history");
   }
-  if (auto s = read_rollups(db_, window, by_id); !s) return unexpected(s.error());
+  if (auto s = read_rollups(db_, window, version_, by_id); !s) return unexpected(s.error());
   std::map<std::string, TargetHistory*> by_name;
   for (auto& [id, t] : by_id)
     by_name[t.name] = &t;

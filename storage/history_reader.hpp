@@ -31,6 +31,7 @@ struct TargetHistory {
   std::int64_t probes = 0;
   std::int64_t ok = 0;
   std::int64_t failures = 0;
+  std::int64_t slow = 0;  // ok probes slower than degraded_after (counted since schema version 5)
   std::optional<double> avg_total_ms;  // nullopt when no probe was timed
   // One entry per slice of the window, oldest first; probes_by_bucket 0 means no data (the
   // target was not configured, or faultline was not running).

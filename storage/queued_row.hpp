@@ -50,6 +50,7 @@ struct ResultRow {
   std::string remote_addr;
   bool reused = false;
   std::optional<std::int64_t> idle_ms;
+  bool slow = false;  // ProbeResult::slow: counted in the rollup's `slow`
 };
 
 // on_state_change.

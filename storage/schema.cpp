@@ -227,10 +227,16 @@ FROM opened o JOIN targets t ON t.id = o.target_id
 LEFT JOIN state_changes e ON e.id = o.end_id;
 )sql";
 
+// Version 5: a successful probe slower than its target's degraded_after is slow (still up);
+// rollups count them. Rows written before this version count none.
+constexpr const char* kVersion5 = R"sql(
+ALTER TABLE rollups ADD COLUMN slow INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 // kMigrations[i] takes the schema from version i to version i + 1: a new version is one more
 // entry here and a bump of kSchemaVersion; existing files run only the steps they lack.
 constexpr std::array<const char*, kSchemaVersion> kMigrations = {kVersion1, kVersion2, kVersion3,
-                                                                 kVersion4};
+                                                                 kVersion4, kVersion5};
 
 }  // namespace
 

@@ -85,6 +85,7 @@ void SqliteStore::on_result(const TargetInfo& target, const ProbeResult& result)
   row.timings = result.timings;
   row.reused = result.reused;
   row.idle_ms = result.idle_ms;
+  row.slow = result.slow;
   if (!result.ok() || options_.record_successes) {
     row.message = result.message;
     row.remote_addr = result.remote_addr;

@@ -70,13 +70,15 @@ TEST_CASE("check --json: exactly one object with the documented keys, exit 0 whe
   Run r = run_faultline({"check", "--json", server.url("http", "/healthz")});
   CHECK(r.status == 0);
   json j = json::parse(r.output);
-  const std::vector<std::string> keys = {"target",      "class",   "phase",   "detail",
-                                         "errno",       "message", "timings", "http_status",
-                                         "remote_addr", "tls",     "advice"};
+  const std::vector<std::string> keys = {
+      "target",      "class",       "phase", "detail", "errno",     "message", "timings",
+      "http_status", "remote_addr", "tls",   "slow",   "redirects", "advice"};
   std::vector<std::string> got;
   for (auto& [k, v] : j.items())
     got.push_back(k);
   CHECK(got == keys);
+  CHECK(j["redirects"] == json::array());  // none followed without --location
+  CHECK(j["slow"] == false);               // no --degraded-after
   CHECK(j["class"] == "ok");
   CHECK(j["phase"].is_null());
   CHECK(j["detail"].is_null());

@@ -241,3 +241,154 @@ TEST_CASE("secrets: the daemon logs the same warning at start") {
   check_no_secret("the log", daemon.log());
   CHECK(daemon.stop() == 0);
 }
+
+// --- #18: credentials from files (basic_auth, bearer_token_file) ----------------------------
+
+namespace {
+
+const std::string kPassword = "Pw7tRe3xQ-basic-password-secret";
+const std::string kToken = "Tk4mNb6yV-bearer-file-secret";
+// base64("monitor:" + kPassword), as the Authorization header carries it.
+const std::string kBasicBase64 = "bW9uaXRvcjpQdzd0UmUzeFEtYmFzaWMtcGFzc3dvcmQtc2VjcmV0";
+
+void check_no_credential(const std::string& where, const std::string& text) {
+  for (const std::string& secret : {kPassword, kToken, kBasicBase64}) {
+    CHECK_MESSAGE(text.find(secret) == std::string::npos, where << " holds " << secret);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("secrets: basic_auth and bearer_token_file never reach logs, database, metrics, check") {
+  LoopbackServer ok(with(Behavior::http_ok));
+  LoopbackServer unavailable(with(Behavior::http_status));
+  // Each echoes the credentials it was sent (as httpbin's /headers does) in a body that fails
+  // expect_body: the excerpt must not show them.
+  LoopbackServerOptions echo_bearer_options = with(Behavior::http_ok);
+  echo_bearer_options.body = "headers: Authorization: Bearer " + kToken + "\n";
+  LoopbackServer echo_bearer(echo_bearer_options);
+  LoopbackServerOptions echo_basic_options = with(Behavior::http_ok);
+  echo_basic_options.body =
+      "headers: Authorization: Basic " + kBasicBase64 + "\ndecoded: monitor:" + kPassword + "\n";
+  LoopbackServer echo_basic(echo_basic_options);
+  const std::string refused = "http://127.0.0.1:" + std::to_string(closed_port()) + "/";
+  TempDir dir;
+  const std::string password = dir.write("password", kPassword + "\n");
+  const std::string token = dir.write("token", kToken + "\n");
+  chmod(password.c_str(), 0600);
+  chmod(token.c_str(), 0600);
+  const std::string basic = "{username: monitor, password_file: " + password + "}";
+  DaemonLaunch launch;
+  launch.config =
+      dir.write("faultline.yaml",
+                "storage: {path: " + dir.file("h.db") +
+                    ", record_successes: true}\nmetrics: {listen: 127.0.0.1:0}\n"
+                    "defaults:\n  interval: 500ms\n  timeout: 400ms\n  bearer_token_file: " +
+                    token +
+                    "\ntargets:\n"
+                    "  - {name: ok, url: '" +
+                    ok.url() + "', basic_auth: " + basic +
+                    "}\n"
+                    "  - {name: ok-bearer, url: '" +
+                    ok.url() +
+                    "/b'}\n"
+                    "  - {name: unavailable, url: '" +
+                    unavailable.url() + "', basic_auth: " + basic +
+                    "}\n"
+                    "  - {name: echo, url: '" +
+                    echo_bearer.url() +
+                    "', expect_body: never-there}\n"
+                    "  - {name: echo-basic, url: '" +
+                    echo_basic.url() +
+                    "/b', expect_body: never-there, "
+                    "basic_auth: " +
+                    basic +
+                    "}\n"
+                    "  - {name: refused, url: '" +
+                    refused + "', basic_auth: " + basic + "}\n");
+  chmod(launch.config.c_str(), 0600);
+  launch.log_level = "trace";
+  DaemonProcess daemon(launch);
+  const int port = daemon.metrics_port();
+  REQUIRE_MESSAGE(port > 0, daemon.log());
+  REQUIRE(eventually(
+      [&] {
+        return unavailable.requests() >= 4 && echo_bearer.requests() >= 4 &&
+               echo_basic.requests() >= 4;
+      },
+      seconds(20)));
+  const HttpResponse scrape = http_get(port);
+  CHECK(scrape.status == 200);
+  CHECK(daemon.stop() == 0);
+
+  // The credentials were really sent and echoed, so the checks below could have failed.
+  CHECK(ok.last_request().find("Authorization: ") != std::string::npos);
+  const std::string log = daemon.log();
+  CHECK(log.find("http/body_mismatch") != std::string::npos);
+  CHECK(log.find("[redacted]") != std::string::npos);
+  check_no_credential("the log", log);
+  check_no_credential("the metrics", scrape.body);
+  const std::string database = read_file(dir.file("h.db")) + read_file(dir.file("h.db-wal"));
+  CHECK(database.find("body_mismatch") != std::string::npos);
+  check_no_credential("the database", database);
+
+  // faultline check, text and JSON, at trace level, both kinds of credentials.
+  const std::string as_basic = "--user monitor --password-file " + password;
+  const std::string as_bearer = "--bearer-token-file " + token;
+  const std::vector<std::pair<std::string, std::string>> checks = {
+      {ok.url(), as_basic},          {ok.url(), as_bearer},
+      {unavailable.url(), as_basic}, {unavailable.url(), as_bearer},
+      {echo_basic.url(), as_basic},  {echo_bearer.url(), as_bearer},
+      {refused, as_basic},           {refused, as_bearer}};
+  for (const auto& [url, credentials] : checks) {
+    for (const std::string format : {"", " --json"}) {
+      const CommandResult r =
+          run_command(std::string(FAULTLINE_BINARY) + " --log-level trace check" + format +
+                      " --timeout 800ms --expect-body never-there " + credentials + " " + url);
+      INFO(url << format << " " << credentials << ": " << r.output);
+      CHECK(r.status == 1);
+      check_no_credential("faultline check", r.output);
+    }
+  }
+  CHECK(echo_basic.last_request().find("Authorization: Basic " + kBasicBase64) !=
+        std::string::npos);
+
+  // A credential file the config refuses: the diagnostic names the file, never its content.
+  const std::string split = dir.write("split", kPassword + "\n" + kToken + "\n");
+  const std::string bad = dir.write(
+      "bad.yaml", "targets:\n  - {name: a, url: 'http://a/', bearer_token_file: " + split + "}\n");
+  const CommandResult r = run_command(std::string(FAULTLINE_BINARY) + " config check " + bad);
+  CHECK(r.status == 1);
+  CHECK(r.output.find(split) != std::string::npos);
+  check_no_credential("config check", r.output);
+}
+
+TEST_CASE("secrets: config check warns when a credential file is readable by every user") {
+  TempDir dir;
+  const std::string token = dir.write("token", kToken + "\n");
+  const std::string password = dir.write("password", kPassword + "\n");
+  const std::string path =
+      dir.write("faultline.yaml",
+                "defaults: {bearer_token_file: token}\ntargets:\n"
+                "  - {name: api, url: 'http://api.test/'}\n"
+                "  - {name: web, url: 'http://web.test/'}\n"
+                "  - {name: admin, url: 'http://admin.test/', basic_auth: {username: u, "
+                "password_file: password}}\n");
+  chmod(path.c_str(), 0600);
+  chmod(token.c_str(), 0644);
+  chmod(password.c_str(), 0600);
+  const std::string check = std::string(FAULTLINE_BINARY) + " config check " + path;
+  CommandResult r = run_command(check);
+  INFO(r.output);
+  CHECK(r.status == 0);  // a warning, not an error
+  CHECK(r.output.find("warning: the credential file " + token +
+                      " (targets api, web) can be read by every user of this host (mode "
+                      "0644); restrict it: `chmod 640 " +
+                      token + "`") != std::string::npos);
+  CHECK(r.output.find(password) == std::string::npos);
+  check_no_credential("the warning", r.output);
+
+  chmod(token.c_str(), 0640);
+  r = run_command(check);
+  CHECK(r.output.find("warning") == std::string::npos);
+}

@@ -62,7 +62,7 @@ TEST_CASE("storage schema: a new file gets every table, view and required pragma
   CHECK(columns_of(db, "probes") == result_columns);
   CHECK(columns_of(db, "rollups") ==
         "target_id,time,probes,ok,failures,min_total_ms,max_total_ms,total_ms_sum,"
-        "total_ms_count,avg_total_ms");
+        "total_ms_count,avg_total_ms,slow");
   CHECK(columns_of(db, "state_changes") ==
         "id,target_id,time,from_state,to_state,class,phase,detail,message");
   CHECK(columns_of(db, "failure_log") ==
@@ -100,7 +100,8 @@ TEST_CASE("storage schema: a version 1 file gains idle_findings and keeps its ro
     // Turn the new file back into what faultline 0.1 without idle findings wrote.
     TestDb db(path);
     REQUIRE(db.exec("DROP VIEW idle_report; DROP TABLE idle_findings; "
-                    "ALTER TABLE targets DROP COLUMN last_probe; PRAGMA user_version = 1") == "");
+                    "ALTER TABLE targets DROP COLUMN last_probe; "
+                    "ALTER TABLE rollups DROP COLUMN slow; PRAGMA user_version = 1") == "");
     REQUIRE(db.exec("INSERT INTO targets (name, url, kind, first_seen, last_seen) "
                     "VALUES ('api', 'http://a/', 'http', 1, 2)") == "");
   }
@@ -123,7 +124,7 @@ TEST_CASE("storage schema: a version 2 file gains probe_observations and keeps i
     TestDb db(path);
     REQUIRE(db.exec("DROP VIEW idle_report; ALTER TABLE idle_findings DROP COLUMN "
                     "probe_observations; ALTER TABLE targets DROP COLUMN last_probe; "
-                    "PRAGMA user_version = 2") == "");
+                    "ALTER TABLE rollups DROP COLUMN slow; PRAGMA user_version = 2") == "");
     REQUIRE(db.exec("INSERT INTO targets (name, url, kind, first_seen, last_seen) "
                     "VALUES ('api', 'http://a/', 'http', 1, 2)") == "");
     REQUIRE(db.exec("INSERT INTO idle_findings (target_id, first_seen, last_confirmed, kind, "

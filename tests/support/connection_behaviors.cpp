@@ -25,6 +25,7 @@ constexpr std::size_t kSlowBodyLength = 1000000;
 
 struct RequestHead {
   std::string text;
+  std::string target;  // "/path?query" from the request line
   bool keep_alive = false;
   bool is_head = false;
   std::size_t content_length = 0;
@@ -64,6 +65,11 @@ RequestHead parse_head(std::string text) {
   std::size_t eol = view.find("\r\n");
   std::string_view request_line = view.substr(0, eol);
   head.is_head = request_line.starts_with("HEAD ");
+  const std::size_t target_start = request_line.find(' ');
+  if (target_start != std::string_view::npos) {
+    const std::size_t target_end = request_line.find(' ', target_start + 1);
+    head.target = request_line.substr(target_start + 1, target_end - target_start - 1);
+  }
   bool http11 = request_line.ends_with("HTTP/1.1");
   std::string connection;
   while (eol != std::string_view::npos) {
@@ -113,14 +119,20 @@ class RequestReader {
       ctx_.last_request = head.text;
     }
     std::size_t body_left = head.content_length;
+    std::string body;
     while (body_left > 0) {
       if (buffer_.empty()) {
         IoResult r = fill(stream, std::nullopt);
         if (r.status != IoStatus::ok) return {r.status, {}};
       }
       std::size_t n = std::min(body_left, buffer_.size());
+      body.append(buffer_, 0, n);
       buffer_.erase(0, n);
       body_left -= n;
+    }
+    {
+      std::lock_guard lock(ctx_.mutex);
+      ctx_.last_request_body = std::move(body);
     }
     return {IoStatus::ok, std::move(head)};
   }
@@ -152,6 +164,12 @@ std::string_view reason_phrase(int status) {
       return "Moved Permanently";
     case 302:
       return "Found";
+    case 303:
+      return "See Other";
+    case 307:
+      return "Temporary Redirect";
+    case 308:
+      return "Permanent Redirect";
     case 304:
       return "Not Modified";
     case 400:
@@ -191,8 +209,6 @@ std::string response_head(int status, std::optional<std::size_t> content_length,
 
 void serve_http(ConnectionContext& ctx, ServerStream& stream, int status) {
   RequestReader reader(ctx);
-  // RFC 9110: these statuses never carry a body, so they get neither body nor length.
-  bool bodyless = status < 200 || status == 204 || status == 304;
   std::optional<std::chrono::milliseconds> idle;  // the first request may take its time
   for (;;) {
     NextRequest request = reader.next(stream, idle);
@@ -207,11 +223,19 @@ void serve_http(ConnectionContext& ctx, ServerStream& stream, int status) {
       return;
     }
     if (request.status != IoStatus::ok) return;
+    if (!sleep_unless_stopped(ctx.options.response_delay, ctx.stop)) return;
     bool close = !request.head.keep_alive;
+    RouteResponse answer{status, ctx.options.extra_headers, ctx.options.body};
+    if (auto route = ctx.options.routes.find(request.head.target);
+        route != ctx.options.routes.end()) {
+      answer = route->second;
+    }
+    // RFC 9110: these statuses never carry a body, so they get neither body nor length.
+    const bool no_body = answer.status < 200 || answer.status == 204 || answer.status == 304;
     std::string response =
-        response_head(status, bodyless ? std::nullopt : std::optional(ctx.options.body.size()),
-                      close, "text/plain", ctx.options.extra_headers);
-    if (!bodyless && !request.head.is_head) response += ctx.options.body;
+        response_head(answer.status, no_body ? std::nullopt : std::optional(answer.body.size()),
+                      close, "text/plain", answer.extra_headers);
+    if (!no_body && !request.head.is_head) response += answer.body;
     if (stream.write_all(response) != IoStatus::ok) return;
     if (close) {
       stream.close();

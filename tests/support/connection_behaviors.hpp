@@ -14,7 +14,7 @@
 namespace faultline::testing {
 
 // Everything one server's connection threads share. The counters are what LoopbackServer
-// reports; last_request is guarded by `mutex`.
+// reports; last_request and last_request_body are guarded by `mutex`.
 struct ConnectionContext {
   LoopbackServerOptions options;
   SslCtxPtr tls;  // null unless the behaviour speaks TLS
@@ -24,6 +24,7 @@ struct ConnectionContext {
   std::atomic<int> tls_handshake_failures{0};
   std::mutex mutex;
   std::string last_request;
+  std::string last_request_body;
 };
 
 // Runs options.behavior on `connection` until it is done, the peer goes away, or ctx.stop

@@ -158,6 +158,11 @@ int LoopbackServer::requests() const {
   return state_->ctx.requests.load();
 }
 
+std::string LoopbackServer::last_request_body() const {
+  std::lock_guard lock(state_->ctx.mutex);
+  return state_->ctx.last_request_body;
+}
+
 std::string LoopbackServer::last_request() const {
   std::lock_guard lock(state_->ctx.mutex);
   return state_->ctx.last_request;

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,6 +53,13 @@ enum class Behavior {
                             // TCP stream where TLS records belong; hold until the peer closes
 };
 
+// How http_ok and http_status answer one path instead (LoopbackServerOptions::routes).
+struct RouteResponse {
+  int status = 200;
+  std::string extra_headers{};  // as LoopbackServerOptions::extra_headers
+  std::string body = "ok\n";
+};
+
 // Every knob of a LoopbackServer; only `behavior` matters to most tests.
 struct LoopbackServerOptions {
   Behavior behavior = Behavior::http_ok;
@@ -77,6 +85,12 @@ struct LoopbackServerOptions {
   std::string extra_headers{};
   // header_flood, huge_header_line: how many header bytes to send at most.
   std::size_t flood_bytes = std::size_t{8} << 20;
+  // http_ok, http_status, tls_http_ok: how long to wait after reading a request before
+  // answering it (a slow server; the wait ends early when the server is destroyed).
+  std::chrono::milliseconds response_delay{0};
+  // http_ok, http_status, tls_http_ok: requests for exactly these targets ("/b?x=1") get this
+  // answer instead (a redirect chain on one server, several JSON documents).
+  std::map<std::string, RouteResponse> routes{};
 };
 
 // Listens as soon as the constructor returns, so a client may connect right away; serves each
@@ -113,6 +127,9 @@ class LoopbackServer {
 
   // The last request head read (request line and headers, up to the blank line), or "".
   std::string last_request() const;
+
+  // The body of the last request read (the Content-Length bytes after its head), or "".
+  std::string last_request_body() const;
 
   // TLS handshakes that completed, and that the client aborted or that failed.
   int tls_handshakes() const;

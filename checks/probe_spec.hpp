@@ -6,8 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "checks/ip_family.hpp"
 #include "checks/status_set.hpp"
 #include "checks/target_url.hpp"
+#include "checks/tls_min_version.hpp"
 
 namespace faultline {
 
@@ -35,6 +37,13 @@ struct ProbeSpec {
   // probe then reports how long the connection sat idle and what had become of it, the passive
   // evidence of idle-connection resets (ProbeResult::kept).
   bool reuse_connection = false;
+
+  // Sent as SNI and checked against the server's certificate instead of the URL's host, which
+  // still says where to connect; http(s) sends it as the Host header too. Empty: the URL's host.
+  std::string server_name;
+  TlsMinVersion tls_min_version = TlsMinVersion::any;
+  // Which of the name's addresses to try; the URL's IP literal must already be of this family.
+  IpFamily ip_family = IpFamily::any;
 
   bool operator==(const ProbeSpec&) const = default;
 };

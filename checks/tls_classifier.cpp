@@ -87,6 +87,13 @@ Verdict classify_tls_failure(const TlsHandshakeFailure& f) {
                 "TLS terminator)";
     return v;
   }
+  if (!f.min_version.empty() && (f.facts.alert_received == SSL_AD_PROTOCOL_VERSION ||
+                                 f.facts.alert_sent == SSL_AD_PROTOCOL_VERSION)) {
+    v.detail = Detail::handshake;
+    v.message = "TLS: " + f.address + " does not speak TLS " + f.min_version +
+                " or newer, the minimum tls_min_version sets (alert 'protocol version')";
+    return v;
+  }
   if (f.facts.alert_received >= 0) {
     v.detail = Detail::handshake;
     v.message = std::string("TLS: the server refused the handshake with alert '") +

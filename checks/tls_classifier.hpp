@@ -21,12 +21,14 @@ struct TlsHandshakeFailure {
   long long elapsed_ms = 0;   // time spent in the handshake
   long long now_unix = 0;     // for "expired 3 days ago"
   std::string library_error;  // libcurl/OpenSSL's own words, used in the message only
+  std::string min_version;    // the probe's tls_min_version ("1.3"); empty when it has none
 };
 
 // Order of evidence: a certificate verdict (expired, not yet valid, untrusted, name) wins,
 // then the deadline, then an alert from the server, then what the socket saw (RST -> reset,
 // FIN with no byte received -> closed), and anything else is a handshake/protocol failure
-// (version or cipher mismatch, non-TLS bytes on the port).
+// (version or cipher mismatch, non-TLS bytes on the port). A protocol_version alert, sent or
+// received, under a tls_min_version says that the server does not speak that version or newer.
 Verdict classify_tls_failure(const TlsHandshakeFailure& f);
 
 // A certificate verification error (X509_V_ERR_*) as a tls detail: expired, not_yet_valid,

@@ -51,11 +51,12 @@ Verdict classify_transfer(const TransferFacts& f, const ProbeSpec& spec, const s
     t.timed_out = f.code == CURLE_OPERATION_TIMEDOUT;
     t.hostname_rejected = f.code == CURLE_PEER_FAILED_VERIFICATION && f.tls.verify_error == 0;
     t.verify_enabled = spec.tls_verify;
-    t.host = url.host;
+    t.host = spec.server_name.empty() ? url.host : spec.server_name;
     t.address = remote;
     t.elapsed_ms = static_cast<long long>(f.tls_ms.value_or(0));
     t.now_unix = now_unix;
     t.library_error = f.error_text;
+    t.min_version = std::string(to_string(spec.tls_min_version));
     return classify_tls_failure(t);
   }
 

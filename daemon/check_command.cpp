@@ -76,6 +76,26 @@ std::optional<std::string> read_http_options(const CheckOptions& o, ProbeSpec& s
   return std::nullopt;
 }
 
+// --server-name, --tls-min, -4 and -6, through the validators the config uses for server_name,
+// tls_min_version and ip_family.
+Problem read_connection_options(const CheckOptions& o, ProbeSpec& spec) {
+  if (!o.server_name.empty()) {
+    if (auto problem = server_name_problem(o.server_name, "--server-name")) return problem;
+    spec.server_name = o.server_name;
+  }
+  if (!o.tls_min.empty()) {
+    auto version = tls_min_version_from(o.tls_min, "--tls-min");
+    if (!version) return version.error();
+    spec.tls_min_version = *version;
+  }
+  if (o.ipv4_only && o.ipv6_only) return "-4 and -6 exclude each other";
+  spec.ip_family = o.ipv4_only ? IpFamily::ipv4 : o.ipv6_only ? IpFamily::ipv6 : IpFamily::any;
+  if (auto problem = ip_family_conflict_problem(spec.url, spec.ip_family)) return problem;
+  if (!spec.url.uses_tls() && (!o.server_name.empty() || !o.tls_min.empty()))
+    return "--server-name and --tls-min only apply to https:// and tls:// targets";
+  return std::nullopt;
+}
+
 Expected<CheckPlan> make_plan(const CheckOptions& o) {
   CheckPlan plan;
   ProbeSpec& spec = *plan.spec;
@@ -92,6 +112,7 @@ Expected<CheckPlan> make_plan(const CheckOptions& o) {
   }
   spec.tls_verify = !o.insecure;
   if (auto problem = read_http_options(o, spec)) return unexpected(*problem);
+  if (auto problem = read_connection_options(o, spec)) return unexpected(*problem);
   if (!o.idle.empty()) {
     auto ladder = parse_ladder(o.idle);
     if (!ladder) return unexpected(ladder.error());

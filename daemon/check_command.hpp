@@ -16,6 +16,10 @@ struct CheckOptions {
   std::vector<std::string> headers;  // "Name: value"
   std::string expect_status;         // "200,204"; empty = 200-399
   std::string idle;                  // "10s,30s,60s": run the idle-reset experiment too
+  std::string server_name;           // --server-name; empty = the URL's host
+  std::string tls_min;               // --tls-min "1.2"|"1.3"; empty = any
+  bool ipv4_only = false;            // -4
+  bool ipv6_only = false;            // -6
 };
 
 // Exit status: 0 when the target is ok, 1 for a classified failure (or, with `idle`, a

@@ -11,9 +11,10 @@ namespace {
 using Ms = std::chrono::milliseconds;
 
 constexpr std::string_view kDefaultsKeys[] = {
-    "interval", "timeout",    "failure_threshold", "success_threshold",
-    "method",   "headers",    "expect_status",     "labels",
-    "ca_file",  "tls_verify", "reuse_connection"};
+    "interval",        "timeout",    "failure_threshold", "success_threshold",
+    "method",          "headers",    "expect_status",     "labels",
+    "ca_file",         "tls_verify", "reuse_connection",  "server_name",
+    "tls_min_version", "ip_family"};
 
 constexpr Ms kMinInterval{100};
 
@@ -138,12 +139,41 @@ std::optional<std::string> read_method(ConfigReader& r, const YAML::Node& n) {
   return m;
 }
 
+// server_name, tls_min_version, ip_family: how the connection is made.
+void read_connection_setting(ConfigReader& r, const std::string& key, const YAML::Node& v,
+                             Settings& s) {
+  auto text = r.scalar(v, key);
+  if (!text) return;
+  const std::string subject = "'" + key + "'";
+  if (key == "server_name") {
+    if (auto problem = server_name_problem(*text, subject)) {
+      r.error(v.Mark(), *problem);
+    } else {
+      s.server_name = *text;
+    }
+  } else if (key == "tls_min_version") {
+    auto version = tls_min_version_from(*text, subject);
+    if (version)
+      s.tls_min_version = *version;
+    else
+      r.error(v.Mark(), version.error());
+  } else if (key == "ip_family") {
+    auto family = ip_family_from(*text, subject);
+    if (family)
+      s.ip_family = *family;
+    else
+      r.error(v.Mark(), family.error());
+    s.ip_family_mark = v.Mark();
+  }
+}
+
 // Remembers where a key that applies to some kinds of target only was written.
 void note_scope(const std::string& key, const YAML::Mark& key_mark, Settings& s) {
   if (key == "method" || key == "headers" || key == "expect_status" || key == "reuse_connection") {
     s.http_only_mark = key_mark;
     s.http_only_key = key;
-  } else if (key == "ca_file" || key == "tls_verify") {
+  } else if (key == "ca_file" || key == "tls_verify" || key == "server_name" ||
+             key == "tls_min_version") {
     s.tls_only_mark = key_mark;
     s.tls_only_key = key;
   }
@@ -177,6 +207,8 @@ void read_setting(ConfigReader& r, const std::string& key, const YAML::Node& v,
     s.tls_verify = r.boolean(v, key);
   } else if (key == "reuse_connection") {
     s.reuse_connection = r.boolean(v, key);
+  } else if (key == "server_name" || key == "tls_min_version" || key == "ip_family") {
+    read_connection_setting(r, key, v, s);
   }
   note_scope(key, key_mark, s);
 }

@@ -28,6 +28,10 @@ struct Settings {
   std::optional<std::string> ca_file;
   std::optional<bool> tls_verify;
   std::optional<bool> reuse_connection;
+  std::optional<std::string> server_name;
+  std::optional<TlsMinVersion> tls_min_version;
+  std::optional<IpFamily> ip_family;
+  std::optional<YAML::Mark> ip_family_mark;
   // Keys that only mean something for some kinds of target, with where they were written.
   std::optional<YAML::Mark> http_only_mark, tls_only_mark;
   std::string http_only_key, tls_only_key;

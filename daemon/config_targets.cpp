@@ -25,7 +25,10 @@ constexpr std::string_view kTargetKeys[] = {"name",
                                             "ca_file",
                                             "tls_verify",
                                             "idle_probe",
-                                            "reuse_connection"};
+                                            "reuse_connection",
+                                            "server_name",
+                                            "tls_min_version",
+                                            "ip_family"};
 constexpr std::string_view kIdleProbeKeys[] = {"ladder", "keepalive_check"};
 constexpr Ms kMinIdleStep{1000};
 
@@ -132,6 +135,10 @@ void check_consistency(ConfigReader& r, const TargetConfig& target, const Settin
     r.error(*own.http_only_mark, "'" + own.http_only_key +
                                      "' only applies to http:// and https:// targets, and '" +
                                      target.name + "' is " + scheme + "://");
+  }
+  if (auto problem = ip_family_conflict_problem(url, target.probe.ip_family)) {
+    r.error(own.ip_family_mark ? *own.ip_family_mark : entry,
+            "target '" + target.name + "': " + *problem);
   }
   if (!url.uses_tls() && own.tls_only_mark) {
     r.warn(*own.tls_only_mark, "'" + own.tls_only_key + "' has no effect on " + scheme +

@@ -658,3 +658,55 @@ TEST_CASE("config: reserved label names are those the exporter sets on a target'
 TEST_CASE("config: log.level takes 'warning' for 'warn'") {
   CHECK(valid("log: {level: warning}\ntargets: []\n").log.level == "warn");
 }
+
+TEST_CASE("config: server_name, tls_min_version and ip_family, per target or from defaults") {
+  Config c = valid(R"(defaults:
+  tls_min_version: "1.3"
+  ip_family: ipv6
+targets:
+  - name: a
+    url: https://[::1]:8443/
+    server_name: api.example.com
+  - name: b
+    url: https://b.example/
+    tls_min_version: "1.2"
+    ip_family: any
+  - name: c
+    url: tcp://c.example:22
+    ip_family: ipv4
+)");
+  REQUIRE(c.targets.size() == 3);
+  CHECK(c.targets[0].probe.server_name == "api.example.com");
+  CHECK(c.targets[0].probe.tls_min_version == TlsMinVersion::tls1_3);
+  CHECK(c.targets[0].probe.ip_family == IpFamily::ipv6);
+  CHECK(c.targets[1].probe.server_name.empty());
+  CHECK(c.targets[1].probe.tls_min_version == TlsMinVersion::tls1_2);
+  CHECK(c.targets[1].probe.ip_family == IpFamily::any);
+  CHECK(c.targets[2].probe.ip_family == IpFamily::ipv4);
+  Config plain = valid("targets:\n  - name: a\n    url: https://a/\n");
+  CHECK(plain.targets[0].probe.tls_min_version == TlsMinVersion::any);
+  CHECK(plain.targets[0].probe.ip_family == IpFamily::any);
+  CHECK(plain.targets[0].probe.server_name.empty());
+}
+
+TEST_CASE("config error: server_name, tls_min_version and ip_family values") {
+  CHECK(error_of("defaults: {tls_min_version: 1.1}\ntargets: []\n") ==
+        "t.yaml:1:29: 'tls_min_version' must be \"1.2\" or \"1.3\", not '1.1'");
+  CHECK(error_of("targets:\n  - name: a\n    url: https://a/\n    ip_family: inet6\n") ==
+        "t.yaml:4:16: 'ip_family' must be any, ipv4 or ipv6, not 'inet6'");
+  CHECK(error_of("targets:\n  - name: a\n    url: https://a/\n    server_name: \"a b\"\n") ==
+        "t.yaml:4:18: 'server_name' must be a DNS name (letters, digits, '-' and '.'), not "
+        "'a b'");
+  CHECK(error_of("targets:\n  - name: a\n    url: https://a/\n    server_name: 10.0.0.1\n") ==
+        "t.yaml:4:18: 'server_name' must be a DNS name, not an IP address (TLS sends names "
+        "only): '10.0.0.1'");
+  CHECK(error_of("targets:\n  - name: a\n    url: https://a/\n    server_name: a..b\n") ==
+        "t.yaml:4:18: 'server_name' must be a DNS name without empty labels, not 'a..b'");
+}
+
+TEST_CASE("config error: an ip_family that excludes the URL's own address") {
+  CHECK(error_of("targets:\n  - name: a\n    url: http://127.0.0.1:80/\n    ip_family: ipv6\n") ==
+        "t.yaml:4:16: target 'a': ip_family: ipv6 excludes the URL's address '127.0.0.1'");
+  CHECK(error_of("defaults: {ip_family: ipv4}\ntargets:\n  - name: a\n    url: tcp://[::1]:22\n") ==
+        "t.yaml:3:5: target 'a': ip_family: ipv4 excludes the URL's address '::1'");
+}

@@ -84,6 +84,15 @@ void set_tls_min_version(CURL* easy, TlsMinVersion min_version) {
   }
 }
 
+// The probe's own certificate, for servers that demand one (mutual TLS).
+void set_client_certificate(CURL* easy, const ProbeSpec& spec) {
+  if (spec.client_cert.empty()) return;
+  curl_easy_setopt(easy, CURLOPT_SSLCERT, spec.client_cert.c_str());
+  curl_easy_setopt(easy, CURLOPT_SSLCERTTYPE, "PEM");
+  curl_easy_setopt(easy, CURLOPT_SSLKEY, spec.client_key.c_str());
+  curl_easy_setopt(easy, CURLOPT_SSLKEYTYPE, "PEM");
+}
+
 void set_tls(CURL* easy, const ProbeSpec& spec) {
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, spec.tls_verify ? 1L : 0L);
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, spec.tls_verify ? 2L : 0L);
@@ -102,6 +111,7 @@ void set_tls(CURL* easy, const ProbeSpec& spec) {
   // otherwise resume the last TLS session it had with the same host.
   curl_easy_setopt(easy, CURLOPT_SSL_SESSIONID_CACHE, 0L);
   set_tls_min_version(easy, spec.tls_min_version);
+  set_client_certificate(easy, spec);
 }
 
 }  // namespace

@@ -38,6 +38,9 @@ struct ProbeSpec {
   // evidence of idle-connection resets (ProbeResult::kept).
   bool reuse_connection = false;
 
+  // Mutual TLS: a PEM client certificate and its PEM key, both or neither (checked at load).
+  std::string client_cert;
+  std::string client_key;
   // Sent as SNI and checked against the server's certificate instead of the URL's host, which
   // still says where to connect; http(s) sends it as the Host header too. Empty: the URL's host.
   std::string server_name;

@@ -78,6 +78,8 @@ std::string_view to_string(Detail d) {
       return "http_status";
     case Detail::malformed:
       return "malformed";
+    case Detail::client_certificate:
+      return "client_certificate";
   }
   return "";
 }

@@ -55,6 +55,9 @@ enum class Detail : std::uint8_t {
   // http
   http_status,
   malformed,
+  // tls: the server demanded a client certificate the probe did not send, or rejected the one
+  // it sent (its alert says which).
+  client_certificate,
 };
 
 inline constexpr std::array kAllClasses = {

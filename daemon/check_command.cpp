@@ -4,6 +4,7 @@
 #include <iostream>
 #include <optional>
 #include <string_view>
+#include <tuple>
 
 #include "checks/idle_once.hpp"
 #include "checks/probe_once.hpp"
@@ -76,8 +77,8 @@ std::optional<std::string> read_http_options(const CheckOptions& o, ProbeSpec& s
   return std::nullopt;
 }
 
-// --server-name, --tls-min, -4 and -6, through the validators the config uses for server_name,
-// tls_min_version and ip_family.
+// --cert, --key, --server-name, --tls-min, -4 and -6, through the validators the config uses for
+// server_name, tls_min_version and ip_family.
 Problem read_connection_options(const CheckOptions& o, ProbeSpec& spec) {
   if (!o.server_name.empty()) {
     if (auto problem = server_name_problem(o.server_name, "--server-name")) return problem;
@@ -88,11 +89,19 @@ Problem read_connection_options(const CheckOptions& o, ProbeSpec& spec) {
     if (!version) return version.error();
     spec.tls_min_version = *version;
   }
+  for (auto [flag, path, field] : {std::tuple{"--cert", &o.cert, &spec.client_cert},
+                                   std::tuple{"--key", &o.key, &spec.client_key}}) {
+    if (path->empty()) continue;
+    auto file = readable_file(*path);
+    if (!file) return std::string(flag) + ": " + file.error();
+    *field = *file;
+  }
+  if (!o.cert.empty() != !o.key.empty()) return "--cert and --key go together (both or neither)";
   if (o.ipv4_only && o.ipv6_only) return "-4 and -6 exclude each other";
   spec.ip_family = o.ipv4_only ? IpFamily::ipv4 : o.ipv6_only ? IpFamily::ipv6 : IpFamily::any;
   if (auto problem = ip_family_conflict_problem(spec.url, spec.ip_family)) return problem;
-  if (!spec.url.uses_tls() && (!o.server_name.empty() || !o.tls_min.empty()))
-    return "--server-name and --tls-min only apply to https:// and tls:// targets";
+  if (!spec.url.uses_tls() && (!o.server_name.empty() || !o.tls_min.empty() || !o.cert.empty()))
+    return "--server-name, --tls-min, --cert and --key only apply to https:// and tls:// targets";
   return std::nullopt;
 }
 

@@ -16,6 +16,8 @@ struct CheckOptions {
   std::vector<std::string> headers;  // "Name: value"
   std::string expect_status;         // "200,204"; empty = 200-399
   std::string idle;                  // "10s,30s,60s": run the idle-reset experiment too
+  std::string cert;                  // --cert: PEM client certificate (mutual TLS)
+  std::string key;                   // --key: its PEM key
   std::string server_name;           // --server-name; empty = the URL's host
   std::string tls_min;               // --tls-min "1.2"|"1.3"; empty = any
   bool ipv4_only = false;            // -4

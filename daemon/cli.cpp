@@ -90,6 +90,8 @@ CommandWords command_words(CLI::App& app, int argc, char** argv) {
 
 // How `check` connects: the TLS name and version, the address family.
 void add_check_connection(CLI::App& cmd, CheckOptions& check) {
+  cmd.add_option("--cert", check.cert, "Client certificate (PEM) for mutual TLS; needs --key");
+  cmd.add_option("--key", check.key, "The client certificate's private key (PEM)");
   cmd.add_option("--server-name", check.server_name,
                  "TLS server name (SNI) and certificate name, when the URL holds an address or "
                  "another name");

@@ -14,7 +14,7 @@ constexpr std::string_view kDefaultsKeys[] = {
     "interval",        "timeout",    "failure_threshold", "success_threshold",
     "method",          "headers",    "expect_status",     "labels",
     "ca_file",         "tls_verify", "reuse_connection",  "server_name",
-    "tls_min_version", "ip_family"};
+    "tls_min_version", "ip_family",  "client_cert",       "client_key"};
 
 constexpr Ms kMinInterval{100};
 
@@ -173,7 +173,7 @@ void note_scope(const std::string& key, const YAML::Mark& key_mark, Settings& s)
     s.http_only_mark = key_mark;
     s.http_only_key = key;
   } else if (key == "ca_file" || key == "tls_verify" || key == "server_name" ||
-             key == "tls_min_version") {
+             key == "tls_min_version" || key == "client_cert" || key == "client_key") {
     s.tls_only_mark = key_mark;
     s.tls_only_key = key;
   }
@@ -207,6 +207,12 @@ void read_setting(ConfigReader& r, const std::string& key, const YAML::Node& v,
     s.tls_verify = r.boolean(v, key);
   } else if (key == "reuse_connection") {
     s.reuse_connection = r.boolean(v, key);
+  } else if (key == "client_cert") {
+    s.client_cert = r.readable_file(v, key);
+    s.client_cert_mark = key_mark;
+  } else if (key == "client_key") {
+    s.client_key = r.readable_file(v, key);
+    s.client_key_mark = key_mark;
   } else if (key == "server_name" || key == "tls_min_version" || key == "ip_family") {
     read_connection_setting(r, key, v, s);
   }

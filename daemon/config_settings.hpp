@@ -28,6 +28,8 @@ struct Settings {
   std::optional<std::string> ca_file;
   std::optional<bool> tls_verify;
   std::optional<bool> reuse_connection;
+  std::optional<std::string> client_cert, client_key;
+  std::optional<YAML::Mark> client_cert_mark, client_key_mark;
   std::optional<std::string> server_name;
   std::optional<TlsMinVersion> tls_min_version;
   std::optional<IpFamily> ip_family;

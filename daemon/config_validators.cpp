@@ -276,4 +276,10 @@ Problem ip_family_conflict_problem(const TargetUrl& url, IpFamily family) {
          quote(url.host);
 }
 
+Problem client_pair_problem(const std::string& cert, const std::string& key) {
+  if (cert.empty() == key.empty()) return std::nullopt;
+  return cert.empty() ? std::string("client_key needs a client_cert (both or neither)")
+                      : std::string("client_cert needs a client_key (both or neither)");
+}
+
 }  // namespace faultline

@@ -84,4 +84,7 @@ Problem server_name_problem(std::string_view name, std::string_view subject);
 // When a URL whose host is an IP address of one family meets an ip_family that excludes it.
 Problem ip_family_conflict_problem(const TargetUrl& url, IpFamily family);
 
+// When exactly one of a client certificate and its key is set: mutual TLS needs both.
+Problem client_pair_problem(const std::string& cert, const std::string& key);
+
 }  // namespace faultline

@@ -341,3 +341,29 @@ TEST_CASE("check: bad --server-name, --tls-min, -4/-6 say what the config says; 
   CHECK(run_faultline({"check", "-4", "-6", "http://localhost/"}).status == 2);
   CHECK(run_faultline({"check", "--tls-min", "1.2", "http://127.0.0.1/"}).status == 2);
 }
+
+TEST_CASE("check: --cert and --key answer a server that demands a client certificate") {
+  const TestPki& pki = shared_test_pki();
+  LoopbackServerOptions o;
+  o.behavior = Behavior::tls_http_ok;
+  o.tls = pki.good.material();
+  o.client_ca_path = pki.ca_path;
+  LoopbackServer server(o);
+  const std::string url = server.url("https");
+  Run none = run_faultline({"check", "--json", "--ca-file", pki.ca_path, url});
+  CHECK(none.status == 1);
+  json j = json::parse(none.output);
+  CHECK(j["class"] == "tls");
+  CHECK(j["detail"] == "client_certificate");
+  CHECK(j["advice"].get<std::string>().find("client_cert") != std::string::npos);
+  CHECK(run_faultline({"check", "--ca-file", pki.ca_path, "--cert", pki.client.cert_path, "--key",
+                       pki.client.key_path, url})
+            .status == 0);
+  SplitRun half = run_split({"check", "--cert", pki.client.cert_path, url});
+  CHECK(half.status == 2);
+  CHECK(half.err.find("--cert and --key go together") != std::string::npos);
+  SplitRun missing =
+      run_split({"check", "--cert", "/nonexistent/c.pem", "--key", pki.client.key_path, url});
+  CHECK(missing.status == 2);
+  CHECK(missing.err.find("--cert: cannot read /nonexistent/c.pem") != std::string::npos);
+}

@@ -710,3 +710,30 @@ TEST_CASE("config error: an ip_family that excludes the URL's own address") {
   CHECK(error_of("defaults: {ip_family: ipv4}\ntargets:\n  - name: a\n    url: tcp://[::1]:22\n") ==
         "t.yaml:3:5: target 'a': ip_family: ipv4 excludes the URL's address '::1'");
 }
+
+TEST_CASE("config: client_cert and client_key resolve against the config's folder, or defaults") {
+  fs::path dir = fs::temp_directory_path() / ("faultline-mtls-" + std::to_string(getpid()));
+  fs::create_directories(dir / "certs");
+  std::ofstream(dir / "certs" / "probe.pem") << "not checked here\n";
+  std::ofstream(dir / "certs" / "probe.key") << "not checked here\n";
+  std::ofstream(dir / "faultline.yaml")
+      << "defaults: {client_cert: certs/probe.pem, client_key: certs/probe.key}\n"
+         "targets:\n  - name: a\n    url: https://a/\n";
+  ConfigLoad load = load_config((dir / "faultline.yaml").string());
+  REQUIRE(load.config);
+  CHECK(load.config->targets[0].probe.client_cert == (dir / "certs" / "probe.pem").string());
+  CHECK(load.config->targets[0].probe.client_key == (dir / "certs" / "probe.key").string());
+  fs::remove_all(dir);
+}
+
+TEST_CASE("config error: client_cert unreadable, or without its client_key") {
+  CHECK(error_of("targets:\n  - name: a\n    url: https://a/\n    client_cert: /nonexistent/c.pem\n"
+                 "    client_key: /proc/self/exe\n") ==
+        "t.yaml:4:18: 'client_cert': cannot read /nonexistent/c.pem: No such file or directory");
+  const std::string self = "/proc/self/exe";  // any readable, non-empty file
+  CHECK(error_of("targets:\n  - name: a\n    url: https://a/\n    client_cert: " + self + "\n") ==
+        "t.yaml:4:5: target 'a': client_cert needs a client_key (both or neither)");
+  CHECK(error_of("defaults: {client_key: " + self +
+                 "}\ntargets:\n  - name: a\n    url: https://a/\n") ==
+        "t.yaml:3:5: target 'a': client_key needs a client_cert (both or neither)");
+}

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "checks/probe_once.hpp"
@@ -161,4 +162,73 @@ TEST_CASE("ip_family: one name, an IPv4-only and an IPv6-only listener") {
     return;
   }
   CHECK_MESSAGE(result.ok(), result.describe());
+}
+
+namespace {
+
+LoopbackServerOptions mtls_server(int version) {
+  LoopbackServerOptions o = tls_server(shared_test_pki().good);
+  o.client_ca_path = shared_test_pki().ca_path;
+  o.tls_min_version = version;
+  o.tls_max_version = version;
+  return o;
+}
+
+// Probes `server` five times (the TLS 1.3 alert races the server's RST) with this client
+// certificate (or none) and returns each distinct "class/phase/detail".
+std::set<std::string> mtls_outcomes(const LoopbackServer& server, const std::string& scheme,
+                                    const TestCert* cert, std::string* message) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 5; ++i) {
+    auto spec = spec_for(scheme + "127.0.0.1:" + std::to_string(server.port()) +
+                         (scheme == "https://" ? "/" : ""));
+    spec->ca_file = shared_test_pki().ca_path;
+    if (cert != nullptr) {
+      spec->client_cert = cert->cert_path;
+      spec->client_key = cert->key_path;
+    }
+    ProbeResult r = probe_once(spec);
+    seen.insert(verdict(r));
+    *message = r.message;
+  }
+  return seen;
+}
+
+}  // namespace
+
+TEST_CASE("client_cert: a server that demands one: none, a wrong one, the right one (1.2, 1.3)") {
+  const TestPki& pki = shared_test_pki();
+  for (int version : {TLS1_2_VERSION, TLS1_3_VERSION}) {
+    for (const std::string scheme : {"https://", "tls://"}) {
+      // tls:// stops after the handshake: with TLS 1.3 the server's verdict on the client's
+      // certificate comes later, so only https:// (which reads) can see it.
+      if (scheme == "tls://" && version == TLS1_3_VERSION) continue;
+      CAPTURE(version);
+      CAPTURE(scheme);
+      LoopbackServer server(mtls_server(version));
+      std::string message;
+      CHECK(mtls_outcomes(server, scheme, nullptr, &message) ==
+            std::set<std::string>{"tls/tls/client_certificate"});
+      CHECK(message.find("demands a client certificate and the probe sent none") !=
+            std::string::npos);
+      CHECK(mtls_outcomes(server, scheme, &pki.other_client, &message) ==
+            std::set<std::string>{"tls/tls/client_certificate"});
+      CHECK(message.find("rejected the probe's client certificate") != std::string::npos);
+      CHECK(message.find("unknown CA") != std::string::npos);
+      CHECK(mtls_outcomes(server, scheme, &pki.client, &message) == std::set<std::string>{"ok//"});
+    }
+  }
+}
+
+TEST_CASE("client_cert: a certificate file gone since load is local, not the server's fault") {
+  const TestPki& pki = shared_test_pki();
+  LoopbackServer server(mtls_server(TLS1_3_VERSION));
+  auto spec = spec_for("https://127.0.0.1:" + std::to_string(server.port()) + "/");
+  spec->ca_file = pki.ca_path;
+  spec->client_cert = pki.dir + "/no-such-client.pem";
+  spec->client_key = pki.client.key_path;
+  ProbeResult r = probe_once(spec);
+  INFO(r.message);
+  CHECK(verdict(r) == "local/tls/");
+  CHECK(r.message.find("cannot use its client certificate") != std::string::npos);
 }

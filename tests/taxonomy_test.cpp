@@ -36,6 +36,9 @@ TEST_CASE("taxonomy: http detail is the status code, errno names are symbolic") 
   CHECK(detail_text(r) == "503");
   r.detail = Detail::malformed;
   CHECK(detail_text(r) == "malformed");
+  r.cls = FailureClass::tls;
+  r.detail = Detail::client_certificate;
+  CHECK(detail_text(r) == "client_certificate");
   CHECK(errno_name(ECONNRESET) == "ECONNRESET");
   CHECK(errno_name(ECONNREFUSED) == "ECONNREFUSED");
   CHECK(errno_name(0).empty());

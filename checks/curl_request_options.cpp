@@ -114,12 +114,20 @@ void set_tls(CURL* easy, const ProbeSpec& spec) {
   set_client_certificate(easy, spec);
 }
 
+// libcurl otherwise takes a proxy from the environment (http_proxy, HTTPS_PROXY, ALL_PROXY),
+// and a monitor started from a shell that has one would blame its targets for the proxy's
+// failures: a probe connects straight to its target.
+void set_no_proxy(CURL* easy) {
+  curl_easy_setopt(easy, CURLOPT_PROXY, "");
+}
+
 }  // namespace
 
 CurlOptionLists apply_probe_options(CURL* easy, const ProbeSpec& spec, const TransferSetup& setup) {
   CurlOptionLists lists;
   set_target(easy, spec, setup.address, lists);
   set_connection(easy, setup);
+  set_no_proxy(easy);
   if (spec.url.is_http()) set_request(easy, spec, setup.user_agent, lists);
   if (spec.url.uses_tls()) set_tls(easy, spec);
   return lists;

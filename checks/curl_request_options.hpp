@@ -51,8 +51,9 @@ struct TransferSetup {
 // server_name when there is one) and the address to connect to, the address family,
 // CONNECT_ONLY for tcp:// and tls://, timeout, protocols, HTTP/1.1, method, headers,
 // User-Agent, and for TLS the verification, the trust store (a ca_file replaces the system's),
-// the client certificate, the minimum version and a full handshake every time. Options it does not
-// mention are left as they are. Returns the lists libcurl now points into (see CurlOptionLists).
+// the client certificate, the minimum version and a full handshake every time; and no proxy,
+// whatever the environment says. Options it does not mention are left as they are. Returns
+// the lists libcurl now points into (see CurlOptionLists).
 CurlOptionLists apply_probe_options(CURL* easy, const ProbeSpec& spec, const TransferSetup& setup);
 
 }  // namespace faultline

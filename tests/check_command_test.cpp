@@ -367,3 +367,18 @@ TEST_CASE("check: --cert and --key answer a server that demands a client certifi
   CHECK(missing.status == 2);
   CHECK(missing.err.find("--cert: cannot read /nonexistent/c.pem") != std::string::npos);
 }
+
+TEST_CASE("check: a proxy in the environment is not used behind the user's back") {
+  LoopbackServer server(Behavior::http_ok);
+  const std::string dead = "http://127.0.0.1:" + std::to_string(closed_port());
+  TempDir dir;
+  ChildProcess p(
+      {FAULTLINE_BINARY, "check", "--json", server.url()},
+      {"http_proxy=" + dead, "HTTPS_PROXY=" + dead, "ALL_PROXY=" + dead, "all_proxy=" + dead},
+      dir.file("out"));
+  auto status = p.wait(std::chrono::seconds(20));
+  REQUIRE(status.has_value());
+  INFO(p.output());
+  CHECK(*status == 0);
+  CHECK(json::parse(p.output())["remote_addr"] == "127.0.0.1:" + std::to_string(server.port()));
+}

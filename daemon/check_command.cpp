@@ -6,6 +6,7 @@
 #include <string_view>
 #include <tuple>
 
+#include "checks/client_certificate.hpp"
 #include "checks/idle_once.hpp"
 #include "checks/probe_once.hpp"
 #include "checks/utc_time.hpp"
@@ -97,6 +98,10 @@ Problem read_connection_options(const CheckOptions& o, ProbeSpec& spec) {
     *field = *file;
   }
   if (!o.cert.empty() != !o.key.empty()) return "--cert and --key go together (both or neither)";
+  if (!spec.client_cert.empty()) {
+    if (auto problem = client_certificate_problem(spec.client_cert, spec.client_key))
+      return problem;
+  }
   if (o.ipv4_only && o.ipv6_only) return "-4 and -6 exclude each other";
   spec.ip_family = o.ipv4_only ? IpFamily::ipv4 : o.ipv6_only ? IpFamily::ipv6 : IpFamily::any;
   if (auto problem = ip_family_conflict_problem(spec.url, spec.ip_family)) return problem;

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "checks/client_certificate.hpp"
 #include "daemon/config_merge.hpp"
 #include "daemon/config_validators.hpp"
 #include "daemon/duration.hpp"
@@ -146,6 +147,9 @@ void check_consistency(ConfigReader& r, const TargetConfig& target, const Settin
   const bool unreadable =
       (own.client_cert_mark && !own.client_cert) || (own.client_key_mark && !own.client_key);
   auto problem = client_pair_problem(target.probe.client_cert, target.probe.client_key);
+  if (!problem && !unreadable && !target.probe.client_cert.empty()) {
+    problem = client_certificate_problem(target.probe.client_cert, target.probe.client_key);
+  }
   if (problem && !unreadable) {
     const std::optional<YAML::Mark>& where =
         own.client_cert_mark ? own.client_cert_mark : own.client_key_mark;

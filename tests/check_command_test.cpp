@@ -382,3 +382,11 @@ TEST_CASE("check: a proxy in the environment is not used behind the user's back"
   CHECK(*status == 0);
   CHECK(json::parse(p.output())["remote_addr"] == "127.0.0.1:" + std::to_string(server.port()));
 }
+
+TEST_CASE("check: --key of another certificate is refused before anything is sent; exit 2") {
+  const TestPki& pki = shared_test_pki();
+  SplitRun r = run_split({"check", "--cert", pki.client.cert_path, "--key",
+                          pki.other_client.key_path, "https://127.0.0.1/"});
+  CHECK(r.status == 2);
+  CHECK(r.err.find("does not match client_cert") != std::string::npos);
+}

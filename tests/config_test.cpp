@@ -14,6 +14,7 @@
 #include "tests/support/child_process.hpp"
 #include "tests/support/loopback_server.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_pki.hpp"
 
 using namespace faultline;
 namespace fs = std::filesystem;
@@ -714,8 +715,9 @@ TEST_CASE("config error: an ip_family that excludes the URL's own address") {
 TEST_CASE("config: client_cert and client_key resolve against the config's folder, or defaults") {
   fs::path dir = fs::temp_directory_path() / ("faultline-mtls-" + std::to_string(getpid()));
   fs::create_directories(dir / "certs");
-  std::ofstream(dir / "certs" / "probe.pem") << "not checked here\n";
-  std::ofstream(dir / "certs" / "probe.key") << "not checked here\n";
+  const faultline::testing::TestPki& pki = faultline::testing::shared_test_pki();
+  fs::copy_file(pki.client.cert_path, dir / "certs" / "probe.pem");
+  fs::copy_file(pki.client.key_path, dir / "certs" / "probe.key");
   std::ofstream(dir / "faultline.yaml")
       << "defaults: {client_cert: certs/probe.pem, client_key: certs/probe.key}\n"
          "targets:\n  - name: a\n    url: https://a/\n";
@@ -736,4 +738,17 @@ TEST_CASE("config error: client_cert unreadable, or without its client_key") {
   CHECK(error_of("defaults: {client_key: " + self +
                  "}\ntargets:\n  - name: a\n    url: https://a/\n") ==
         "t.yaml:3:5: target 'a': client_key needs a client_cert (both or neither)");
+}
+
+TEST_CASE("config error: a client_cert that is no certificate, or a client_key of another") {
+  const faultline::testing::TestPki& pki = faultline::testing::shared_test_pki();
+  const std::string head = "targets:\n  - name: a\n    url: https://a/\n    client_cert: ";
+  CHECK(error_of(head + pki.client.cert_path + "\n    client_key: " + pki.other_client.key_path +
+                 "\n") == "t.yaml:4:5: target 'a': client_key '" + pki.other_client.key_path +
+                              "' does not match client_cert '" + pki.client.cert_path + "'");
+  CHECK(error_of(head + pki.client.key_path + "\n    client_key: " + pki.client.key_path + "\n") ==
+        "t.yaml:4:5: target 'a': client_cert '" + pki.client.key_path +
+            "' holds no PEM certificate");
+  CHECK(error_of(head + pki.client.cert_path + "\n    client_key: " + pki.client.cert_path + "\n")
+            .find("holds no PEM private key") != std::string::npos);
 }

@@ -67,6 +67,10 @@ std::string_view tls_advice(const ProbeResult& r) {
       return "The server hung up during the TLS handshake without an alert: often a TLS "
              "terminator with no certificate for this name (SNI), or a port that does not "
              "speak TLS.";
+    case Detail::client_certificate:
+      return "The server wants a client certificate (mutual TLS) and got none, or refused "
+             "the one sent: set client_cert and client_key, and check that the server "
+             "trusts its issuer and that it has not expired.";
     case Detail::timeout:
       return "The TLS handshake got no answer: the port accepts TCP but does not speak TLS "
              "(or waits for the client to talk first), or the TLS terminator is stalled.";

@@ -16,22 +16,34 @@ bool has_header(const ProbeSpec& spec, std::string_view lower_name) {
   });
 }
 
-void set_target(CURL* easy, const TargetUrl& url, std::string_view address,
+void set_target(CURL* easy, const ProbeSpec& spec, std::string_view address,
                 CurlOptionLists& lists) {
+  const TargetUrl& url = spec.url;
   // tcp:// and tls:// reuse libcurl's connect and TLS code through CONNECT_ONLY, so every kind
   // of target goes through the same layers and the same classifiers.
   const bool connect_only = !url.is_http();
-  const std::string authority = url.authority();
+  // libcurl sends SNI, checks the certificate and writes the Host header for the URL's host, and
+  // has no option to name another: a server_name goes into the URL, and CONNECT_TO still leads
+  // the connection to the target's own address.
+  const std::string& name =
+      url.uses_tls() && !spec.server_name.empty() ? spec.server_name : url.host;
+  const std::string authority = bracket_host(name) + ":" + std::to_string(url.port);
   const std::string full = std::string(url.uses_tls() ? "https://" : "http://") + authority +
                            (connect_only ? "/" : url.path);
   curl_easy_setopt(easy, CURLOPT_URL, full.c_str());
   if (connect_only) curl_easy_setopt(easy, CURLOPT_CONNECT_ONLY, 1L);
-  if (!address.empty() && !url.host_is_ip) {
+  const std::string destination = address.empty() ? url.host : std::string(address);
+  if (destination != name) {
     const std::string mapping =
-        authority + ":" + bracket_host(address) + ":" + std::to_string(url.port);
+        authority + ":" + bracket_host(destination) + ":" + std::to_string(url.port);
     lists.connect_to.reset(curl_slist_append(nullptr, mapping.c_str()));
     curl_easy_setopt(easy, CURLOPT_CONNECT_TO, lists.connect_to.get());
   }
+  // For transfers where libcurl resolves the name itself (the idle experiment).
+  const long family = spec.ip_family == IpFamily::ipv4   ? CURL_IPRESOLVE_V4
+                      : spec.ip_family == IpFamily::ipv6 ? CURL_IPRESOLVE_V6
+                                                         : CURL_IPRESOLVE_WHATEVER;
+  curl_easy_setopt(easy, CURLOPT_IPRESOLVE, family);
 }
 
 void set_connection(CURL* easy, const TransferSetup& setup) {
@@ -89,6 +101,24 @@ void set_auth(CURL* easy, const ProbeSpec& spec) {
   }
 }
 
+// The oldest protocol version the probe accepts; none set leaves libcurl's and OpenSSL's floor.
+void set_tls_min_version(CURL* easy, TlsMinVersion min_version) {
+  if (min_version == TlsMinVersion::tls1_2) {
+    curl_easy_setopt(easy, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+  } else if (min_version == TlsMinVersion::tls1_3) {
+    curl_easy_setopt(easy, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_3));
+  }
+}
+
+// The probe's own certificate, for servers that demand one (mutual TLS).
+void set_client_certificate(CURL* easy, const ProbeSpec& spec) {
+  if (spec.client_cert.empty()) return;
+  curl_easy_setopt(easy, CURLOPT_SSLCERT, spec.client_cert.c_str());
+  curl_easy_setopt(easy, CURLOPT_SSLCERTTYPE, "PEM");
+  curl_easy_setopt(easy, CURLOPT_SSLKEY, spec.client_key.c_str());
+  curl_easy_setopt(easy, CURLOPT_SSLKEYTYPE, "PEM");
+}
+
 void set_tls(CURL* easy, const ProbeSpec& spec) {
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, spec.tls_verify ? 1L : 0L);
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, spec.tls_verify ? 2L : 0L);
@@ -106,14 +136,24 @@ void set_tls(CURL* easy, const ProbeSpec& spec) {
   // Every new connection makes a full handshake, certificate check included: a handle would
   // otherwise resume the last TLS session it had with the same host.
   curl_easy_setopt(easy, CURLOPT_SSL_SESSIONID_CACHE, 0L);
+  set_tls_min_version(easy, spec.tls_min_version);
+  set_client_certificate(easy, spec);
+}
+
+// libcurl otherwise takes a proxy from the environment (http_proxy, HTTPS_PROXY, ALL_PROXY),
+// and a monitor started from a shell that has one would blame its targets for the proxy's
+// failures: a probe connects straight to its target.
+void set_no_proxy(CURL* easy) {
+  curl_easy_setopt(easy, CURLOPT_PROXY, "");
 }
 
 }  // namespace
 
 CurlOptionLists apply_probe_options(CURL* easy, const ProbeSpec& spec, const TransferSetup& setup) {
   CurlOptionLists lists;
-  set_target(easy, spec.url, setup.address, lists);
+  set_target(easy, spec, setup.address, lists);
   set_connection(easy, setup);
+  set_no_proxy(easy);
   if (spec.url.is_http()) {
     set_request(easy, spec, setup.user_agent, lists);
     set_request_body(easy, spec);

@@ -47,12 +47,14 @@ struct TransferSetup {
   const char* user_agent = kProbeUserAgent;
 };
 
-// Sets every option of `easy` that follows from `spec` and `setup`: URL and the address to
-// connect to, CONNECT_ONLY for tcp:// and tls://, timeout, protocols, HTTP/1.1, method,
-// headers, User-Agent, the request body and the credentials (never redirects: the probe engine
-// follows them itself, redirect_hop.hpp), and for TLS the verification, the trust store (a ca_file
-// replaces the system's) and a full handshake every time. Options it does not mention are left as
-// they are. Returns the lists libcurl now points into (see CurlOptionLists).
+// Sets every option of `easy` that follows from `spec` and `setup`: URL (built on the
+// server_name when there is one) and the address to connect to, the address family,
+// CONNECT_ONLY for tcp:// and tls://, timeout, protocols, HTTP/1.1, method, headers,
+// User-Agent, the request body and the credentials (never redirects: the probe engine follows
+// them itself, redirect_hop.hpp), and for TLS the verification, the trust store (a ca_file
+// replaces the system's), the client certificate, the minimum version and a full handshake
+// every time; and no proxy, whatever the environment says. Options it does not mention are left
+// as they are. Returns the lists libcurl now points into (see CurlOptionLists).
 CurlOptionLists apply_probe_options(CURL* easy, const ProbeSpec& spec, const TransferSetup& setup);
 
 }  // namespace faultline

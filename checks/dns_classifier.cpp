@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "checks/printable.hpp"
+
 namespace faultline {
 
 Verdict classify_dns_error(int uv_status, std::string_view host) {
@@ -76,6 +78,18 @@ Verdict dns_no_usable_address(std::string_view host) {
   v.phase = Phase::dns;
   v.detail = Detail::no_address;
   v.message = "DNS: '" + std::string(host) + "' resolved to no usable IPv4 or IPv6 address";
+  return v;
+}
+
+Verdict dns_no_address_in_family(std::string_view host, IpFamily ip_family,
+                                 const std::vector<std::string>& excluded) {
+  Verdict v = dns_no_usable_address(host);
+  std::string list;
+  for (const std::string& address : excluded)
+    list += (list.empty() ? "" : ", ") + address;
+  const bool want_v4 = ip_family == IpFamily::ipv4;
+  v.message = "DNS: " + quote(host) + " has only " + (want_v4 ? "IPv6" : "IPv4") + " addresses (" +
+              list + "), and ip_family: " + std::string(to_string(ip_family)) + " removed them";
   return v;
 }
 

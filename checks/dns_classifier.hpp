@@ -1,8 +1,11 @@
 // Resolve layer: turns a getaddrinfo outcome into the dns/* taxonomy.
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <vector>
 
+#include "checks/ip_family.hpp"
 #include "checks/verdict.hpp"
 
 namespace faultline {
@@ -19,6 +22,11 @@ Verdict dns_timeout(std::string_view host, long long timeout_ms);
 
 // The lookup succeeded but gave no address faultline can connect to.
 Verdict dns_no_usable_address(std::string_view host);
+
+// The lookup succeeded, but `ip_family` excluded every address it gave (`excluded`, numeric):
+// dns/no_address, the message naming the family filter and what it removed.
+Verdict dns_no_address_in_family(std::string_view host, IpFamily ip_family,
+                                 const std::vector<std::string>& excluded);
 
 // A lookup that failed while this process had no descriptor left. glibc reports a hosts file
 // or resolver socket it could not open as a missing name (EAI_NONAME) or a resolver failure,

@@ -276,15 +276,22 @@ class ProbeEngine::Probe final : public TransferOwner {
       finish(lookup_failure(status, hop_spec_->url.host));
       return;
     }
+    // ip_family filters after the lookup (not through the hints), so that its message can say
+    // what it removed.
+    std::vector<std::string> excluded;
     for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
       if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6) continue;
       std::string ip = numeric_host(ai->ai_addr);
-      if (!ip.empty()) addresses_.push_back(std::move(ip));
+      if (ip.empty()) continue;
+      (family_allows(hop_spec_->ip_family, ai->ai_family) ? addresses_ : excluded)
+          .push_back(std::move(ip));
     }
     uv_freeaddrinfo(res);
     result_.resolved = addresses_;
     if (addresses_.empty()) {
-      finish(dns_no_usable_address(hop_spec_->url.host));
+      finish(excluded.empty()
+                 ? dns_no_usable_address(hop_spec_->url.host)
+                 : dns_no_address_in_family(hop_spec_->url.host, hop_spec_->ip_family, excluded));
       return;
     }
     if (remaining_ms() == 0) {

@@ -9,9 +9,11 @@
 #include <vector>
 
 #include "checks/body_pattern.hpp"
+#include "checks/ip_family.hpp"
 #include "checks/json_expectation.hpp"
 #include "checks/status_set.hpp"
 #include "checks/target_url.hpp"
+#include "checks/tls_min_version.hpp"
 
 namespace faultline {
 
@@ -74,6 +76,15 @@ struct ProbeSpec {
 
   // Whether the response body must be kept (up to body_limit) to check it.
   bool checks_body() const { return expect_body || reject_body || !expect_json.empty(); }
+  // Mutual TLS: a PEM client certificate and its PEM key, both or neither (checked at load).
+  std::string client_cert;
+  std::string client_key;
+  // Sent as SNI and checked against the server's certificate instead of the URL's host, which
+  // still says where to connect; http(s) sends it as the Host header too. Empty: the URL's host.
+  std::string server_name;
+  TlsMinVersion tls_min_version = TlsMinVersion::any;
+  // Which of the name's addresses to try; the URL's IP literal must already be of this family.
+  IpFamily ip_family = IpFamily::any;
 
   bool operator==(const ProbeSpec&) const = default;
 };

@@ -94,10 +94,13 @@ Expected<ProbeSpec, Verdict> next_hop(const ProbeSpec& target, const ProbeSpec& 
   if (!same_origin(next.url, target.url)) {
     next.auth.reset();
     std::erase_if(next.headers, origin_bound);
+    // The server_name stands for the target's host: another host is verified by its own name.
+    next.server_name.clear();
   } else {
     // Back at the target's origin after a detour: its credentials again, as curl sends them.
     next.auth = target.auth;
     next.headers = target.headers;
+    next.server_name = target.server_name;
   }
   return next;
 }

@@ -80,6 +80,8 @@ std::string_view to_string(Detail d) {
       return "malformed";
     case Detail::body_mismatch:
       return "body_mismatch";
+    case Detail::client_certificate:
+      return "client_certificate";
   }
   return "";
 }

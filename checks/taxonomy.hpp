@@ -57,6 +57,9 @@ enum class Detail : std::uint8_t {
   malformed,
   // http, phase body: expect_body, reject_body or expect_json did not hold
   body_mismatch,
+  // tls: the server demanded a client certificate the probe did not send, or rejected the one
+  // it sent (its alert says which).
+  client_certificate,
 };
 
 inline constexpr std::array kAllClasses = {

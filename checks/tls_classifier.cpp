@@ -43,7 +43,77 @@ std::string verify_message(const TlsHandshakeFailure& f, Detail detail) {
   return "TLS: " + which + " was rejected: " + X509_verify_cert_error_string(facts.verify_error);
 }
 
+std::string alert_name(int description) {
+  return SSL_alert_desc_string_long(description);
+}
+
+// Alerts that can only be about a certificate; a server has seen no certificate but ours.
+bool names_a_certificate(int alert) {
+  switch (alert) {
+    case SSL_AD_BAD_CERTIFICATE:
+    case SSL_AD_UNSUPPORTED_CERTIFICATE:
+    case SSL_AD_CERTIFICATE_REVOKED:
+    case SSL_AD_CERTIFICATE_EXPIRED:
+    case SSL_AD_CERTIFICATE_UNKNOWN:
+    case SSL_AD_UNKNOWN_CA:
+    case SSL_AD_CERTIFICATE_REQUIRED:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool about_client_certificate(const TlsFacts& facts) {
+  const int alert = facts.alert_received;
+  if (names_a_certificate(alert)) return true;
+  // TLS 1.2 servers (OpenSSL's among them) answer a missing certificate with handshake_failure,
+  // and some refuse a valid one they do not like with access_denied.
+  if (alert == SSL_AD_HANDSHAKE_FAILURE) {
+    return facts.client_cert_requested && !facts.client_cert_sent;
+  }
+  return alert == SSL_AD_ACCESS_DENIED && facts.client_cert_requested;
+}
+
+std::string client_certificate_message(const TlsHandshakeFailure& f) {
+  const TlsFacts& facts = f.facts;
+  const std::string alert = " (its alert: '" + alert_name(facts.alert_received) + "')";
+  if (!facts.client_cert_sent) {
+    return "TLS: " + f.address + " demands a client certificate and the probe sent none" + alert +
+           "; set client_cert and client_key";
+  }
+  return "TLS: " + f.address + " rejected the probe's client certificate" + alert;
+}
+
+// A protocol_version alert under a tls_min_version, sent or received.
+std::string min_version_message(const TlsHandshakeFailure& f) {
+  return "TLS: " + f.address + " does not speak TLS " + f.min_version +
+         " or newer, the minimum tls_min_version sets (alert 'protocol version')";
+}
+
 }  // namespace
+
+Verdict classify_tls_alert(const TlsHandshakeFailure& f) {
+  Verdict v;
+  v.cls = FailureClass::tls;
+  v.phase = Phase::tls;
+  const TlsFacts& facts = f.facts;
+  if (about_client_certificate(facts)) {
+    v.detail = Detail::client_certificate;
+    v.message = client_certificate_message(f);
+    return v;
+  }
+  v.detail = Detail::handshake;
+  if (facts.alert_received == SSL_AD_PROTOCOL_VERSION && !f.min_version.empty()) {
+    v.message = min_version_message(f);
+  } else if (facts.handshake_done) {
+    v.message = "TLS: " + f.address + " ended the session with alert '" +
+                alert_name(facts.alert_received) + "' after the handshake";
+  } else {
+    v.message = "TLS: the server refused the handshake with alert '" +
+                alert_name(facts.alert_received) + "'";
+  }
+  return v;
+}
 
 Detail tls_detail_for_verify_error(int x509_error) {
   switch (x509_error) {
@@ -87,10 +157,10 @@ Verdict classify_tls_failure(const TlsHandshakeFailure& f) {
                 "TLS terminator)";
     return v;
   }
-  if (f.facts.alert_received >= 0) {
+  if (f.facts.alert_received >= 0) return classify_tls_alert(f);
+  if (f.facts.alert_sent == SSL_AD_PROTOCOL_VERSION && !f.min_version.empty()) {
     v.detail = Detail::handshake;
-    v.message = std::string("TLS: the server refused the handshake with alert '") +
-                SSL_alert_desc_string_long(f.facts.alert_received) + "'";
+    v.message = min_version_message(f);
     return v;
   }
   if (f.socket.end == SocketEnd::peer_reset) {

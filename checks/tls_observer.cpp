@@ -45,19 +45,33 @@ void record_certificate(TlsFacts& facts, X509* cert) {
   facts.cert = std::move(info);
 }
 
+void record_alert(TlsFacts& facts, int where, int ret) {
+  const int description = ret & 0xff;
+  // close_notify is how a peer ends a session, not a handshake failure.
+  if (description == SSL_AD_CLOSE_NOTIFY) return;
+  if (where & SSL_CB_READ) {
+    const bool fatal = (ret >> 8) == SSL3_AL_FATAL;
+    if (fatal || !facts.alert_received_fatal) {
+      facts.alert_received = description;
+      facts.alert_received_fatal = fatal;
+    }
+  } else if (facts.alert_sent < 0) {
+    facts.alert_sent = description;
+  }
+}
+
+// The handshake's steps that concern the client's certificate, from OpenSSL's state machine.
+void record_client_certificate(const SSL* ssl, TlsFacts& facts) {
+  const OSSL_HANDSHAKE_STATE state = SSL_get_state(ssl);
+  if (state == TLS_ST_CR_CERT_REQ) facts.client_cert_requested = true;
+  if (state == TLS_ST_CW_CERT && SSL_get_certificate(ssl) != nullptr) facts.client_cert_sent = true;
+}
+
 void on_info(const SSL* ssl, int where, int ret) {
   TlsFacts* facts = facts_of(ssl);
   if (facts == nullptr) return;
-  if (where & SSL_CB_ALERT) {
-    const int description = ret & 0xff;
-    // close_notify is how a peer ends a session, not a handshake failure.
-    if (description == SSL_AD_CLOSE_NOTIFY) return;
-    if (where & SSL_CB_READ) {
-      if (facts->alert_received < 0) facts->alert_received = description;
-    } else if (facts->alert_sent < 0) {
-      facts->alert_sent = description;
-    }
-  }
+  if (where & SSL_CB_ALERT) record_alert(*facts, where, ret);
+  if (where & SSL_CB_LOOP) record_client_certificate(ssl, *facts);
   if (where & SSL_CB_HANDSHAKE_DONE) {
     facts->handshake_done = true;
     if (!facts->done_at) facts->done_at = std::chrono::steady_clock::now();

@@ -20,8 +20,16 @@ struct TlsFacts {
   bool handshake_done = false;
   int verify_error = 0;         // the first X509_V_ERR_* of chain verification; 0 when none
   int verify_error_depth = -1;  // 0 = the server's own certificate
-  int alert_received = -1;      // TLS alert description the server sent; -1 when none
-  int alert_sent = -1;          // TLS alert description we sent; -1 when none
+  // The last alert the peer sent, other than close_notify: its description, and whether it was
+  // fatal (a fatal one is never replaced by a later warning). Recorded whenever OpenSSL reads
+  // it, during the handshake or after (libcurl reads once more before closing a connection, so
+  // an alert that arrived just before the peer's RST is still read). -1 when none.
+  int alert_received = -1;
+  bool alert_received_fatal = false;
+  int alert_sent = -1;  // TLS alert description we sent; -1 when none
+  // The server asked for a client certificate (CertificateRequest), and the probe sent one.
+  bool client_cert_requested = false;
+  bool client_cert_sent = false;
   std::optional<TlsInfo> cert;  // the server's leaf certificate, and the protocol version
 };
 

@@ -2,6 +2,7 @@
 
 #include "checks/connect_classifier.hpp"
 #include "checks/http_classifier.hpp"
+#include "checks/printable.hpp"
 #include "checks/tls_classifier.hpp"
 
 namespace faultline {
@@ -11,10 +12,46 @@ long long ms(curl_off_t us) {
   return static_cast<long long>(us / 1000);
 }
 
+TlsHandshakeFailure tls_failure(const TransferFacts& f, const SocketSnapshot& socket,
+                                const ProbeSpec& spec, const std::string& remote,
+                                std::int64_t now_unix) {
+  TlsHandshakeFailure t;
+  t.facts = f.tls;
+  t.socket = socket;
+  t.timed_out = f.code == CURLE_OPERATION_TIMEDOUT;
+  t.hostname_rejected = f.code == CURLE_PEER_FAILED_VERIFICATION && f.tls.verify_error == 0;
+  t.verify_enabled = spec.tls_verify;
+  t.host = spec.server_name.empty() ? spec.url.host : spec.server_name;
+  t.address = remote;
+  t.elapsed_ms = static_cast<long long>(f.tls_ms.value_or(0));
+  t.now_unix = now_unix;
+  t.library_error = f.error_text;
+  t.min_version = std::string(to_string(spec.tls_min_version));
+  return t;
+}
+
+// A fatal alert from the server decides a failed TLS exchange, whatever the socket did next:
+// with TLS 1.3 the server's verdict on the client certificate comes after the handshake, and
+// the RST that follows it would otherwise read as a reset (or the alert as a bad reply).
+bool ended_by_alert(const TransferFacts& f, const TargetUrl& url) {
+  const bool finished = f.code == CURLE_OK || (f.code == CURLE_WRITE_ERROR && f.body_limit_hit);
+  return url.uses_tls() && !finished && f.tls.alert_received_fatal;
+}
+
 }  // namespace
 
 Verdict classify_transfer(const TransferFacts& f, const ProbeSpec& spec, const std::string& remote,
                           std::int64_t now_unix) {
+  if (f.code == CURLE_SSL_CERTPROBLEM && !spec.client_cert.empty()) {
+    // Our own client certificate or key (changed or removed since the config was loaded):
+    // libcurl loads them before it connects.
+    Verdict v;
+    v.cls = FailureClass::local;
+    v.phase = Phase::tls;
+    v.message = "this host cannot use its client certificate " + quote(spec.client_cert) +
+                " (key " + quote(spec.client_key) + ") for " + remote + ": " + f.error_text;
+    return v;
+  }
   if (!f.socket_opened && f.socket_errno != 0) {
     return classify_connect_errno(f.socket_errno, remote);
   }
@@ -45,18 +82,10 @@ Verdict classify_transfer(const TransferFacts& f, const ProbeSpec& spec, const s
   }
   // A reused connection finished its handshake in an earlier probe.
   if (url.uses_tls() && f.appconnect_us == 0 && !f.reused) {
-    TlsHandshakeFailure t;
-    t.facts = f.tls;
-    t.socket = socket;
-    t.timed_out = f.code == CURLE_OPERATION_TIMEDOUT;
-    t.hostname_rejected = f.code == CURLE_PEER_FAILED_VERIFICATION && f.tls.verify_error == 0;
-    t.verify_enabled = spec.tls_verify;
-    t.host = url.host;
-    t.address = remote;
-    t.elapsed_ms = static_cast<long long>(f.tls_ms.value_or(0));
-    t.now_unix = now_unix;
-    t.library_error = f.error_text;
-    return classify_tls_failure(t);
+    return classify_tls_failure(tls_failure(f, socket, spec, remote, now_unix));
+  }
+  if (ended_by_alert(f, url)) {
+    return classify_tls_alert(tls_failure(f, socket, spec, remote, now_unix));
   }
 
   if (!url.is_http() && f.code == CURLE_OK) {

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <tuple>
 
+#include "checks/client_certificate.hpp"
 #include "checks/idle_once.hpp"
 #include "checks/printable.hpp"
 #include "checks/probe_once.hpp"
@@ -162,6 +163,38 @@ std::optional<std::string> read_auth_options(const CheckOptions& o, ProbeSpec& s
   return std::nullopt;
 }
 
+// --cert, --key, --server-name, --tls-min, -4 and -6, through the validators the config uses for
+// server_name, tls_min_version and ip_family.
+Problem read_connection_options(const CheckOptions& o, ProbeSpec& spec) {
+  if (!o.server_name.empty()) {
+    if (auto problem = server_name_problem(o.server_name, "--server-name")) return problem;
+    spec.server_name = o.server_name;
+  }
+  if (!o.tls_min.empty()) {
+    auto version = tls_min_version_from(o.tls_min, "--tls-min");
+    if (!version) return version.error();
+    spec.tls_min_version = *version;
+  }
+  for (auto [flag, path, field] : {std::tuple{"--cert", &o.cert, &spec.client_cert},
+                                   std::tuple{"--key", &o.key, &spec.client_key}}) {
+    if (path->empty()) continue;
+    auto file = readable_file(*path);
+    if (!file) return std::string(flag) + ": " + file.error();
+    *field = *file;
+  }
+  if (!o.cert.empty() != !o.key.empty()) return "--cert and --key go together (both or neither)";
+  if (!spec.client_cert.empty()) {
+    if (auto problem = client_certificate_problem(spec.client_cert, spec.client_key))
+      return problem;
+  }
+  if (o.ipv4_only && o.ipv6_only) return "-4 and -6 exclude each other";
+  spec.ip_family = o.ipv4_only ? IpFamily::ipv4 : o.ipv6_only ? IpFamily::ipv6 : IpFamily::any;
+  if (auto problem = ip_family_conflict_problem(spec.url, spec.ip_family)) return problem;
+  if (!spec.url.uses_tls() && (!o.server_name.empty() || !o.tls_min.empty() || !o.cert.empty()))
+    return "--server-name, --tls-min, --cert and --key only apply to https:// and tls:// targets";
+  return std::nullopt;
+}
+
 Expected<CheckPlan> make_plan(const CheckOptions& o) {
   CheckPlan plan;
   ProbeSpec& spec = *plan.spec;
@@ -194,6 +227,7 @@ Expected<CheckPlan> make_plan(const CheckOptions& o) {
     if (!spec.url.is_http()) return unexpected("--location only applies to http(s):// targets");
     spec.follow_redirects = kMaxRedirects;
   }
+  if (auto problem = read_connection_options(o, spec)) return unexpected(*problem);
   if (!o.idle.empty()) {
     auto ladder = parse_ladder(o.idle);
     if (!ladder) return unexpected(ladder.error());

@@ -30,6 +30,12 @@ struct CheckOptions {
   std::string user;               // basic_auth user name; needs password_file
   std::string password_file;      // basic_auth password
   std::string bearer_token_file;  // the bearer token
+  std::string cert;               // --cert: PEM client certificate (mutual TLS)
+  std::string key;                // --key: its PEM key
+  std::string server_name;        // --server-name; empty = the URL's host
+  std::string tls_min;            // --tls-min "1.2"|"1.3"; empty = any
+  bool ipv4_only = false;         // -4
+  bool ipv6_only = false;         // -6
 };
 
 // Exit status: 0 when the target is ok, 1 for a classified failure (or, with `idle`, a

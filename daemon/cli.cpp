@@ -114,6 +114,18 @@ void add_check_body_options(CLI::App& cmd, CheckOptions& check) {
                  "Send the bearer token in this file as Authorization: Bearer");
 }
 
+// How `check` connects: the TLS name and version, the address family.
+void add_check_connection(CLI::App& cmd, CheckOptions& check) {
+  cmd.add_option("--cert", check.cert, "Client certificate (PEM) for mutual TLS; needs --key");
+  cmd.add_option("--key", check.key, "The client certificate's private key (PEM)");
+  cmd.add_option("--server-name", check.server_name,
+                 "TLS server name (SNI) and certificate name, when the URL holds an address or "
+                 "another name");
+  cmd.add_option("--tls-min", check.tls_min, "Refuse TLS versions older than this: 1.2 or 1.3");
+  cmd.add_flag("-4", check.ipv4_only, "Connect to IPv4 addresses only (ip_family: ipv4)");
+  cmd.add_flag("-6", check.ipv6_only, "Connect to IPv6 addresses only (ip_family: ipv6)");
+}
+
 CLI::App* add_check(CLI::App& app, CheckOptions& check) {
   CLI::App* cmd = app.add_subcommand(
       "check", "Probe one target once and explain which layer failed; exit 0 ok, 1 failed");
@@ -140,6 +152,7 @@ CLI::App* add_check(CLI::App& app, CheckOptions& check) {
                   "the server closes) connections and verifies the TCP keepalive fix. "
                   "Exit 1 when a middlebox or the server resets idle connections");
   add_check_body_options(*cmd, check);
+  add_check_connection(*cmd, check);
   return cmd;
 }
 

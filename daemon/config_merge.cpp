@@ -55,6 +55,12 @@ void merge_settings(const Settings& defaults, const Settings& own, TargetConfig&
   probe.expect_status = pick(own.expect_status, defaults.expect_status).value_or(StatusSet());
   probe.ca_file = pick(own.ca_file, defaults.ca_file).value_or("");
   probe.tls_verify = pick(own.tls_verify, defaults.tls_verify).value_or(true);
+  probe.client_cert = pick(own.client_cert, defaults.client_cert).value_or("");
+  probe.client_key = pick(own.client_key, defaults.client_key).value_or("");
+  probe.server_name = pick(own.server_name, defaults.server_name).value_or("");
+  probe.tls_min_version =
+      pick(own.tls_min_version, defaults.tls_min_version).value_or(TlsMinVersion::any);
+  probe.ip_family = pick(own.ip_family, defaults.ip_family).value_or(IpFamily::any);
   // A default for every target means the http(s) ones; the others have no request to send.
   probe.reuse_connection =
       probe.url.is_http() && pick(own.reuse_connection, defaults.reuse_connection).value_or(false);

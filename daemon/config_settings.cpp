@@ -13,6 +13,8 @@ using Ms = std::chrono::milliseconds;
 constexpr std::string_view kDefaultsKeys[] = {
     "interval", "timeout", "failure_threshold", "success_threshold", "method", "headers",
     "expect_status", "labels", "ca_file", "tls_verify", "reuse_connection",
+    // How a probe connects: the TLS name, version and client certificate, the address family.
+    "server_name", "tls_min_version", "ip_family", "client_cert", "client_key",
     // The response body's assertions (config_http_body.hpp); a request body is a target's own.
     "expect_body", "reject_body", "expect_json", "body_limit",
     // Credentials (config_http_auth.hpp).
@@ -145,13 +147,42 @@ std::optional<std::string> read_method(ConfigReader& r, const YAML::Node& n) {
   return m;
 }
 
+// server_name, tls_min_version, ip_family: how the connection is made.
+void read_connection_setting(ConfigReader& r, const std::string& key, const YAML::Node& v,
+                             Settings& s) {
+  auto text = r.scalar(v, key);
+  if (!text) return;
+  const std::string subject = "'" + key + "'";
+  if (key == "server_name") {
+    if (auto problem = server_name_problem(*text, subject)) {
+      r.error(v.Mark(), *problem);
+    } else {
+      s.server_name = *text;
+    }
+  } else if (key == "tls_min_version") {
+    auto version = tls_min_version_from(*text, subject);
+    if (version)
+      s.tls_min_version = *version;
+    else
+      r.error(v.Mark(), version.error());
+  } else if (key == "ip_family") {
+    auto family = ip_family_from(*text, subject);
+    if (family)
+      s.ip_family = *family;
+    else
+      r.error(v.Mark(), family.error());
+    s.ip_family_mark = v.Mark();
+  }
+}
+
 // Remembers where a key that applies to some kinds of target only was written.
 void note_scope(const std::string& key, const YAML::Mark& key_mark, Settings& s) {
   if (key == "method" || key == "headers" || key == "expect_status" || key == "reuse_connection" ||
       is_http_body_key(key) || is_http_auth_key(key) || key == "follow_redirects") {
     s.http_only_mark = key_mark;
     s.http_only_key = key;
-  } else if (key == "ca_file" || key == "tls_verify") {
+  } else if (key == "ca_file" || key == "tls_verify" || key == "server_name" ||
+             key == "tls_min_version" || key == "client_cert" || key == "client_key") {
     s.tls_only_mark = key_mark;
     s.tls_only_key = key;
   }
@@ -194,6 +225,14 @@ void read_setting(ConfigReader& r, const std::string& key, const YAML::Node& v,
     s.follow_redirects = r.integer(v, key, 0, kMaxRedirects);
   } else if (is_http_auth_key(key)) {
     read_http_auth_setting(r, key, v, key_mark, s.http_auth);
+  } else if (key == "client_cert") {
+    s.client_cert = r.readable_file(v, key);
+    s.client_cert_mark = key_mark;
+  } else if (key == "client_key") {
+    s.client_key = r.readable_file(v, key);
+    s.client_key_mark = key_mark;
+  } else if (key == "server_name" || key == "tls_min_version" || key == "ip_family") {
+    read_connection_setting(r, key, v, s);
   }
   note_scope(key, key_mark, s);
 }

@@ -35,6 +35,12 @@ struct Settings {
   std::optional<YAML::Mark> degraded_after_mark;
   HttpAuthSettings http_auth;  // basic_auth, bearer_token_file
   HttpBodySettings http_body;  // body, body_file, expect_body, reject_body, expect_json, body_limit
+  std::optional<std::string> client_cert, client_key;
+  std::optional<YAML::Mark> client_cert_mark, client_key_mark;
+  std::optional<std::string> server_name;
+  std::optional<TlsMinVersion> tls_min_version;
+  std::optional<IpFamily> ip_family;
+  std::optional<YAML::Mark> ip_family_mark;
   // Keys that only mean something for some kinds of target, with where they were written.
   std::optional<YAML::Mark> http_only_mark, tls_only_mark;
   std::string http_only_key, tls_only_key;

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "checks/client_certificate.hpp"
 #include "daemon/config_merge.hpp"
 #include "daemon/config_validators.hpp"
 #include "daemon/duration.hpp"
@@ -35,7 +36,12 @@ constexpr std::string_view kTargetKeys[] = {"name",
                                             "basic_auth",
                                             "bearer_token_file",
                                             "follow_redirects",
-                                            "degraded_after"};
+                                            "degraded_after",
+                                            "server_name",
+                                            "tls_min_version",
+                                            "ip_family",
+                                            "client_cert",
+                                            "client_key"};
 constexpr std::string_view kIdleProbeKeys[] = {"ladder", "keepalive_check"};
 constexpr Ms kMinIdleStep{1000};
 
@@ -142,6 +148,22 @@ void check_consistency(ConfigReader& r, const TargetConfig& target, const Settin
     r.error(*own.http_only_mark, "'" + own.http_only_key +
                                      "' only applies to http:// and https:// targets, and '" +
                                      target.name + "' is " + scheme + "://");
+  }
+  if (auto problem = ip_family_conflict_problem(url, target.probe.ip_family)) {
+    r.error(own.ip_family_mark ? *own.ip_family_mark : entry,
+            "target '" + target.name + "': " + *problem);
+  }
+  // A file that could not be read has its own error already.
+  const bool unreadable =
+      (own.client_cert_mark && !own.client_cert) || (own.client_key_mark && !own.client_key);
+  auto problem = client_pair_problem(target.probe.client_cert, target.probe.client_key);
+  if (!problem && !unreadable && !target.probe.client_cert.empty()) {
+    problem = client_certificate_problem(target.probe.client_cert, target.probe.client_key);
+  }
+  if (problem && !unreadable) {
+    const std::optional<YAML::Mark>& where =
+        own.client_cert_mark ? own.client_cert_mark : own.client_key_mark;
+    r.error(where ? *where : entry, "target '" + target.name + "': " + *problem);
   }
   if (!url.uses_tls() && own.tls_only_mark) {
     r.warn(*own.tls_only_mark, "'" + own.tls_only_key + "' has no effect on " + scheme +

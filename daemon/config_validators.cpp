@@ -1,5 +1,6 @@
 #include "daemon/config_validators.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -330,6 +331,52 @@ Problem authorization_header_problem(const std::vector<Header>& headers, std::st
   if (!has) return std::nullopt;
   return std::string(subject) +
          " and an Authorization header both set the Authorization header; keep one";
+}
+
+Expected<TlsMinVersion> tls_min_version_from(std::string_view text, std::string_view subject) {
+  if (text == "1.2") return TlsMinVersion::tls1_2;
+  if (text == "1.3") return TlsMinVersion::tls1_3;
+  return Unexpected<std::string>{std::string(subject) + " must be \"1.2\" or \"1.3\", not " +
+                                 quote(text)};
+}
+
+Expected<IpFamily> ip_family_from(std::string_view text, std::string_view subject) {
+  if (text == "any") return IpFamily::any;
+  if (text == "ipv4") return IpFamily::ipv4;
+  if (text == "ipv6") return IpFamily::ipv6;
+  return Unexpected<std::string>{std::string(subject) + " must be any, ipv4 or ipv6, not " +
+                                 quote(text)};
+}
+
+Problem server_name_problem(std::string_view name, std::string_view subject) {
+  const std::string must = std::string(subject) + " must be a DNS name";
+  if (name.empty() || name.size() > 253) return must + " of 1 to 253 characters";
+  const bool allowed = std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.';
+  });
+  if (!allowed) return must + " (letters, digits, '-' and '.'), not " + quote(name);
+  if (name.front() == '.' || name.find("..") != std::string_view::npos)
+    return must + " without empty labels, not " + quote(name);
+  in6_addr v6{};
+  in_addr v4{};
+  const std::string text(name);
+  if (inet_pton(AF_INET, text.c_str(), &v4) == 1 || inet_pton(AF_INET6, text.c_str(), &v6) == 1)
+    return must + ", not an IP address (TLS sends names only): " + quote(name);
+  return std::nullopt;
+}
+
+Problem ip_family_conflict_problem(const TargetUrl& url, IpFamily family) {
+  if (!url.host_is_ip || family == IpFamily::any) return std::nullopt;
+  const bool is_v6 = url.host.find(':') != std::string::npos;
+  if (family_allows(family, is_v6 ? AF_INET6 : AF_INET)) return std::nullopt;
+  return "ip_family: " + std::string(to_string(family)) + " excludes the URL's address " +
+         quote(url.host);
+}
+
+Problem client_pair_problem(const std::string& cert, const std::string& key) {
+  if (cert.empty() == key.empty()) return std::nullopt;
+  return cert.empty() ? std::string("client_key needs a client_cert (both or neither)")
+                      : std::string("client_cert needs a client_key (both or neither)");
 }
 
 }  // namespace faultline

@@ -108,5 +108,20 @@ Problem authorization_header_problem(const std::vector<Header>& headers, std::st
 // The content of a body_file: a readable regular file (readable_file()) of at most
 // kMaxRequestBody bytes, read whole.
 Expected<std::string> request_body_file(const std::string& path);
+// `text` as a tls_min_version: "1.2" or "1.3"; else "<subject> must be \"1.2\" or \"1.3\", ...".
+Expected<TlsMinVersion> tls_min_version_from(std::string_view text, std::string_view subject);
+
+// `text` as an ip_family: any, ipv4 or ipv6; else "<subject> must be any, ipv4 or ipv6, ...".
+Expected<IpFamily> ip_family_from(std::string_view text, std::string_view subject);
+
+// "<subject> must ..." when `name` is not a DNS name to send as SNI: 1 to 253 characters of
+// letters, digits, '-' and '.', no empty label, not an IP address (SNI carries names only).
+Problem server_name_problem(std::string_view name, std::string_view subject);
+
+// When a URL whose host is an IP address of one family meets an ip_family that excludes it.
+Problem ip_family_conflict_problem(const TargetUrl& url, IpFamily family);
+
+// When exactly one of a client certificate and its key is set: mutual TLS needs both.
+Problem client_pair_problem(const std::string& cert, const std::string& key);
 
 }  // namespace faultline

@@ -1,5 +1,6 @@
 // `faultline check` as a user runs it: the real binary, its exit status and its JSON.
 #include <doctest/doctest.h>
+#include <openssl/ssl.h>
 
 #include <csignal>
 #include <fstream>
@@ -12,6 +13,7 @@
 #include "tests/support/closed_port.hpp"
 #include "tests/support/loopback_server.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_pki.hpp"
 
 using namespace faultline::testing;
 using json = nlohmann::ordered_json;
@@ -330,4 +332,95 @@ TEST_CASE("check: a SIGTERM stops it at once, the daemon's held signals are rele
   REQUIRE(status.has_value());
   CHECK(*status == 128 + SIGTERM);
   CHECK(std::chrono::steady_clock::now() - sent < std::chrono::seconds(5));
+}
+
+TEST_CASE("check: --server-name, --tls-min, -4 and -6 reach the probe") {
+  const TestPki& pki = shared_test_pki();
+  LoopbackServerOptions o;
+  o.behavior = Behavior::tls_http_ok;
+  o.tls = pki.wrong_name.material();  // SAN DNS:wrong.example only
+  o.tls_max_version = TLS1_2_VERSION;
+  LoopbackServer server(o);
+  const std::string url = server.url("https");
+  CHECK(run_faultline({"check", "--ca-file", pki.ca_path, url}).status == 1);
+  Run named = run_faultline(
+      {"check", "--json", "--ca-file", pki.ca_path, "--server-name", "wrong.example", url});
+  CHECK(named.status == 0);
+  CHECK(json::parse(named.output)["tls"]["version"] == "TLSv1.2");
+  Run v13 = run_faultline({"check", "--json", "--ca-file", pki.ca_path, "--server-name",
+                           "wrong.example", "--tls-min", "1.3", url});
+  CHECK(v13.status == 1);
+  json j = json::parse(v13.output);
+  CHECK(j["class"] == "tls");
+  CHECK(j["detail"] == "handshake");
+  CHECK(j["message"].get<std::string>().find("does not speak TLS 1.3") != std::string::npos);
+  CHECK(run_faultline(
+            {"check", "-4", "--ca-file", pki.ca_path, "--server-name", "wrong.example", url})
+            .status == 0);
+}
+
+TEST_CASE("check: bad --server-name, --tls-min, -4/-6 say what the config says, exit 2") {
+  SplitRun tls = run_split({"check", "--tls-min", "1.1", "https://127.0.0.1/"});
+  CHECK(tls.status == 2);
+  CHECK(tls.err.find("--tls-min must be \"1.2\" or \"1.3\", not '1.1'") != std::string::npos);
+  CHECK(config_message("defaults: {tls_min_version: 1.1}\ntargets: []\n") ==
+        "'tls_min_version' must be \"1.2\" or \"1.3\", not '1.1'");
+  SplitRun sni = run_split({"check", "--server-name", "a b", "https://127.0.0.1/"});
+  CHECK(sni.status == 2);
+  CHECK(sni.err.find("--server-name must be a DNS name") != std::string::npos);
+  SplitRun six = run_split({"check", "-6", "http://127.0.0.1/"});
+  CHECK(six.status == 2);
+  CHECK(six.err.find("ip_family: ipv6 excludes the URL's address '127.0.0.1'") !=
+        std::string::npos);
+  CHECK(run_faultline({"check", "-4", "-6", "http://localhost/"}).status == 2);
+  CHECK(run_faultline({"check", "--tls-min", "1.2", "http://127.0.0.1/"}).status == 2);
+}
+
+TEST_CASE("check: --cert and --key answer a server that demands a client certificate") {
+  const TestPki& pki = shared_test_pki();
+  LoopbackServerOptions o;
+  o.behavior = Behavior::tls_http_ok;
+  o.tls = pki.good.material();
+  o.client_ca_path = pki.ca_path;
+  LoopbackServer server(o);
+  const std::string url = server.url("https");
+  Run none = run_faultline({"check", "--json", "--ca-file", pki.ca_path, url});
+  CHECK(none.status == 1);
+  json j = json::parse(none.output);
+  CHECK(j["class"] == "tls");
+  CHECK(j["detail"] == "client_certificate");
+  CHECK(j["advice"].get<std::string>().find("client_cert") != std::string::npos);
+  CHECK(run_faultline({"check", "--ca-file", pki.ca_path, "--cert", pki.client.cert_path, "--key",
+                       pki.client.key_path, url})
+            .status == 0);
+  SplitRun half = run_split({"check", "--cert", pki.client.cert_path, url});
+  CHECK(half.status == 2);
+  CHECK(half.err.find("--cert and --key go together") != std::string::npos);
+  SplitRun missing =
+      run_split({"check", "--cert", "/nonexistent/c.pem", "--key", pki.client.key_path, url});
+  CHECK(missing.status == 2);
+  CHECK(missing.err.find("--cert: cannot read /nonexistent/c.pem") != std::string::npos);
+}
+
+TEST_CASE("check: a proxy in the environment is not used behind the user's back") {
+  LoopbackServer server(Behavior::http_ok);
+  const std::string dead = "http://127.0.0.1:" + std::to_string(closed_port());
+  TempDir dir;
+  ChildProcess p(
+      {FAULTLINE_BINARY, "check", "--json", server.url()},
+      {"http_proxy=" + dead, "HTTPS_PROXY=" + dead, "ALL_PROXY=" + dead, "all_proxy=" + dead},
+      dir.file("out"));
+  auto status = p.wait(std::chrono::seconds(20));
+  REQUIRE(status.has_value());
+  INFO(p.output());
+  CHECK(*status == 0);
+  CHECK(json::parse(p.output())["remote_addr"] == "127.0.0.1:" + std::to_string(server.port()));
+}
+
+TEST_CASE("check: --key of another certificate is refused before anything is sent, exit 2") {
+  const TestPki& pki = shared_test_pki();
+  SplitRun r = run_split({"check", "--cert", pki.client.cert_path, "--key",
+                          pki.other_client.key_path, "https://127.0.0.1/"});
+  CHECK(r.status == 2);
+  CHECK(r.err.find("does not match client_cert") != std::string::npos);
 }

@@ -14,6 +14,7 @@
 #include "tests/support/child_process.hpp"
 #include "tests/support/loopback_server.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_pki.hpp"
 
 using namespace faultline;
 namespace fs = std::filesystem;
@@ -657,4 +658,97 @@ TEST_CASE("config: reserved label names are those the exporter sets on a target'
 // #16: "warning" was accepted by --log-level's parser but refused by the config.
 TEST_CASE("config: log.level takes 'warning' for 'warn'") {
   CHECK(valid("log: {level: warning}\ntargets: []\n").log.level == "warn");
+}
+
+TEST_CASE("config: server_name, tls_min_version and ip_family, per target or from defaults") {
+  Config c = valid(R"(defaults:
+  tls_min_version: "1.3"
+  ip_family: ipv6
+targets:
+  - name: a
+    url: https://[::1]:8443/
+    server_name: api.example.com
+  - name: b
+    url: https://b.example/
+    tls_min_version: "1.2"
+    ip_family: any
+  - name: c
+    url: tcp://c.example:22
+    ip_family: ipv4
+)");
+  REQUIRE(c.targets.size() == 3);
+  CHECK(c.targets[0].probe.server_name == "api.example.com");
+  CHECK(c.targets[0].probe.tls_min_version == TlsMinVersion::tls1_3);
+  CHECK(c.targets[0].probe.ip_family == IpFamily::ipv6);
+  CHECK(c.targets[1].probe.server_name.empty());
+  CHECK(c.targets[1].probe.tls_min_version == TlsMinVersion::tls1_2);
+  CHECK(c.targets[1].probe.ip_family == IpFamily::any);
+  CHECK(c.targets[2].probe.ip_family == IpFamily::ipv4);
+  Config plain = valid("targets:\n  - name: a\n    url: https://a/\n");
+  CHECK(plain.targets[0].probe.tls_min_version == TlsMinVersion::any);
+  CHECK(plain.targets[0].probe.ip_family == IpFamily::any);
+  CHECK(plain.targets[0].probe.server_name.empty());
+}
+
+TEST_CASE("config error: server_name, tls_min_version and ip_family values") {
+  CHECK(error_of("defaults: {tls_min_version: 1.1}\ntargets: []\n") ==
+        "t.yaml:1:29: 'tls_min_version' must be \"1.2\" or \"1.3\", not '1.1'");
+  CHECK(error_of("targets:\n  - name: a\n    url: https://a/\n    ip_family: inet6\n") ==
+        "t.yaml:4:16: 'ip_family' must be any, ipv4 or ipv6, not 'inet6'");
+  CHECK(error_of("targets:\n  - name: a\n    url: https://a/\n    server_name: \"a b\"\n") ==
+        "t.yaml:4:18: 'server_name' must be a DNS name (letters, digits, '-' and '.'), not "
+        "'a b'");
+  CHECK(error_of("targets:\n  - name: a\n    url: https://a/\n    server_name: 10.0.0.1\n") ==
+        "t.yaml:4:18: 'server_name' must be a DNS name, not an IP address (TLS sends names "
+        "only): '10.0.0.1'");
+  CHECK(error_of("targets:\n  - name: a\n    url: https://a/\n    server_name: a..b\n") ==
+        "t.yaml:4:18: 'server_name' must be a DNS name without empty labels, not 'a..b'");
+}
+
+TEST_CASE("config error: an ip_family that excludes the URL's own address") {
+  CHECK(error_of("targets:\n  - name: a\n    url: http://127.0.0.1:80/\n    ip_family: ipv6\n") ==
+        "t.yaml:4:16: target 'a': ip_family: ipv6 excludes the URL's address '127.0.0.1'");
+  CHECK(error_of("defaults: {ip_family: ipv4}\ntargets:\n  - name: a\n    url: tcp://[::1]:22\n") ==
+        "t.yaml:3:5: target 'a': ip_family: ipv4 excludes the URL's address '::1'");
+}
+
+TEST_CASE("config: client_cert and client_key resolve against the config's folder, or defaults") {
+  fs::path dir = fs::temp_directory_path() / ("faultline-mtls-" + std::to_string(getpid()));
+  fs::create_directories(dir / "certs");
+  const faultline::testing::TestPki& pki = faultline::testing::shared_test_pki();
+  fs::copy_file(pki.client.cert_path, dir / "certs" / "probe.pem");
+  fs::copy_file(pki.client.key_path, dir / "certs" / "probe.key");
+  std::ofstream(dir / "faultline.yaml")
+      << "defaults: {client_cert: certs/probe.pem, client_key: certs/probe.key}\n"
+         "targets:\n  - name: a\n    url: https://a/\n";
+  ConfigLoad load = load_config((dir / "faultline.yaml").string());
+  REQUIRE(load.config);
+  CHECK(load.config->targets[0].probe.client_cert == (dir / "certs" / "probe.pem").string());
+  CHECK(load.config->targets[0].probe.client_key == (dir / "certs" / "probe.key").string());
+  fs::remove_all(dir);
+}
+
+TEST_CASE("config error: client_cert unreadable, or without its client_key") {
+  CHECK(error_of("targets:\n  - name: a\n    url: https://a/\n    client_cert: /nonexistent/c.pem\n"
+                 "    client_key: /proc/self/exe\n") ==
+        "t.yaml:4:18: 'client_cert': cannot read /nonexistent/c.pem: No such file or directory");
+  const std::string self = "/proc/self/exe";  // any readable, non-empty file
+  CHECK(error_of("targets:\n  - name: a\n    url: https://a/\n    client_cert: " + self + "\n") ==
+        "t.yaml:4:5: target 'a': client_cert needs a client_key (both or neither)");
+  CHECK(error_of("defaults: {client_key: " + self +
+                 "}\ntargets:\n  - name: a\n    url: https://a/\n") ==
+        "t.yaml:3:5: target 'a': client_key needs a client_cert (both or neither)");
+}
+
+TEST_CASE("config error: a client_cert that is no certificate, or a client_key of another") {
+  const faultline::testing::TestPki& pki = faultline::testing::shared_test_pki();
+  const std::string head = "targets:\n  - name: a\n    url: https://a/\n    client_cert: ";
+  CHECK(error_of(head + pki.client.cert_path + "\n    client_key: " + pki.other_client.key_path +
+                 "\n") == "t.yaml:4:5: target 'a': client_key '" + pki.other_client.key_path +
+                              "' does not match client_cert '" + pki.client.cert_path + "'");
+  CHECK(error_of(head + pki.client.key_path + "\n    client_key: " + pki.client.key_path + "\n") ==
+        "t.yaml:4:5: target 'a': client_cert '" + pki.client.key_path +
+            "' holds no PEM certificate");
+  CHECK(error_of(head + pki.client.cert_path + "\n    client_key: " + pki.client.cert_path + "\n")
+            .find("holds no PEM private key") != std::string::npos);
 }

@@ -38,6 +38,9 @@ TEST_CASE("taxonomy: http detail is the status code, errno names are symbolic") 
   CHECK(detail_text(r) == "malformed");
   r.detail = Detail::body_mismatch;
   CHECK(detail_text(r) == "body_mismatch");
+  r.cls = FailureClass::tls;
+  r.detail = Detail::client_certificate;
+  CHECK(detail_text(r) == "client_certificate");
   CHECK(errno_name(ECONNRESET) == "ECONNRESET");
   CHECK(errno_name(ECONNREFUSED) == "ECONNREFUSED");
   CHECK(errno_name(0).empty());

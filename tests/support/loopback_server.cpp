@@ -36,7 +36,18 @@ std::string openssl_error(const std::string& what) {
   return what + ": " + text;
 }
 
-SslCtxPtr make_server_context(const TlsMaterial& tls) {
+// Demands a client certificate signed by the CA in `ca_path`, and names that CA to the client.
+void require_client_certificate(SSL_CTX* ctx, const std::string& ca_path) {
+  if (SSL_CTX_load_verify_locations(ctx, ca_path.c_str(), nullptr) != 1)
+    throw std::runtime_error(openssl_error("client CA " + ca_path));
+  STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(ca_path.c_str());
+  if (names == nullptr) throw std::runtime_error(openssl_error("client CA names " + ca_path));
+  SSL_CTX_set_client_CA_list(ctx, names);
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+}
+
+SslCtxPtr make_server_context(const LoopbackServerOptions& options) {
+  const TlsMaterial& tls = *options.tls;
   SslCtxPtr ctx(SSL_CTX_new(TLS_server_method()));
   if (!ctx) throw std::runtime_error(openssl_error("SSL_CTX_new"));
   // A client that drops the connection without close_notify reads as a plain EOF, not an error.
@@ -47,6 +58,12 @@ SslCtxPtr make_server_context(const TlsMaterial& tls) {
     throw std::runtime_error(openssl_error("private key " + tls.key_path));
   if (SSL_CTX_check_private_key(ctx.get()) != 1)
     throw std::runtime_error(openssl_error("key does not match " + tls.cert_chain_path));
+  if (options.client_ca_path) require_client_certificate(ctx.get(), *options.client_ca_path);
+  if ((options.tls_min_version != 0 &&
+       SSL_CTX_set_min_proto_version(ctx.get(), options.tls_min_version) != 1) ||
+      (options.tls_max_version != 0 &&
+       SSL_CTX_set_max_proto_version(ctx.get(), options.tls_max_version) != 1))
+    throw std::runtime_error(openssl_error("TLS protocol versions"));
   return ctx;
 }
 
@@ -114,7 +131,7 @@ LoopbackServer::LoopbackServer(LoopbackServerOptions options) : state_(std::make
   State& s = *state_;
   if (speaks_tls(options.behavior)) {
     if (!options.tls) throw std::invalid_argument("this LoopbackServer behavior needs options.tls");
-    s.ctx.tls = make_server_context(*options.tls);
+    s.ctx.tls = make_server_context(options);
   }
   s.ctx.options = std::move(options);
   s.listener = bind_socket(s.ctx.options.bind_address, 0, SOCK_STREAM);

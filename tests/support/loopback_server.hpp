@@ -69,6 +69,13 @@ struct LoopbackServerOptions {
   std::string bind_address = "127.0.0.1";
   // Certificate chain and key; required by tls_http_ok and tls_accept_only.
   std::optional<TlsMaterial> tls{};
+  // Mutual TLS: demand a client certificate and verify it against this CA (PEM); a client
+  // without one, or with one the CA did not sign, fails the handshake with the server's alert.
+  std::optional<std::string> client_ca_path{};
+  // The protocol versions the TLS behaviours accept (TLS1_2_VERSION, TLS1_3_VERSION); 0 leaves
+  // OpenSSL's default.
+  int tls_min_version = 0;
+  int tls_max_version = 0;
   // slow_body: the pause between two body bytes.
   std::chrono::milliseconds slow_body_interval{200};
   // http_ok, http_status, tls_http_ok: close (FIN) a keep-alive connection that has been idle

@@ -30,22 +30,28 @@ constexpr const char* kLocalNames = "DNS:localhost,IP:127.0.0.1,IP:::1";
   throw std::runtime_error("test PKI: " + what + ": " + text);
 }
 
+enum class Issuer { ca, other_ca, self };
+
 // A leaf to issue: validity in seconds relative to now.
 struct LeafSpec {
   const char* name;
   long not_before;
   long not_after;
-  const char* subject_alt_names;
-  bool self_signed;
+  const char* subject_alt_names;  // null: none
+  Issuer issuer;
+  const char* common_name = "localhost";
+  const char* ext_key_usage = "serverAuth";
 };
 
 constexpr LeafSpec kLeaves[] = {
-    {"good", -kDay, 30 * kDay, kLocalNames, false},
-    {"expired", -30 * kDay, -kDay, kLocalNames, false},
-    {"not_yet_valid", kDay, 30 * kDay, kLocalNames, false},
-    {"wrong_name", -kDay, 30 * kDay, "DNS:wrong.example", false},
-    {"expiring_soon", -kDay, 5 * kDay, kLocalNames, false},
-    {"self_signed", -kDay, 30 * kDay, kLocalNames, true},
+    {"good", -kDay, 30 * kDay, kLocalNames, Issuer::ca},
+    {"expired", -30 * kDay, -kDay, kLocalNames, Issuer::ca},
+    {"not_yet_valid", kDay, 30 * kDay, kLocalNames, Issuer::ca},
+    {"wrong_name", -kDay, 30 * kDay, "DNS:wrong.example", Issuer::ca},
+    {"expiring_soon", -kDay, 5 * kDay, kLocalNames, Issuer::ca},
+    {"self_signed", -kDay, 30 * kDay, kLocalNames, Issuer::self},
+    {"client", -kDay, 30 * kDay, nullptr, Issuer::ca, "faultline-probe", "clientAuth"},
+    {"other_client", -kDay, 30 * kDay, nullptr, Issuer::other_ca, "faultline-probe", "clientAuth"},
 };
 
 struct Pem {
@@ -57,6 +63,7 @@ struct Pem {
 // All the PEM text, generated once per process.
 struct GeneratedPki {
   std::string ca_cert;
+  std::string other_ca_cert;
   std::map<std::string, Pem> leaves;
 };
 
@@ -84,6 +91,7 @@ struct CertRequest {
   EVP_PKEY* issuer_key;  // null: self-signed
   bool is_ca;
   const char* subject_alt_names;  // null: none
+  const char* ext_key_usage;      // leaves only
 };
 
 X509Ptr issue(const CertRequest& r) {
@@ -114,7 +122,7 @@ X509Ptr issue(const CertRequest& r) {
                 r.is_ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature");
   add_extension(cert.get(), issuer, NID_subject_key_identifier, "hash");
   add_extension(cert.get(), issuer, NID_authority_key_identifier, "keyid:always");
-  if (!r.is_ca) add_extension(cert.get(), issuer, NID_ext_key_usage, "serverAuth");
+  if (!r.is_ca) add_extension(cert.get(), issuer, NID_ext_key_usage, r.ext_key_usage);
   if (r.subject_alt_names)
     add_extension(cert.get(), issuer, NID_subject_alt_name, r.subject_alt_names);
   if (X509_sign(cert.get(), r.issuer_key ? r.issuer_key : r.key, EVP_sha256()) == 0)
@@ -145,15 +153,23 @@ GeneratedPki generate() {
   GeneratedPki pki;
   std::time_t now = std::time(nullptr);
   EvpPkeyPtr ca_key = new_key();
-  X509Ptr ca = issue(
-      {ca_key.get(), "faultline test CA", now, -kDay, 365 * kDay, nullptr, nullptr, true, nullptr});
+  X509Ptr ca = issue({ca_key.get(), "faultline test CA", now, -kDay, 365 * kDay, nullptr, nullptr,
+                      true, nullptr, nullptr});
   pki.ca_cert = cert_pem(ca.get());
+  EvpPkeyPtr other_ca_key = new_key();
+  X509Ptr other_ca = issue({other_ca_key.get(), "faultline other test CA", now, -kDay, 365 * kDay,
+                            nullptr, nullptr, true, nullptr, nullptr});
+  pki.other_ca_cert = cert_pem(other_ca.get());
   for (const LeafSpec& leaf : kLeaves) {
     EvpPkeyPtr key = new_key();
-    X509Ptr cert =
-        issue({key.get(), "localhost", now, leaf.not_before, leaf.not_after,
-               leaf.self_signed ? nullptr : ca.get(), leaf.self_signed ? nullptr : ca_key.get(),
-               false, leaf.subject_alt_names});
+    X509* issuer = leaf.issuer == Issuer::ca         ? ca.get()
+                   : leaf.issuer == Issuer::other_ca ? other_ca.get()
+                                                     : nullptr;
+    EVP_PKEY* issuer_key = leaf.issuer == Issuer::ca         ? ca_key.get()
+                           : leaf.issuer == Issuer::other_ca ? other_ca_key.get()
+                                                             : nullptr;
+    X509Ptr cert = issue({key.get(), leaf.common_name, now, leaf.not_before, leaf.not_after, issuer,
+                          issuer_key, false, leaf.subject_alt_names, leaf.ext_key_usage});
     pki.leaves[leaf.name] = {cert_pem(cert.get()), key_pem(key.get()), now + leaf.not_after};
   }
   return pki;
@@ -195,6 +211,10 @@ TestPki make_test_pki(const std::string& dir) {
   pki.wrong_name = write_leaf(dir, "wrong_name", leaves.at("wrong_name"));
   pki.expiring_soon = write_leaf(dir, "expiring_soon", leaves.at("expiring_soon"));
   pki.self_signed = write_leaf(dir, "self_signed", leaves.at("self_signed"));
+  pki.other_ca_path = dir + "/other_ca.pem";
+  write_file(pki.other_ca_path, generated->other_ca_cert);
+  pki.client = write_leaf(dir, "client", leaves.at("client"));
+  pki.other_client = write_leaf(dir, "other_client", leaves.at("other_client"));
   written[dir] = pki;
   return pki;
 }

@@ -81,6 +81,23 @@ TEST_CASE("redirect hop: credentials go only to the target's origin, and come ba
   CHECK(back->auth == target.auth);
 }
 
+TEST_CASE("redirect hop: server_name stands for the target's host only") {
+  // The target's address checked as its name; a redirect to another host is verified by that
+  // host's own name, and a hop back to the target uses the server_name again.
+  ProbeSpec target = spec_at("https://127.0.0.1:8443/");
+  target.server_name = "api.example.com";
+  auto same = next_hop(target, target, 302, "https://127.0.0.1:8443/b", made(target), "x");
+  REQUIRE(same);
+  CHECK(same->server_name == "api.example.com");
+  auto away = next_hop(target, target, 302, "https://127.0.0.2:8443/", made(target), "x");
+  REQUIRE(away);
+  CHECK(away->server_name.empty());
+  std::vector<HopRequest> two = {made(target)[0], {"GET", away->url.text}};
+  auto back = next_hop(target, *away, 302, "https://127.0.0.1:8443/c", two, "x");
+  REQUIRE(back);
+  CHECK(back->server_name == "api.example.com");
+}
+
 TEST_CASE("redirect hop: the fragment is dropped, a kept connection is never reused") {
   ProbeSpec target = spec_at("http://127.0.0.1:8080/");
   target.reuse_connection = true;

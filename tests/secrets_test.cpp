@@ -182,7 +182,10 @@ TEST_CASE("secrets: config diagnostics never quote a header value") {
 TEST_CASE("secrets: config check warns when a config with header values is readable by others") {
   TempDir dir;
   const std::string with_headers =
-      "targets:\n  - name: api\n    url: http://api.test/\n    headers: {Authorization: " +
+      // Metrics on a port of the kernel's choice: a busy 9469 (another faultline, another test)
+      // would add a warning of its own.
+      "metrics: {listen: '127.0.0.1:0'}\ntargets:\n  - name: api\n    url: http://api.test/\n"
+      "    headers: {Authorization: " +
       quoted("Bearer " + kBearer) + "}\n";
   const std::string path = dir.write("faultline.yaml", with_headers);
   const std::string check = std::string(FAULTLINE_BINARY) + " config check " + path;
@@ -203,7 +206,8 @@ TEST_CASE("secrets: config check warns when a config with header values is reada
   CHECK(r.output.find("warning") == std::string::npos);
 
   // No secrets, no warning, whatever the mode.
-  const std::string plain = dir.write("plain.yaml", "targets:\n  - {name: a, url: http://a/}\n");
+  const std::string plain = dir.write(
+      "plain.yaml", "metrics: {listen: '127.0.0.1:0'}\ntargets:\n  - {name: a, url: http://a/}\n");
   chmod(plain.c_str(), 0644);
   r = run_command(std::string(FAULTLINE_BINARY) + " config check " + plain);
   CHECK(r.output.find("warning") == std::string::npos);
@@ -211,9 +215,10 @@ TEST_CASE("secrets: config check warns when a config with header values is reada
   // The metrics password file.
   const std::string password = dir.write("metrics.password", "hunter2\n");
   chmod(password.c_str(), 0644);
-  const std::string auth = dir.write(
-      "auth.yaml",
-      "metrics: {basic_auth: {username: prom, password_file: metrics.password}}\ntargets: []\n");
+  const std::string auth =
+      dir.write("auth.yaml",
+                "metrics: {listen: '127.0.0.1:0', basic_auth: {username: prom, password_file: "
+                "metrics.password}}\ntargets: []\n");
   chmod(auth.c_str(), 0600);
   r = run_command(std::string(FAULTLINE_BINARY) + " config check " + auth);
   CHECK(r.status == 0);
@@ -369,7 +374,7 @@ TEST_CASE("secrets: config check warns when a credential file is readable by eve
   const std::string password = dir.write("password", kPassword + "\n");
   const std::string path =
       dir.write("faultline.yaml",
-                "defaults: {bearer_token_file: token}\ntargets:\n"
+                "metrics: {listen: '127.0.0.1:0'}\ndefaults: {bearer_token_file: token}\ntargets:\n"
                 "  - {name: api, url: 'http://api.test/'}\n"
                 "  - {name: web, url: 'http://web.test/'}\n"
                 "  - {name: admin, url: 'http://admin.test/', basic_auth: {username: u, "

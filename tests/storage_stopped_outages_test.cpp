@@ -116,7 +116,7 @@ TEST_CASE("stopped outages: a killed faultline's outages end at the last probe, 
       "storage: {path: " + db +
           "}\nmetrics: {listen: 127.0.0.1:0}\n"
           "defaults: {interval: 200ms, timeout: 150ms, failure_threshold: 1}\n"
-          "targets:\n  - {name: web, url: '" +
+          "targets:\n  - {name: web, interval: 1s, timeout: 900ms, url: '" +
           up.url() + "'}\n  - {name: db, url: 'tcp://127.0.0.1:" + std::to_string(closed_port()) +
           "'}\n  - {name: cache, url: 'tcp://127.0.0.1:" + std::to_string(closed_port()) + "'}\n");
   auto count = [&](const std::string& where) {

@@ -9,6 +9,7 @@
 
 #include "daemon/check_report.hpp"
 #include "daemon/config_loader.hpp"
+#include "tests/faultline_cli.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/closed_port.hpp"
 #include "tests/support/loopback_server.hpp"
@@ -19,21 +20,6 @@ using namespace faultline::testing;
 using json = nlohmann::ordered_json;
 
 namespace {
-
-struct Run {
-  int status = -1;
-  std::string output;
-};
-
-Run run_faultline(const std::vector<std::string>& args) {
-  TempDir dir;
-  std::vector<std::string> argv = {FAULTLINE_BINARY};
-  argv.insert(argv.end(), args.begin(), args.end());
-  ChildProcess p(argv, {}, dir.file("out"));
-  auto status = p.wait(std::chrono::seconds(20));
-  REQUIRE(status.has_value());
-  return {*status, p.output()};
-}
 
 struct SplitRun {
   int status = -1;

@@ -8,24 +8,13 @@
 
 #include "daemon/config_loader.hpp"
 #include "daemon/shard.hpp"
+#include "tests/config_errors.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace faultline;
+using faultline::testing::error_of;
 
 namespace {
-
-std::vector<std::string> errors_of(const std::string& yaml) {
-  std::vector<std::string> out;
-  for (const Diagnostic& d : parse_config(yaml, "t.yaml").errors)
-    out.push_back(d.to_string());
-  return out;
-}
-
-std::string error_of(const std::string& yaml) {
-  auto errors = errors_of(yaml);
-  REQUIRE_MESSAGE(errors.size() == 1, "expected one error, got " << errors.size());
-  return errors.front();
-}
 
 Config valid(const std::string& yaml) {
   ConfigLoad load = parse_config(yaml, "t.yaml");

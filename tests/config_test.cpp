@@ -11,31 +11,20 @@
 
 #include "daemon/config_file.hpp"
 #include "daemon/config_loader.hpp"
+#include "tests/config_errors.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/loopback_server.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_pki.hpp"
 
 using namespace faultline;
+using faultline::testing::error_of;
+using faultline::testing::errors_of;
 namespace fs = std::filesystem;
 
 namespace {
 
 // Every error of a config text, as printed: "t.yaml:LINE:COL: message".
-std::vector<std::string> errors_of(const std::string& yaml) {
-  std::vector<std::string> out;
-  for (const Diagnostic& d : parse_config(yaml, "t.yaml").errors)
-    out.push_back(d.to_string());
-  return out;
-}
-
-// The single error a config text must produce.
-std::string error_of(const std::string& yaml) {
-  auto errors = errors_of(yaml);
-  REQUIRE_MESSAGE(errors.size() == 1, "expected one error, got " << errors.size());
-  return errors.front();
-}
-
 Config valid(const std::string& yaml, const std::string& path = "t.yaml") {
   ConfigLoad load = parse_config(yaml, path);
   for (const Diagnostic& d : load.errors)

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "daemon/config_loader.hpp"
+#include "tests/faultline_cli.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/loopback_server.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -44,21 +45,6 @@ Config loaded(const TempDir& dir, const std::string& yaml) {
     FAIL_CHECK(d.to_string());
   REQUIRE(load.config.has_value());
   return *load.config;
-}
-
-struct Run {
-  int status = -1;
-  std::string output;  // stdout and stderr
-};
-
-Run run_faultline(const std::vector<std::string>& args) {
-  TempDir dir;
-  std::vector<std::string> argv = {FAULTLINE_BINARY};
-  argv.insert(argv.end(), args.begin(), args.end());
-  ChildProcess p(argv, {}, dir.file("out"));
-  auto status = p.wait(std::chrono::seconds(20));
-  REQUIRE(status.has_value());
-  return {*status, p.output()};
 }
 
 const char* kTarget = "targets:\n  - name: api\n    url: http://127.0.0.1:8080/\n";

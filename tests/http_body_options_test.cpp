@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "daemon/config_loader.hpp"
+#include "tests/config_errors.hpp"
+#include "tests/faultline_cli.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/loopback_server.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -19,19 +21,6 @@ using namespace faultline::testing;
 using json = nlohmann::json;
 
 namespace {
-
-std::vector<std::string> errors_of(const std::string& yaml) {
-  std::vector<std::string> out;
-  for (const Diagnostic& d : parse_config(yaml, "t.yaml").errors)
-    out.push_back(d.to_string());
-  return out;
-}
-
-std::string error_of(const std::string& yaml) {
-  auto errors = errors_of(yaml);
-  REQUIRE_MESSAGE(errors.size() == 1, "expected one error, got " << errors.size());
-  return errors.front();
-}
 
 Config valid(const std::string& yaml, const std::string& path = "t.yaml") {
   ConfigLoad load = parse_config(yaml, path);
@@ -44,31 +33,6 @@ Config valid(const std::string& yaml, const std::string& path = "t.yaml") {
 // A target `api` on http://127.0.0.1/ with `extra` (indented lines) added.
 std::string api_with(const std::string& extra) {
   return "targets:\n  - name: api\n    url: http://127.0.0.1:8080/\n" + extra;
-}
-
-struct Run {
-  int status = -1;
-  std::string output;  // stdout and stderr
-};
-
-Run run_faultline(const std::vector<std::string>& args) {
-  TempDir dir;
-  std::vector<std::string> argv = {FAULTLINE_BINARY};
-  argv.insert(argv.end(), args.begin(), args.end());
-  ChildProcess p(argv, {}, dir.file("out"));
-  auto status = p.wait(std::chrono::seconds(20));
-  REQUIRE(status.has_value());
-  return {*status, p.output()};
-}
-
-// `faultline check --json ARGS`: its exit status and its JSON object.
-std::pair<int, json> check_json(std::vector<std::string> args) {
-  args.insert(args.begin(), {"check", "--json"});
-  Run run = run_faultline(args);
-  INFO("output: " << run.output);
-  json out = json::parse(run.output, nullptr, false);
-  REQUIRE_FALSE(out.is_discarded());
-  return {run.status, out};
 }
 
 LoopbackServerOptions serving(std::string body) {

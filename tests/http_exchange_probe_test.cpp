@@ -7,6 +7,7 @@
 #include <string>
 
 #include "checks/probe_once.hpp"
+#include "tests/probe_checks.hpp"
 #include "tests/support/loopback_server.hpp"
 
 using namespace faultline;
@@ -17,27 +18,7 @@ namespace {
 
 std::shared_ptr<ProbeSpec> spec_for(const std::string& url,
                                     milliseconds timeout = milliseconds(3000)) {
-  auto spec = std::make_shared<ProbeSpec>();
-  auto parsed = parse_target_url(url);
-  REQUIRE_MESSAGE(parsed, url << ": " << (parsed ? "" : parsed.error()));
-  spec->url = *parsed;
-  spec->timeout = timeout;
-  return spec;
-}
-
-ProbeResult probe(std::shared_ptr<ProbeSpec> spec) {
-  ProbeResult r = probe_once(std::move(spec));
-  INFO("message: " << r.message);
-  return r;
-}
-
-void check_class(const ProbeResult& r, FailureClass cls, Phase phase,
-                 const std::string& detail = "") {
-  INFO("got " << to_string(r.cls) << "/" << to_string(r.phase) << "/" << detail_text(r) << ": "
-              << r.message);
-  CHECK(r.cls == cls);
-  CHECK(r.phase == phase);
-  CHECK(detail_text(r) == detail);
+  return probe_spec_for(url, timeout);
 }
 
 LoopbackServerOptions serving(std::string body) {

@@ -11,7 +11,9 @@
 #include <vector>
 
 #include "daemon/config_loader.hpp"
+#include "tests/config_errors.hpp"
 #include "tests/daemon_process.hpp"
+#include "tests/faultline_cli.hpp"
 #include "tests/metrics_scrape.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/closed_port.hpp"
@@ -26,38 +28,6 @@ using json = nlohmann::json;
 using std::chrono::seconds;
 
 namespace {
-
-std::string error_of(const std::string& yaml) {
-  std::vector<std::string> out;
-  for (const Diagnostic& d : parse_config(yaml, "t.yaml").errors)
-    out.push_back(d.to_string());
-  REQUIRE_MESSAGE(out.size() == 1, "expected one error, got " << out.size());
-  return out.front();
-}
-
-struct Run {
-  int status = -1;
-  std::string output;  // stdout and stderr
-};
-
-Run run_faultline(const std::vector<std::string>& args) {
-  TempDir dir;
-  std::vector<std::string> argv = {FAULTLINE_BINARY};
-  argv.insert(argv.end(), args.begin(), args.end());
-  ChildProcess p(argv, {}, dir.file("out"));
-  auto status = p.wait(std::chrono::seconds(20));
-  REQUIRE(status.has_value());
-  return {*status, p.output()};
-}
-
-std::pair<int, json> check_json(std::vector<std::string> args) {
-  args.insert(args.begin(), {"check", "--json"});
-  Run run = run_faultline(args);
-  INFO("output: " << run.output);
-  json out = json::parse(run.output, nullptr, false);
-  REQUIRE_FALSE(out.is_discarded());
-  return {run.status, out};
-}
 
 // A server answering every request with `status` and a Location of `to`.
 LoopbackServerOptions redirecting(const std::string& to, int status = 302) {

@@ -19,7 +19,9 @@
 #include "storage/schema.hpp"
 #include "storage/sqlite_store.hpp"
 #include "storage_test_support.hpp"
+#include "tests/config_errors.hpp"
 #include "tests/daemon_process.hpp"
+#include "tests/faultline_cli.hpp"
 #include "tests/metrics_scrape.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/eventually.hpp"
@@ -33,29 +35,6 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 namespace {
-
-std::string error_of(const std::string& yaml) {
-  std::vector<std::string> out;
-  for (const Diagnostic& d : parse_config(yaml, "t.yaml").errors)
-    out.push_back(d.to_string());
-  REQUIRE_MESSAGE(out.size() == 1, "expected one error, got " << out.size());
-  return out.front();
-}
-
-struct Run {
-  int status = -1;
-  std::string output;  // stdout and stderr
-};
-
-Run run_faultline(const std::vector<std::string>& args) {
-  TempDir dir;
-  std::vector<std::string> argv = {FAULTLINE_BINARY};
-  argv.insert(argv.end(), args.begin(), args.end());
-  ChildProcess p(argv, {}, dir.file("out"));
-  auto status = p.wait(std::chrono::seconds(20));
-  REQUIRE(status.has_value());
-  return {*status, p.output()};
-}
 
 LoopbackServerOptions answering_after(milliseconds delay) {
   LoopbackServerOptions o;

@@ -1,0 +1,23 @@
+// The faultline binary run by a test as a user runs it: its exit status and what it printed.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace faultline::testing {
+
+struct Run {
+  int status = -1;
+  std::string output;  // stdout and stderr, interleaved
+};
+
+// FAULTLINE_BINARY ARGS..., waited for up to 20 s (a test failure after that).
+Run run_faultline(const std::vector<std::string>& args);
+
+// `faultline check --json ARGS...`: its exit status and its one JSON object (a test failure when
+// the output is not JSON).
+std::pair<int, nlohmann::json> check_json(std::vector<std::string> args);
+
+}  // namespace faultline::testing

@@ -119,6 +119,19 @@ Problem existing_database_problem(const std::string& path, const struct stat& st
          "); give it to the user faultline runs as, or point storage.path elsewhere";
 }
 
+// A readable regular file (readable_file()), read up to one byte past `limit`: the caller says
+// in its own words that a longer result is too much, and nothing larger is ever held.
+Expected<std::string> read_at_most(const std::string& path, std::size_t limit) {
+  auto file = readable_file(path);
+  if (!file) return unexpected(file.error());
+  std::ifstream in(path, std::ios::binary);
+  std::string text(limit + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) return unexpected("cannot read " + printable(path) + ": " + error_text(errno));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  return text;
+}
+
 }  // namespace
 
 Problem target_name_problem(std::string_view name) {
@@ -271,14 +284,9 @@ Problem request_body_problem(std::string_view method, std::size_t size, std::str
 }
 
 Expected<std::string> request_body_file(const std::string& path) {
-  auto file = readable_file(path);
-  if (!file) return unexpected(file.error());
-  std::ifstream in(path, std::ios::binary);
-  std::string body(kMaxRequestBody + 1, '\0');
-  in.read(body.data(), static_cast<std::streamsize>(body.size()));
-  if (in.bad()) return unexpected("cannot read " + printable(path) + ": " + error_text(errno));
-  body.resize(static_cast<std::size_t>(in.gcount()));
-  if (body.size() > kMaxRequestBody) {
+  auto body = read_at_most(path, kMaxRequestBody);
+  if (!body) return body;
+  if (body->size() > kMaxRequestBody) {
     return unexpected(printable(path) + " holds more than " + byte_size_text(kMaxRequestBody) +
                       ", the most a request body may be");
   }
@@ -287,13 +295,9 @@ Expected<std::string> request_body_file(const std::string& path) {
 
 Expected<std::string> credential_file(const std::string& path) {
   constexpr std::size_t kMaxCredential = 4096;
-  auto file = readable_file(path);
-  if (!file) return unexpected(file.error());
-  std::ifstream in(path, std::ios::binary);
-  std::string text(kMaxCredential + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (in.bad()) return unexpected("cannot read " + printable(path) + ": " + error_text(errno));
-  text.resize(static_cast<std::size_t>(in.gcount()));
+  auto read = read_at_most(path, kMaxCredential);
+  if (!read) return read;
+  std::string text = std::move(*read);
   if (text.size() > kMaxCredential) {
     return unexpected(printable(path) + " holds more than 4 KiB, too much for a credential");
   }

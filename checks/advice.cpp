@@ -120,9 +120,40 @@ std::string_view local_advice(const ProbeResult& r) {
          "target.";
 }
 
+// Phase proxy: the proxy failed, and the target was not reached through it.
+std::string_view proxy_advice(const ProbeResult& r) {
+  switch (r.cls) {
+    case FailureClass::dns:
+      return "The proxy's own name does not resolve: check the host in the proxy URL and this "
+             "host's resolver. The target was not tried.";
+    case FailureClass::refused:
+    case FailureClass::unreachable:
+    case FailureClass::timeout:
+      return "The proxy itself is down, unreachable or not answering (or, for SOCKS, refuses "
+             "this target by its rules): check the proxy's service and the path to it. The "
+             "target was not tried, so this says nothing about the target.";
+    case FailureClass::tls:
+      return "The TLS connection to the https:// proxy failed: its certificate (ca_file is "
+             "also used for the proxy), its name, or its TLS setup. The target was not tried.";
+    case FailureClass::http:
+      if (r.http_status == 407) {
+        return "The proxy wants credentials, or rejected them: put them in the proxy URL "
+               "(http://USER:PASSWORD@host:port) and check them with the proxy's admin.";
+      }
+      return "The proxy answered the request to tunnel with an error: 502/503/504 mean it "
+             "could not reach the target (refused, unreachable, unresolvable or silent: its "
+             "logs say which), 403 that its rules forbid this host or port. A reply that is "
+             "not a proxy's means the proxy URL points at another service.";
+    default:
+      return "The connection to the proxy failed before it reached the target: check the "
+             "proxy's logs and limits. The target was not tried.";
+  }
+}
+
 }  // namespace
 
 std::string_view advice_for(const ProbeResult& r) {
+  if (r.phase == Phase::proxy && r.cls != FailureClass::local) return proxy_advice(r);
   switch (r.cls) {
     case FailureClass::ok:
       return "";

@@ -39,7 +39,9 @@ void set_target(CURL* easy, const ProbeSpec& spec, std::string_view address,
     lists.connect_to.reset(curl_slist_append(nullptr, mapping.c_str()));
     curl_easy_setopt(easy, CURLOPT_CONNECT_TO, lists.connect_to.get());
   }
-  // For transfers where libcurl resolves the name itself (the idle experiment).
+  // For transfers where libcurl resolves the name itself (the idle experiment). Not with a
+  // proxy: libcurl would apply it to the proxy's addresses, which ip_family does not restrict.
+  if (spec.proxy) return;
   const long family = spec.ip_family == IpFamily::ipv4   ? CURL_IPRESOLVE_V4
                       : spec.ip_family == IpFamily::ipv6 ? CURL_IPRESOLVE_V6
                                                          : CURL_IPRESOLVE_WHATEVER;
@@ -140,11 +142,42 @@ void set_tls(CURL* easy, const ProbeSpec& spec) {
   set_client_certificate(easy, spec);
 }
 
-// libcurl otherwise takes a proxy from the environment (http_proxy, HTTPS_PROXY, ALL_PROXY),
-// and a monitor started from a shell that has one would blame its targets for the proxy's
-// failures: a probe connects straight to its target.
-void set_no_proxy(CURL* easy) {
-  curl_easy_setopt(easy, CURLOPT_PROXY, "");
+// A proxy's own TLS (https:// proxies) is checked like the target's: against the ca_file when
+// there is one, else the system store, and not at all with tls_verify: false.
+void set_proxy_tls(CURL* easy, const ProbeSpec& spec) {
+  curl_easy_setopt(easy, CURLOPT_PROXY_SSL_VERIFYPEER, spec.tls_verify ? 1L : 0L);
+  curl_easy_setopt(easy, CURLOPT_PROXY_SSL_VERIFYHOST, spec.tls_verify ? 2L : 0L);
+  if (!spec.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_PROXY_CAINFO, spec.ca_file.c_str());
+  curl_easy_setopt(easy, CURLOPT_PROXY_CAPATH, nullptr);
+}
+
+void set_proxy(CURL* easy, const ProbeSpec& spec, std::string_view proxy_address,
+               CurlOptionLists& lists) {
+  if (!spec.proxy) {
+    // libcurl otherwise takes a proxy from the environment (http_proxy, HTTPS_PROXY, ALL_PROXY),
+    // and a monitor started from a shell that has one would blame its targets for the proxy's
+    // failures: a probe goes through a proxy only when its target says so.
+    curl_easy_setopt(easy, CURLOPT_PROXY, "");
+    return;
+  }
+  const ProxyUrl& proxy = *spec.proxy;
+  curl_easy_setopt(easy, CURLOPT_PROXY, proxy.text.c_str());
+  // ... and the environment's no_proxy must not send a target around the configured one.
+  curl_easy_setopt(easy, CURLOPT_NOPROXY, "");
+  if (!proxy.username.empty() || !proxy.password.empty()) {
+    curl_easy_setopt(easy, CURLOPT_PROXYUSERNAME, proxy.username.c_str());
+    curl_easy_setopt(easy, CURLOPT_PROXYPASSWORD, proxy.password.c_str());
+  }
+  // Through an HTTP proxy every target, http:// included, gets a CONNECT tunnel: a proxy that
+  // forwards a request answers for the target, and its own 502 would then read as the target's.
+  if (proxy.is_http()) curl_easy_setopt(easy, CURLOPT_HTTPPROXYTUNNEL, 1L);
+  if (!proxy_address.empty() && !proxy.host_is_ip) {
+    const std::string pin = bracket_host(proxy.host) + ":" + std::to_string(proxy.port) + ":" +
+                            bracket_host(proxy_address);
+    lists.resolve.reset(curl_slist_append(nullptr, pin.c_str()));
+    curl_easy_setopt(easy, CURLOPT_RESOLVE, lists.resolve.get());
+  }
+  if (proxy.scheme == ProxyScheme::https) set_proxy_tls(easy, spec);
 }
 
 }  // namespace
@@ -153,7 +186,7 @@ CurlOptionLists apply_probe_options(CURL* easy, const ProbeSpec& spec, const Tra
   CurlOptionLists lists;
   set_target(easy, spec, setup.address, lists);
   set_connection(easy, setup);
-  set_no_proxy(easy);
+  set_proxy(easy, spec, setup.proxy_address, lists);
   if (spec.url.is_http()) {
     set_request(easy, spec, setup.user_agent, lists);
     set_request_body(easy, spec);

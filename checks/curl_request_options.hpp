@@ -5,7 +5,8 @@
 // caller stays with it: socket hooks, connection reuse, TCP keepalive, what to do with the body.
 //
 // A new spec option gets its libcurl wiring here, next to its kind: where to connect
-// (set_target), the connection (set_connection), the request (set_request), TLS (set_tls).
+// (set_target), the connection (set_connection), the request (set_request), TLS (set_tls), the
+// proxy (set_proxy).
 #pragma once
 
 #include <curl/curl.h>
@@ -32,6 +33,7 @@ using CurlSlist = std::unique_ptr<curl_slist, CurlSlistDeleter>;
 struct CurlOptionLists {
   CurlSlist headers;     // CURLOPT_HTTPHEADER
   CurlSlist connect_to;  // CURLOPT_CONNECT_TO
+  CurlSlist resolve;     // CURLOPT_RESOLVE: the proxy's name pinned to the address resolved
 };
 
 // What the caller decides about its transfers, beside the spec.
@@ -40,6 +42,9 @@ struct TransferSetup {
   // name, so the Host header, SNI and certificate check use the name. Empty: libcurl resolves
   // the host itself.
   std::string_view address;
+  // The numeric address of the spec's proxy, resolved by the caller; the proxy URL keeps its
+  // name (an https:// proxy's certificate is checked against it). Empty: libcurl resolves it.
+  std::string_view proxy_address;
   // Bounds each transfer run on the handle, connect to last byte; at least 1 ms is set.
   std::chrono::milliseconds timeout{0};
   // Sent as the User-Agent unless the spec's headers carry one. Must be NUL-terminated and
@@ -53,8 +58,9 @@ struct TransferSetup {
 // User-Agent, the request body and the credentials (never redirects: the probe engine follows
 // them itself, redirect_hop.hpp), and for TLS the verification, the trust store (a ca_file
 // replaces the system's), the client certificate, the minimum version and a full handshake
-// every time; and no proxy, whatever the environment says. Options it does not mention are left
-// as they are. Returns the lists libcurl now points into (see CurlOptionLists).
+// every time; the spec's proxy, or none at all (never one from the environment). Options it does
+// not mention are left as they are. Returns the lists libcurl now points into (see
+// CurlOptionLists).
 CurlOptionLists apply_probe_options(CURL* easy, const ProbeSpec& spec, const TransferSetup& setup);
 
 }  // namespace faultline

@@ -38,7 +38,7 @@ std::string bare_url(const char* url) {
 
 CurlTransfer::CurlTransfer(CurlHandlePool& pool, const ProbeSpec& spec, const std::string& address,
                            std::chrono::milliseconds budget, KeptConnection* kept,
-                           bool expect_reuse)
+                           bool expect_reuse, const std::string& proxy_address)
     : pool_(pool),
       kept_(kept),
       expect_reuse_(kept != nullptr && expect_reuse),
@@ -46,10 +46,16 @@ CurlTransfer::CurlTransfer(CurlHandlePool& pool, const ProbeSpec& spec, const st
       easy_(kept != nullptr ? kept->attach(this) : pool.acquire()),
       started_(std::chrono::steady_clock::now()) {
   if (easy_ == nullptr) return;
+  if (spec.proxy) {
+    facts_.proxy_address = proxy_address.empty() ? spec.proxy->authority()
+                                                 : bracket_host(proxy_address) + ":" +
+                                                       std::to_string(spec.proxy->port);
+  }
   // A connection that is not going to be reused takes its TLS facts with it.
   if (kept_ != nullptr && !expect_reuse_) kept_->tls() = TlsFacts{};
   TransferSetup setup;
   setup.address = address;
+  setup.proxy_address = proxy_address;
   setup.timeout = budget;
   option_lists_ = apply_probe_options(easy_, spec, setup);
   // libcurl only ever sees numeric addresses here (names are resolved by the engine), so its DNS
@@ -79,12 +85,15 @@ CurlTransfer::CurlTransfer(CurlHandlePool& pool, const ProbeSpec& spec, const st
     curl_easy_setopt(easy_, CURLOPT_CLOSESOCKETDATA, kept_);
   }
   if (spec.url.is_http()) {
+    // An HTTP proxy's answer to CONNECT is not the target's: on_header must see only the
+    // target's header blocks.
+    if (spec.proxy) curl_easy_setopt(easy_, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
     curl_easy_setopt(easy_, CURLOPT_HEADERFUNCTION, &CurlTransfer::on_header);
     curl_easy_setopt(easy_, CURLOPT_HEADERDATA, this);
     curl_easy_setopt(easy_, CURLOPT_WRITEFUNCTION, &CurlTransfer::on_body);
     curl_easy_setopt(easy_, CURLOPT_WRITEDATA, this);
   }
-  if (spec.url.uses_tls()) {
+  if (spec.url.uses_tls() || (spec.proxy && spec.proxy->scheme == ProxyScheme::https)) {
     curl_easy_setopt(easy_, CURLOPT_SSL_CTX_FUNCTION, &CurlTransfer::on_ssl_ctx);
     curl_easy_setopt(easy_, CURLOPT_SSL_CTX_DATA, this);
   }
@@ -110,6 +119,10 @@ void CurlTransfer::finish(CURLcode code) {
   if (curl_easy_getinfo(easy_, CURLINFO_REDIRECT_URL, &redirect) == CURLE_OK && redirect) {
     facts_.redirect_url = bare_url(redirect);
   }
+  if (spec_.proxy) {
+    curl_easy_getinfo(easy_, CURLINFO_HTTP_CONNECTCODE, &facts_.proxy_connect_code);
+    curl_easy_getinfo(easy_, CURLINFO_PROXY_ERROR, &facts_.proxy_error);
+  }
   if (kept_ != nullptr) {
     long connects = 0;
     curl_easy_getinfo(easy_, CURLINFO_NUM_CONNECTS, &connects);
@@ -130,6 +143,11 @@ void CurlTransfer::finish(CURLcode code) {
     connected_at = started_ + std::chrono::microseconds(facts_.connect_us);
   }
   facts_.tcp_connected = connected_at.has_value();
+  if (spec_.proxy) {
+    const bool tunnel_answered =
+        facts_.proxy_connect_code >= 200 && facts_.proxy_connect_code < 300;
+    facts_.tunnel_up = facts_.tcp_connected || code == CURLE_OK || tunnel_answered;
+  }
   if (connected_at && socket_opened_at_) facts_.connect_ms = ms(*socket_opened_at_, *connected_at);
   if (facts_.tls.started_at) {
     facts_.tls_ms = ms(*facts_.tls.started_at, facts_.tls.done_at.value_or(end));
@@ -215,6 +233,13 @@ std::size_t CurlTransfer::on_body(char* data, std::size_t size, std::size_t n, v
 
 CURLcode CurlTransfer::on_ssl_ctx(CURL*, void* ssl_ctx, void* self) {
   auto* t = static_cast<CurlTransfer*>(self);
+  // libcurl calls this for each TLS session it starts, in the order of the connection's layers:
+  // an https:// proxy's own session comes first, then the target's inside the tunnel.
+  const bool https_proxy = t->spec_.proxy && t->spec_.proxy->scheme == ProxyScheme::https;
+  if (https_proxy && !t->facts_.proxy_tls.started_at) {
+    observe_tls(static_cast<SSL_CTX*>(ssl_ctx), &t->facts_.proxy_tls);
+    return CURLE_OK;
+  }
   // A kept connection's facts were started afresh when its socket opened (open_socket).
   observe_tls(static_cast<SSL_CTX*>(ssl_ctx),
               t->kept_ != nullptr ? &t->kept_->tls() : &t->facts_.tls);

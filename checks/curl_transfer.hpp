@@ -49,6 +49,14 @@ struct TransferFacts {
   std::string body;
   // Where a redirect response points (CURLINFO_REDIRECT_URL: Location made absolute), or "".
   std::string redirect_url;
+
+  // Through a proxy (ProbeSpec::proxy) the TCP connection is the proxy's; tcp_connected and
+  // connect_ms above then mean the target reached through it, the proxy's exchange included.
+  std::string proxy_address;    // the proxy's address connected to: "192.0.2.8:3128"
+  TlsFacts proxy_tls;           // an https:// proxy's own TLS session
+  long proxy_connect_code = 0;  // CURLINFO_HTTP_CONNECTCODE: an HTTP proxy's answer to CONNECT
+  long proxy_error = 0;         // CURLINFO_PROXY_ERROR (a CURLproxycode): why SOCKS failed
+  bool tunnel_up = false;       // the proxy had connected the probe to the target
 };
 
 // Holds a libcurl easy handle (from a CurlHandlePool, or a KeptConnection's) configured for one
@@ -56,7 +64,9 @@ struct TransferFacts {
 class CurlTransfer {
  public:
   // `address` is the numeric IP to connect to; the URL keeps the target's host name, so the
-  // Host header, SNI and certificate check use the name. `budget` bounds the whole attempt.
+  // Host header, SNI and certificate check use the name. Through a proxy that resolves the
+  // target's name `address` is empty, and `proxy_address` is the proxy's numeric address (empty
+  // when its URL holds one). `budget` bounds the whole attempt.
   // The handle comes from `pool` and goes back to it; the pool must outlive the transfer.
   // With `kept`, the handle is the kept connection's instead, the connection may be reused and
   // stays open after the transfer; `expect_reuse` says the kept connection was alive when the
@@ -64,7 +74,7 @@ class CurlTransfer {
   // transfer on kept->driver().
   CurlTransfer(CurlHandlePool& pool, const ProbeSpec& spec, const std::string& address,
                std::chrono::milliseconds budget, KeptConnection* kept = nullptr,
-               bool expect_reuse = false);
+               bool expect_reuse = false, const std::string& proxy_address = {});
   ~CurlTransfer();
   CurlTransfer(const CurlTransfer&) = delete;
   CurlTransfer& operator=(const CurlTransfer&) = delete;

@@ -101,7 +101,7 @@ class ProbeEngine::Probe final : public TransferOwner {
   void begin() {
     if (spec_->reuse_connection && spec_->url.is_http()) kept_ = engine_.kept_connection_for(spec_);
     // Deferred so that the callback never runs inside Prober::start().
-    start_hop(spec_, Defer::yes);
+    start_probe();
   }
 
   void on_transfer_done(CURL*, CURLcode code) override {
@@ -111,7 +111,7 @@ class ProbeEngine::Probe final : public TransferOwner {
     transfer_->release();
     timer_.stop();
     const TransferFacts& facts = transfer_->facts();
-    const std::string remote = with_port(addresses_[attempt_ - 1], hop_spec_->url.port);
+    const std::string remote = remote_of_attempt();
     Verdict verdict = classify_transfer(facts, *hop_spec_, remote, unix_now_ms() / 1000);
     if (spdlog::should_log(spdlog::level::trace)) {
       spdlog::trace(
@@ -125,8 +125,11 @@ class ProbeEngine::Probe final : public TransferOwner {
     record_attempt(facts, remote, verdict);
     if (attempt_ == 1 && pickup_ && first_hop()) record_kept_use(facts);
 
+    // The next address is worth a try when this one refused at once, as a client would: the
+    // next proxy address after the proxy's refusal, the next target address after the target's.
+    const Phase tried = through_proxy_addresses_ ? Phase::proxy : Phase::connect;
     const bool fast_connect_failure =
-        verdict.phase == Phase::connect &&
+        verdict.phase == tried &&
         (verdict.cls == FailureClass::refused || verdict.cls == FailureClass::unreachable);
     // A response with a status line, accepted or not: what it says may lead on.
     const bool answered = verdict.cls == FailureClass::ok || verdict.detail == Detail::http_status;
@@ -157,8 +160,29 @@ class ProbeEngine::Probe final : public TransferOwner {
   // Hop 1 is the target's own URL; each redirect followed starts another (redirect_hop.hpp).
   bool first_hop() const { return made_.size() == 1; }
 
-  // Starts a hop: the hop's name resolved (unless it is an address), then its addresses tried
-  // in order. Every layer of the result describes the latest hop; total_ms the whole probe.
+  // Starts the probe once its proxy's name, if it has one, is resolved: a proxy's name is a
+  // layer of its own, resolved here like a target's so that its failures are told apart the
+  // same way, and blamed on the proxy (phase proxy).
+  void start_probe() {
+    if (!spec_->proxy) {
+      start_hop(spec_, Defer::yes);
+      return;
+    }
+    const ProxyUrl& proxy = *spec_->proxy;
+    result_.proxy = ProxyUse{};
+    result_.proxy->url = proxy.text;
+    result_.proxy->resolves_target = proxy.resolves_target_name();
+    if (proxy.host_is_ip) {
+      proxy_addresses_.push_back(proxy.host);
+      start_hop(spec_, Defer::yes);
+      return;
+    }
+    lookup(proxy.host, Lookup::proxy);
+  }
+
+  // Starts a hop: the hop's name resolved (unless it is an address, or the proxy resolves it),
+  // then its addresses tried in order. Every layer of the result describes the latest hop;
+  // total_ms the whole probe.
   void start_hop(std::shared_ptr<const ProbeSpec> hop, Defer defer) {
     hop_spec_ = std::move(hop);
     hop_started_ = Clock::now();
@@ -169,10 +193,16 @@ class ProbeEngine::Probe final : public TransferOwner {
     result_.remote_addr.clear();
     result_.timings = Timings{};
     const TargetUrl& url = hop_spec_->url;
-    if (url.host_is_ip) {
-      result_.timings.dns_ms = 0.0;
-      addresses_.push_back(url.host);
-      result_.resolved = addresses_;
+    // Through a proxy that resolves the target's name, the attempts try the proxy's addresses.
+    through_proxy_addresses_ = hop_spec_->proxy && hop_spec_->proxy->resolves_target_name();
+    if (through_proxy_addresses_ || url.host_is_ip) {
+      if (through_proxy_addresses_) {
+        addresses_ = proxy_addresses_;
+      } else {
+        result_.timings.dns_ms = 0.0;
+        addresses_.push_back(url.host);
+        result_.resolved = addresses_;
+      }
       if (defer == Defer::yes) {
         timer_.start(0, [this] { next_attempt(); });
       } else {
@@ -180,6 +210,15 @@ class ProbeEngine::Probe final : public TransferOwner {
       }
       return;
     }
+    lookup(url.host, Lookup::target);
+  }
+
+  enum class Lookup { proxy, target };
+
+  // Resolves `host` in libuv's thread pool, within the probe's deadline; on_resolved follows.
+  void lookup(const std::string& host, Lookup what) {
+    looking_up_ = what;
+    lookup_started_ = Clock::now();
     lookup_ = new DnsLookup;
     lookup_->req.data = lookup_;
     lookup_->on_done = [this](int status, addrinfo* res) { on_resolved(status, res); };
@@ -198,18 +237,26 @@ class ProbeEngine::Probe final : public TransferOwner {
           }
           delete lookup;
         },
-        url.host.c_str(), nullptr, &hints);
+        host.c_str(), nullptr, &hints);
     if (rc != 0) {
       delete lookup_;
       lookup_ = nullptr;
-      Verdict v = lookup_failure(rc, url.host);
+      Verdict v = for_lookup(lookup_failure(rc, host));
       timer_.start(0, [this, v] { finish(v); });
       return;
     }
-    timer_.start(remaining_ms(), [this] {
+    timer_.start(remaining_ms(), [this, host] {
       detach_lookup();
-      finish(dns_timeout(hop_spec_->url.host, spec_->timeout.count()));
+      finish(for_lookup(dns_timeout(host, spec_->timeout.count())));
     });
+  }
+
+  // A verdict about a name, blamed on the proxy when it was the proxy's name.
+  Verdict for_lookup(Verdict v) const {
+    if (looking_up_ != Lookup::proxy) return v;
+    v.phase = Phase::proxy;
+    v.message = "the proxy " + spec_->proxy->text + ": " + v.message;
+    return v;
   }
 
   // Follows a redirect as its own hop, or ends the probe on it (too many, a loop, a Location
@@ -270,34 +317,42 @@ class ProbeEngine::Probe final : public TransferOwner {
   void on_resolved(int status, addrinfo* res) {
     lookup_ = nullptr;  // the request frees itself after this call
     timer_.stop();
-    result_.timings.dns_ms = ms_between(hop_started_, Clock::now());
+    const bool for_proxy = looking_up_ == Lookup::proxy;
+    const std::string& host = for_proxy ? spec_->proxy->host : hop_spec_->url.host;
+    if (!for_proxy) result_.timings.dns_ms = ms_between(lookup_started_, Clock::now());
     if (status != 0) {
       if (res != nullptr) uv_freeaddrinfo(res);
-      finish(lookup_failure(status, hop_spec_->url.host));
+      finish(for_lookup(lookup_failure(status, host)));
       return;
     }
     // ip_family filters after the lookup (not through the hints), so that its message can say
-    // what it removed.
-    std::vector<std::string> excluded;
+    // what it removed. It applies to the target's addresses; a proxy is reached however it can.
+    const IpFamily family = for_proxy ? IpFamily::any : hop_spec_->ip_family;
+    std::vector<std::string> found, excluded;
     for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
       if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6) continue;
       std::string ip = numeric_host(ai->ai_addr);
       if (ip.empty()) continue;
-      (family_allows(hop_spec_->ip_family, ai->ai_family) ? addresses_ : excluded)
-          .push_back(std::move(ip));
+      (family_allows(family, ai->ai_family) ? found : excluded).push_back(std::move(ip));
     }
     uv_freeaddrinfo(res);
-    result_.resolved = addresses_;
-    if (addresses_.empty()) {
-      finish(excluded.empty()
-                 ? dns_no_usable_address(hop_spec_->url.host)
-                 : dns_no_address_in_family(hop_spec_->url.host, hop_spec_->ip_family, excluded));
+    if (found.empty()) {
+      finish(for_lookup(excluded.empty() ? dns_no_usable_address(host)
+                                         : dns_no_address_in_family(host, family, excluded)));
       return;
     }
     if (remaining_ms() == 0) {
-      finish(dns_timeout(hop_spec_->url.host, spec_->timeout.count()));
+      finish(for_lookup(dns_timeout(host, spec_->timeout.count())));
       return;
     }
+    if (for_proxy) {
+      proxy_addresses_ = std::move(found);
+      result_.proxy->resolved = proxy_addresses_;
+      start_hop(spec_, Defer::no);
+      return;
+    }
+    addresses_ = std::move(found);
+    result_.resolved = addresses_;
     next_attempt();
   }
 
@@ -309,8 +364,15 @@ class ProbeEngine::Probe final : public TransferOwner {
     KeptConnection* kept = first_hop() ? kept_ : nullptr;
     if (attempt_ == 1 && kept != nullptr) pickup_ = kept->pick_up();
     const bool expect_reuse = pickup_ && !pickup_->ended_while_idle && attempt_ == 1;
-    transfer_ = std::make_unique<CurlTransfer>(engine_.handles_, *hop_spec_, address, budget, kept,
-                                               expect_reuse);
+    const std::string target_address = through_proxy_addresses_ ? std::string() : address;
+    std::string proxy_address;
+    if (through_proxy_addresses_) {
+      proxy_address = address;
+    } else if (!proxy_addresses_.empty()) {
+      proxy_address = proxy_addresses_.front();
+    }
+    transfer_ = std::make_unique<CurlTransfer>(engine_.handles_, *hop_spec_, target_address, budget,
+                                               kept, expect_reuse, proxy_address);
     Expected<CurlMultiDriver*, int> added = Unexpected<int>{0};
     if (kept != nullptr) {
       CurlMultiDriver& kept_driver = kept->driver();
@@ -324,7 +386,7 @@ class ProbeEngine::Probe final : public TransferOwner {
     }
     if (!added) {
       transfer_.reset();
-      finish(transfer_not_started(added.error(), with_port(address, hop_spec_->url.port)));
+      finish(transfer_not_started(added.error(), remote_of_attempt()));
       return;
     }
     multi_ = *added;
@@ -336,9 +398,35 @@ class ProbeEngine::Probe final : public TransferOwner {
     });
   }
 
+  // The target as this attempt's messages name it: its address, and the proxy it went through.
+  std::string remote_of_attempt() const {
+    const std::string& address = addresses_[attempt_ - 1];
+    const TargetUrl& url = hop_spec_->url;
+    if (!hop_spec_->proxy) return with_port(address, url.port);
+    const std::string target =
+        through_proxy_addresses_ ? url.authority() : with_port(address, url.port);
+    return target + " through the proxy " + hop_spec_->proxy->text;
+  }
+
+  void record_proxy_use(const TransferFacts& f) {
+    ProxyUse& proxy = *result_.proxy;
+    if (f.socket_opened) proxy.address = f.proxy_address;
+    proxy.connect_status = static_cast<int>(f.proxy_connect_code);
+    proxy.tunnel_up = f.tunnel_up;
+    if (!f.tunnel_up) return;
+    // The target's own address when this host chose it (socks5), else its name.
+    result_.remote_addr = through_proxy_addresses_
+                              ? hop_spec_->url.authority()
+                              : with_port(addresses_[attempt_ - 1], hop_spec_->url.port);
+  }
+
   void record_attempt(const TransferFacts& f, const std::string& remote, const Verdict& v) {
     Timings& t = result_.timings;
-    if (f.socket_opened || f.reused) result_.remote_addr = remote;
+    if (result_.proxy) {
+      record_proxy_use(f);
+    } else if (f.socket_opened || f.reused) {
+      result_.remote_addr = remote;
+    }
     if (f.tls.cert) result_.tls = f.tls.cert;
     // The failed layer gets the time it took to fail; layers not reached stay empty.
     t.connect_ms = f.connect_ms;
@@ -395,8 +483,9 @@ class ProbeEngine::Probe final : public TransferOwner {
     result_.http_status = v.http_status;
     result_.message = v.message;
     if (attempt_ > 1) {
-      result_.message += " (address " + std::to_string(attempt_) + " of " +
-                         std::to_string(addresses_.size()) + " tried)";
+      result_.message += std::string(through_proxy_addresses_ ? " (proxy address " : " (address ") +
+                         std::to_string(attempt_) + " of " + std::to_string(addresses_.size()) +
+                         " tried)";
     }
     if (!first_hop()) {
       result_.final_url = hop_spec_->url.text;
@@ -445,7 +534,13 @@ class ProbeEngine::Probe final : public TransferOwner {
   Clock::time_point deadline_;
   UvTimer timer_;
   DnsLookup* lookup_ = nullptr;
+  Lookup looking_up_ = Lookup::target;
+  Clock::time_point lookup_started_;
+  // What each attempt connects to, in order: the target's addresses, or the proxy's when
+  // through_proxy_addresses_ (the proxy resolves the target's name).
   std::vector<std::string> addresses_;
+  std::vector<std::string> proxy_addresses_;
+  bool through_proxy_addresses_ = false;
   std::size_t attempt_ = 0;
   std::unique_ptr<CurlTransfer> transfer_;
   CurlMultiDriver* multi_ = nullptr;  // where transfer_ runs

@@ -53,6 +53,22 @@ struct RedirectHop {
   bool operator==(const RedirectHop&) const = default;
 };
 
+// How a probe with a proxy (ProbeSpec::proxy) went through it. Timings::connect_ms then covers
+// reaching the target through the proxy: the TCP connection to the proxy and its CONNECT or
+// SOCKS exchange.
+struct ProxyUse {
+  std::string url;                    // without credentials: "http://proxy.example:3128"
+  std::vector<std::string> resolved;  // the proxy's addresses, when its URL names a host
+  std::string address;     // "192.0.2.8:3128": the proxy address connected to; empty before
+  int connect_status = 0;  // an HTTP proxy's answer to CONNECT; 0 when none was read
+  bool tunnel_up = false;  // the proxy had connected the probe to the target
+  // Whether the proxy resolved the target's name (http, https and socks5h proxies): `resolved`
+  // of the result is then empty, and its remote_addr the target's name and port.
+  bool resolves_target = false;
+
+  bool operator==(const ProxyUse&) const = default;
+};
+
 struct ProbeResult {
   FailureClass cls = FailureClass::ok;
   Phase phase = Phase::none;
@@ -75,6 +91,7 @@ struct ProbeResult {
   // A successful probe that took longer than its degraded_after (timings.total_ms up to the
   // last byte): still ok and up, but slow. Always false for failures.
   bool slow = false;
+  std::optional<ProxyUse> proxy;  // probes with a proxy only
 
   bool ok() const { return cls == FailureClass::ok; }
 };

@@ -11,6 +11,7 @@
 #include "checks/body_pattern.hpp"
 #include "checks/ip_family.hpp"
 #include "checks/json_expectation.hpp"
+#include "checks/proxy_url.hpp"
 #include "checks/status_set.hpp"
 #include "checks/target_url.hpp"
 #include "checks/tls_min_version.hpp"
@@ -85,6 +86,9 @@ struct ProbeSpec {
   TlsMinVersion tls_min_version = TlsMinVersion::any;
   // Which of the name's addresses to try; the URL's IP literal must already be of this family.
   IpFamily ip_family = IpFamily::any;
+  // Every connection goes through this proxy; none: straight to the target, whatever the
+  // environment's http_proxy and friends say.
+  std::optional<ProxyUrl> proxy;
 
   bool operator==(const ProbeSpec&) const = default;
 };

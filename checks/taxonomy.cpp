@@ -44,6 +44,8 @@ std::string_view to_string(Phase p) {
       return "response";
     case Phase::body:
       return "body";
+    case Phase::proxy:
+      return "proxy";
   }
   return "";
 }

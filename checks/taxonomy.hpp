@@ -32,6 +32,9 @@ enum class Phase : std::uint8_t {
   request,
   response,
   body,
+  // Reaching or talking to the target's proxy (ProbeSpec::proxy): its name, its TCP connection,
+  // its TLS, its answer to CONNECT or SOCKS. Never the target's failure.
+  proxy,
 };
 
 // The finer cause inside a class. `http_status` means "the status code, as text" and is
@@ -70,7 +73,7 @@ inline constexpr std::array kAllClasses = {
 
 inline constexpr std::array kAllPhases = {
     Phase::none,    Phase::dns,      Phase::connect, Phase::tls,
-    Phase::request, Phase::response, Phase::body,
+    Phase::request, Phase::response, Phase::body,    Phase::proxy,
 };
 
 // Returns the contract string ("refused", "connect", "hostname_mismatch"; "" for Phase::none

@@ -3,6 +3,7 @@
 #include "checks/connect_classifier.hpp"
 #include "checks/http_classifier.hpp"
 #include "checks/printable.hpp"
+#include "checks/proxy_classifier.hpp"
 #include "checks/tls_classifier.hpp"
 
 namespace faultline {
@@ -38,6 +39,30 @@ bool ended_by_alert(const TransferFacts& f, const TargetUrl& url) {
   return url.uses_tls() && !finished && f.tls.alert_received_fatal;
 }
 
+Verdict proxy_failure(const TransferFacts& f, const ProbeSpec& spec, std::int64_t now_unix) {
+  const ProxyUrl& proxy = *spec.proxy;
+  ProxyFailure p;
+  p.scheme = proxy.scheme;
+  p.proxy = proxy.text;
+  p.address = f.proxy_address;
+  p.host = proxy.host;
+  p.target = spec.url.authority();
+  p.has_credentials = !proxy.username.empty() || !proxy.password.empty();
+  p.curl_code = f.code;
+  p.os_errno = static_cast<int>(f.os_errno);
+  p.socket_errno = f.socket_errno;
+  p.socket_opened = f.socket_opened;
+  p.socket = f.socket.value_or(SocketSnapshot{});
+  p.tls = f.proxy_tls;
+  p.connect_code = f.proxy_connect_code;
+  p.proxy_error = f.proxy_error;
+  p.verify_enabled = spec.tls_verify;
+  p.elapsed_ms = ms(f.total_us);
+  p.now_unix = now_unix;
+  p.library_error = f.error_text;
+  return classify_proxy_failure(p);
+}
+
 }  // namespace
 
 Verdict classify_transfer(const TransferFacts& f, const ProbeSpec& spec, const std::string& remote,
@@ -52,6 +77,8 @@ Verdict classify_transfer(const TransferFacts& f, const ProbeSpec& spec, const s
                 " (key " + quote(spec.client_key) + ") for " + remote + ": " + f.error_text;
     return v;
   }
+  // Until the proxy has connected the probe to the target, whatever fails is the proxy's.
+  if (spec.proxy && !f.tunnel_up) return proxy_failure(f, spec, now_unix);
   if (!f.socket_opened && f.socket_errno != 0) {
     return classify_connect_errno(f.socket_errno, remote);
   }

@@ -163,8 +163,8 @@ std::optional<std::string> read_auth_options(const CheckOptions& o, ProbeSpec& s
   return std::nullopt;
 }
 
-// --cert, --key, --server-name, --tls-min, -4 and -6, through the validators the config uses for
-// server_name, tls_min_version and ip_family.
+// --cert, --key, --server-name, --tls-min, -4, -6 and --proxy, through the validators the config
+// uses for server_name, tls_min_version, ip_family and proxy.
 Problem read_connection_options(const CheckOptions& o, ProbeSpec& spec) {
   if (!o.server_name.empty()) {
     if (auto problem = server_name_problem(o.server_name, "--server-name")) return problem;
@@ -190,6 +190,12 @@ Problem read_connection_options(const CheckOptions& o, ProbeSpec& spec) {
   if (o.ipv4_only && o.ipv6_only) return "-4 and -6 exclude each other";
   spec.ip_family = o.ipv4_only ? IpFamily::ipv4 : o.ipv6_only ? IpFamily::ipv6 : IpFamily::any;
   if (auto problem = ip_family_conflict_problem(spec.url, spec.ip_family)) return problem;
+  if (!o.proxy.empty()) {
+    auto proxy = proxy_setting_from(o.proxy, "--proxy");
+    if (!proxy) return proxy.error();
+    spec.proxy = std::move(*proxy);
+  }
+  if (auto problem = proxy_ip_family_problem(spec)) return problem;
   if (!spec.url.uses_tls() && (!o.server_name.empty() || !o.tls_min.empty() || !o.cert.empty()))
     return "--server-name, --tls-min, --cert and --key only apply to https:// and tls:// targets";
   return std::nullopt;

@@ -36,6 +36,7 @@ struct CheckOptions {
   std::string tls_min;            // --tls-min "1.2"|"1.3"; empty = any
   bool ipv4_only = false;         // -4
   bool ipv6_only = false;         // -6
+  std::string proxy;              // --proxy URL; empty = straight to the target
 };
 
 // Exit status: 0 when the target is ok, 1 for a classified failure (or, with `idle`, a

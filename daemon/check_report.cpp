@@ -16,7 +16,7 @@
 namespace faultline {
 namespace {
 
-enum class Layer { dns, tcp, tls, http };
+enum class Layer { proxy, dns, tcp, tls, http };
 
 Layer layer_of(Phase p) {
   switch (p) {
@@ -26,6 +26,8 @@ Layer layer_of(Phase p) {
       return Layer::tcp;
     case Phase::tls:
       return Layer::tls;
+    case Phase::proxy:
+      return Layer::proxy;
     default:
       return Layer::http;
   }
@@ -74,6 +76,15 @@ std::string redirect_lines(const ProbeResult& r, const Painter& p) {
   return out;
 }
 
+// The proxy layer: the proxy (never its credentials), the address connected to, its answer.
+std::string proxy_line(const ProxyUse& proxy) {
+  std::string line = proxy.url;
+  if (!proxy.address.empty()) line += " at " + proxy.address;
+  if (proxy.connect_status != 0) line += ", CONNECT -> " + std::to_string(proxy.connect_status);
+  if (proxy.tunnel_up) line += ", tunnel up";
+  return line;
+}
+
 // The URL whose layers the result describes: the last hop's when redirects were followed.
 TargetUrl last_url(const ProbeSpec& spec, const ProbeResult& r) {
   if (r.final_url.empty()) return spec.url;
@@ -87,7 +98,11 @@ std::string render_check_text(const ProbeSpec& spec, const ProbeResult& r, std::
                               bool color) {
   const Painter p(color);
   const TargetUrl url = last_url(spec, r);
-  std::vector<Layer> layers = {Layer::dns, Layer::tcp};
+  // A proxy is reached before anything else, its failure ends the probe before the target's
+  // layers begin.
+  std::vector<Layer> layers;
+  if (r.proxy) layers.push_back(Layer::proxy);
+  layers.insert(layers.end(), {Layer::dns, Layer::tcp});
   if (url.uses_tls()) layers.push_back(Layer::tls);
   if (url.is_http()) layers.push_back(Layer::http);
   const Layer failed_layer = layer_of(r.phase);
@@ -98,12 +113,20 @@ std::string render_check_text(const ProbeSpec& spec, const ProbeResult& r, std::
     std::string name, what;
     std::optional<double> ms;
     switch (layer) {
+      case Layer::proxy:
+        name = "PROXY";
+        what = proxy_line(*r.proxy);
+        break;
       case Layer::dns:
         name = "DNS";
         ms = r.timings.dns_ms;
-        what = url.host_is_ip
-                   ? url.host + " (IP literal, no lookup)"
-                   : url.host + (r.resolved.empty() ? "" : " -> " + join(r.resolved, ", "));
+        if (url.host_is_ip) {
+          what = url.host + " (IP literal, no lookup)";
+        } else if (r.proxy && r.proxy->resolves_target) {
+          what = url.host + " (resolved by the proxy)";
+        } else {
+          what = url.host + (r.resolved.empty() ? "" : " -> " + join(r.resolved, ", "));
+        }
         break;
       case Layer::tcp:
         name = "TCP";
@@ -174,6 +197,17 @@ nlohmann::ordered_json check_json(const ProbeSpec& spec, const ProbeResult& r) {
         {"version", r.tls->version.empty() ? json(nullptr) : json(r.tls->version)}};
   } else {
     out["tls"] = nullptr;
+  }
+  if (r.proxy) {
+    out["proxy"] = {{"url", r.proxy->url},
+                    {"address", r.proxy->address.empty() ? json(nullptr) : json(r.proxy->address)},
+                    {"resolved", r.proxy->resolved},
+                    {"resolves_target", r.proxy->resolves_target},
+                    {"connect_status",
+                     r.proxy->connect_status != 0 ? json(r.proxy->connect_status) : json(nullptr)},
+                    {"tunnel_up", r.proxy->tunnel_up}};
+  } else {
+    out["proxy"] = nullptr;
   }
   out["slow"] = r.slow;
   out["redirects"] = json::array();

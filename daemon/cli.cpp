@@ -124,6 +124,9 @@ void add_check_connection(CLI::App& cmd, CheckOptions& check) {
   cmd.add_option("--tls-min", check.tls_min, "Refuse TLS versions older than this: 1.2 or 1.3");
   cmd.add_flag("-4", check.ipv4_only, "Connect to IPv4 addresses only (ip_family: ipv4)");
   cmd.add_flag("-6", check.ipv6_only, "Connect to IPv6 addresses only (ip_family: ipv6)");
+  cmd.add_option("--proxy", check.proxy,
+                 "Go through this proxy: http://, https://, socks5:// or socks5h://HOST:PORT "
+                 "(credentials as USER:PASSWORD@ before the host)");
 }
 
 CLI::App* add_check(CLI::App& app, CheckOptions& check) {

@@ -22,7 +22,9 @@ constexpr std::string_view kDefaultsKeys[] = {
     // Redirects followed, each a hop of its own (checks/redirect_hop.hpp).
     "follow_redirects",
     // A successful probe slower than this is slow (still up).
-    "degraded_after"};
+    "degraded_after",
+    // Where every connection goes first (checks/proxy_url.hpp).
+    "proxy"};
 
 constexpr Ms kMinInterval{100};
 
@@ -175,6 +177,17 @@ void read_connection_setting(ConfigReader& r, const std::string& key, const YAML
   }
 }
 
+void read_proxy_setting(ConfigReader& r, const YAML::Node& v, Settings& s) {
+  auto text = r.non_empty(v, "proxy");
+  if (!text) return;
+  auto proxy = proxy_setting_from(*text, "'proxy'");
+  if (proxy) {
+    s.proxy = std::move(*proxy);
+  } else {
+    r.error(v.Mark(), proxy.error());
+  }
+}
+
 // Remembers where a key that applies to some kinds of target only was written.
 void note_scope(const std::string& key, const YAML::Mark& key_mark, Settings& s) {
   if (key == "method" || key == "headers" || key == "expect_status" || key == "reuse_connection" ||
@@ -233,6 +246,8 @@ void read_setting(ConfigReader& r, const std::string& key, const YAML::Node& v,
     s.client_key_mark = key_mark;
   } else if (key == "server_name" || key == "tls_min_version" || key == "ip_family") {
     read_connection_setting(r, key, v, s);
+  } else if (key == "proxy") {
+    read_proxy_setting(r, v, s);
   }
   note_scope(key, key_mark, s);
 }

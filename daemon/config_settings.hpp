@@ -41,6 +41,8 @@ struct Settings {
   std::optional<TlsMinVersion> tls_min_version;
   std::optional<IpFamily> ip_family;
   std::optional<YAML::Mark> ip_family_mark;
+  // Written: a proxy, or none (`proxy: none`, a target's way out of a default proxy).
+  std::optional<std::optional<ProxyUrl>> proxy;
   // Keys that only mean something for some kinds of target, with where they were written.
   std::optional<YAML::Mark> http_only_mark, tls_only_mark;
   std::string http_only_key, tls_only_key;

@@ -41,7 +41,8 @@ constexpr std::string_view kTargetKeys[] = {"name",
                                             "tls_min_version",
                                             "ip_family",
                                             "client_cert",
-                                            "client_key"};
+                                            "client_key",
+                                            "proxy"};
 constexpr std::string_view kIdleProbeKeys[] = {"ladder", "keepalive_check"};
 constexpr Ms kMinIdleStep{1000};
 
@@ -150,6 +151,10 @@ void check_consistency(ConfigReader& r, const TargetConfig& target, const Settin
                                      target.name + "' is " + scheme + "://");
   }
   if (auto problem = ip_family_conflict_problem(url, target.probe.ip_family)) {
+    r.error(own.ip_family_mark ? *own.ip_family_mark : entry,
+            "target '" + target.name + "': " + *problem);
+  }
+  if (auto problem = proxy_ip_family_problem(target.probe)) {
     r.error(own.ip_family_mark ? *own.ip_family_mark : entry,
             "target '" + target.name + "': " + *problem);
   }

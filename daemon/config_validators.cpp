@@ -352,6 +352,25 @@ Expected<IpFamily> ip_family_from(std::string_view text, std::string_view subjec
                                  quote(text)};
 }
 
+Expected<std::optional<ProxyUrl>> proxy_setting_from(std::string_view text,
+                                                     std::string_view subject) {
+  if (text == "none") return std::optional<ProxyUrl>{};
+  auto proxy = parse_proxy_url(text);
+  if (!proxy) return Unexpected<std::string>{std::string(subject) + ": " + proxy.error()};
+  return std::optional<ProxyUrl>{std::move(*proxy)};
+}
+
+Problem proxy_ip_family_problem(const ProbeSpec& spec) {
+  if (!spec.proxy || !spec.proxy->resolves_target_name() || spec.ip_family == IpFamily::any ||
+      spec.url.host_is_ip) {
+    return std::nullopt;
+  }
+  return "ip_family " + std::string(to_string(spec.ip_family)) + " cannot apply through the " +
+         std::string(to_string(spec.proxy->scheme)) + " proxy " + spec.proxy->text +
+         ", which resolves the target's name itself; use a socks5:// proxy to have this host "
+         "resolve it";
+}
+
 Problem server_name_problem(std::string_view name, std::string_view subject) {
   const std::string must = std::string(subject) + " must be a DNS name";
   if (name.empty() || name.size() > 253) return must + " of 1 to 253 characters";

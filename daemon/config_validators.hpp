@@ -118,6 +118,15 @@ Expected<IpFamily> ip_family_from(std::string_view text, std::string_view subjec
 // letters, digits, '-' and '.', no empty label, not an IP address (SNI carries names only).
 Problem server_name_problem(std::string_view name, std::string_view subject);
 
+// `text` as a proxy setting: a proxy URL (checks/proxy_url.hpp), or "none" for no proxy (a
+// target's way out of a default). Errors start with `subject` and never show credentials.
+Expected<std::optional<ProxyUrl>> proxy_setting_from(std::string_view text,
+                                                     std::string_view subject);
+
+// When an ip_family other than any meets a proxy that resolves the target's name itself (http,
+// https, socks5h): the proxy, not this host, then picks the address.
+Problem proxy_ip_family_problem(const ProbeSpec& spec);
+
 // When a URL whose host is an IP address of one family meets an ip_family that excludes it.
 Problem ip_family_conflict_problem(const TargetUrl& url, IpFamily family);
 

@@ -20,7 +20,7 @@ TEST_CASE("taxonomy: the contract words") {
   for (Phase p : kAllPhases)
     phases.insert(std::string(to_string(p)));
   CHECK(phases ==
-        std::set<std::string>{"", "dns", "connect", "tls", "request", "response", "body"});
+        std::set<std::string>{"", "dns", "connect", "tls", "request", "response", "body", "proxy"});
   for (FailureClass c : kAllClasses)
     CHECK(failure_class_from_string(to_string(c)) == c);
   for (Phase p : kAllPhases)

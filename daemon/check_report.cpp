@@ -148,7 +148,8 @@ std::string render_check_text(const ProbeSpec& spec, const ProbeResult& r, std::
         break;
     }
     const std::string mark = is_failed ? p.bad("FAIL") : p.ok(" ok ");
-    out += "  " + mark + "  " + pad(name, 5) + pad(what, 58) + " " + p.dim(ms_text(ms)) + "\n";
+    out +=
+        "  " + mark + "  " + pad(name + " ", 5) + pad(what, 58) + " " + p.dim(ms_text(ms)) + "\n";
     if (is_failed) {
       std::string tag = std::string(to_string(r.cls));
       const std::string detail = detail_text(r);

@@ -73,6 +73,19 @@ std::vector<std::string> secret_exposure_warnings(const Config& config) {
                   some_names(with_headers) + "), and every user of this host can read it (mode " +
                   octal(*config_mode) + "); " + how_to_fix(config.path));
   }
+  std::vector<std::string> with_proxy_credentials;
+  for (const TargetConfig& t : config.targets) {
+    const auto& proxy = t.probe.proxy;
+    if (proxy && (!proxy->username.empty() || !proxy->password.empty())) {
+      with_proxy_credentials.push_back(t.name);
+    }
+  }
+  if (!with_proxy_credentials.empty() && config_mode && (*config_mode & S_IROTH) != 0) {
+    out.push_back(config.path + " holds proxy credentials (targets " +
+                  some_names(with_proxy_credentials) +
+                  "), and every user of this host can read it (mode " + octal(*config_mode) +
+                  "); " + how_to_fix(config.path));
+  }
   add_credential_file_warnings(config, out);
   if (config.metrics.basic_auth) {
     const std::string& file = config.metrics.basic_auth->password_file;

@@ -1,5 +1,6 @@
 // Secrets a config exposes to every user of the host: header values (Authorization, cookies,
-// API keys) in a config file anyone can read, and a metrics password file anyone can read.
+// API keys) or proxy credentials in a config file anyone can read, and credential files or a
+// metrics password file anyone can read.
 #pragma once
 
 #include <string>

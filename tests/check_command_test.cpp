@@ -59,8 +59,8 @@ TEST_CASE("check --json: exactly one object with the documented keys, exit 0 whe
   CHECK(r.status == 0);
   json j = json::parse(r.output);
   const std::vector<std::string> keys = {
-      "target",      "class",       "phase", "detail", "errno",     "message", "timings",
-      "http_status", "remote_addr", "tls",   "slow",   "redirects", "advice"};
+      "target",      "class",       "phase", "detail", "errno", "message",   "timings",
+      "http_status", "remote_addr", "tls",   "proxy",  "slow",  "redirects", "advice"};
   std::vector<std::string> got;
   for (auto& [k, v] : j.items())
     got.push_back(k);
@@ -73,6 +73,7 @@ TEST_CASE("check --json: exactly one object with the documented keys, exit 0 whe
   CHECK(j["errno"].is_null());
   CHECK(j["http_status"] == 200);
   CHECK(j["tls"].is_null());
+  CHECK(j["proxy"].is_null());  // no --proxy
   CHECK(j["advice"].is_null());
   for (const char* t : {"dns_ms", "connect_ms", "tls_ms", "first_byte_ms", "total_ms"}) {
     CHECK(j["timings"].contains(t));

@@ -13,11 +13,13 @@
 
 #include "tests/daemon_process.hpp"
 #include "tests/metrics_scrape.hpp"
+#include "tests/storage_test_support.hpp"
 #include "tests/support/closed_port.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/loopback_server.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_pki.hpp"
+#include "tests/support/test_proxy.hpp"
 
 using namespace faultline::testing;
 using std::chrono::milliseconds;
@@ -396,4 +398,88 @@ TEST_CASE("secrets: config check warns when a credential file is readable by eve
   chmod(token.c_str(), 0640);
   r = run_command(check);
   CHECK(r.output.find("warning") == std::string::npos);
+}
+
+namespace {
+
+const std::string kProxyPassword = "Px9wQ2nB-proxy-password-secret";
+// base64("probe:" + kProxyPassword), as the Proxy-Authorization header carries it.
+const std::string kProxyBase64 = "cHJvYmU6UHg5d1EybkItcHJveHktcGFzc3dvcmQtc2VjcmV0";
+
+void check_no_proxy_credential(const std::string& where, const std::string& text) {
+  for (const std::string& secret : {kProxyPassword, kProxyBase64}) {
+    CHECK_MESSAGE(text.find(secret) == std::string::npos, where << " holds " << secret);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("secrets: proxy credentials never reach logs, database, metrics or check output") {
+  LoopbackServer ok(with(Behavior::http_ok));
+  TestProxy proxy({.username = "probe", .password = kProxyPassword});
+  TestProxy socks({.kind = ProxyKind::socks5, .username = "probe", .password = kProxyPassword});
+  const std::string dead = "127.0.0.1:" + std::to_string(closed_port());
+  const std::string right = "probe:" + kProxyPassword + "@";
+  const std::vector<std::pair<std::string, std::string>> proxies = {
+      {"through", "http://" + right + "127.0.0.1:" + std::to_string(proxy.port())},
+      {"wrong-user",
+       "http://other:" + kProxyPassword + "@127.0.0.1:" + std::to_string(proxy.port())},
+      {"socks", "socks5://" + right + "127.0.0.1:" + std::to_string(socks.port())},
+      {"dead", "socks5h://" + right + dead},
+      {"dead-http", "http://" + right + dead},
+  };
+  TempDir dir;
+  std::string text = "storage: {path: " + dir.file("h.db") +
+                     ", record_successes: true}\nmetrics: {listen: 127.0.0.1:0}\n"
+                     "defaults:\n  interval: 500ms\n  timeout: 400ms\ntargets:\n";
+  for (const auto& [name, url] : proxies)
+    text += "  - {name: " + name + ", url: '" + ok.url() + "', proxy: '" + url + "'}\n";
+  DaemonLaunch launch;
+  launch.config = dir.write("faultline.yaml", text);
+  chmod(launch.config.c_str(), 0600);
+  launch.log_level = "trace";
+  DaemonProcess daemon(launch);
+  const int port = daemon.metrics_port();
+  REQUIRE_MESSAGE(port > 0, daemon.log());
+  // The credentials were really sent and accepted, so the checks below could have failed.
+  REQUIRE(eventually([&] { return proxy.tunnels() >= 2 && socks.tunnels() >= 2; }, seconds(20)));
+  std::this_thread::sleep_for(seconds(1));
+  const HttpResponse scrape = http_get(port);
+  CHECK(scrape.status == 200);
+  CHECK(daemon.stop() == 0);
+  const std::string log = daemon.log();
+  for (const char* verdict : {"http/407", "refused/"}) {
+    CHECK_MESSAGE(log.find(verdict) != std::string::npos, "no " << verdict << " was logged");
+  }
+  check_no_proxy_credential("the log", log);
+  check_no_proxy_credential("the metrics", scrape.body);
+  const std::string database = read_file(dir.file("h.db")) + read_file(dir.file("h.db-wal"));
+  CHECK(database.size() > 4096);
+  check_no_proxy_credential("the database", database);
+  // Each proxy's failure is stored as the proxy's, under the target that went through it.
+  {
+    TestDb db(dir.file("h.db"));
+    const auto rows =
+        db.rows("SELECT DISTINCT target, class, phase, detail FROM failure_log ORDER BY target");
+    const std::vector<std::vector<std::string>> want = {{"dead", "refused", "proxy", "NULL"},
+                                                        {"dead-http", "refused", "proxy", "NULL"},
+                                                        {"wrong-user", "http", "proxy", "407"}};
+    CHECK(rows == want);
+  }
+
+  for (const auto& [name, url] : proxies) {
+    for (const char* format : {"", " --json"}) {
+      const CommandResult r =
+          run_command(std::string(FAULTLINE_BINARY) + " --log-level trace check" + format +
+                      " --timeout 800ms --proxy '" + url + "' " + ok.url());
+      check_no_proxy_credential("faultline check" + std::string(format) + " " + name, r.output);
+    }
+  }
+
+  // A config holding proxy credentials that every user can read is worth a warning.
+  chmod(launch.config.c_str(), 0644);
+  const CommandResult warned =
+      run_command(std::string(FAULTLINE_BINARY) + " config check " + launch.config);
+  CHECK(warned.output.find("holds proxy credentials (targets ") != std::string::npos);
+  check_no_proxy_credential("config check", warned.output);
 }

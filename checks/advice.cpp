@@ -150,6 +150,58 @@ std::string_view proxy_advice(const ProbeResult& r) {
   }
 }
 
+// dns:// targets ask one server directly: the advice is about that server and its zone, not
+// this host's resolver.
+std::string_view dns_server_advice(Detail d) {
+  switch (d) {
+    case Detail::nxdomain:
+      return "The server says the name does not exist: check the name in the URL, the zone's "
+             "contents on that server (a record deleted, a zone not loaded or expired on a "
+             "secondary), and dig NAME @SERVER.";
+    case Detail::no_address:
+      return "The name exists but the server has no record of the asked type: check the zone "
+             "on that server (a record removed or only in another view), and the ?type= in the "
+             "URL.";
+    case Detail::refused:
+      return "The server would not answer: nothing listens on that port (ICMP port "
+             "unreachable), or its access rules refuse this host (allow-query, allow-recursion "
+             "for a name outside its zones), or it does not serve that zone.";
+    case Detail::answer_mismatch:
+      return "The server answered, but without a record `expect` requires: a changed record, a "
+             "stale secondary (compare SOA serials), a split-horizon view, or an `expect` value "
+             "to update.";
+    case Detail::timeout:
+      return "The server did not answer in time: it is down, overloaded, or a firewall drops "
+             "DNS to it (UDP and TCP port 53); dig NAME @SERVER from this host shows which.";
+    default:
+      return "The server failed to answer (SERVFAIL or a broken reply): for a resolver, the "
+             "zone's authoritative servers or DNSSEC validation failed; for an authoritative "
+             "server, its zone did not load. dig +trace NAME shows where.";
+  }
+}
+
+std::string_view protocol_advice(Detail d) {
+  switch (d) {
+    case Detail::expect_mismatch:
+      return "The server answered, but not with what `expect` requires: the message shows what "
+             "came. A different service on that port, an error reply (authentication required, "
+             "a wrong command), or an `expect` pattern to fix.";
+    case Detail::no_starttls:
+      return "The server does not offer STARTTLS: its TLS is switched off or misconfigured, or a "
+             "middlebox strips the STARTTLS capability (a downgrade).";
+    case Detail::not_serving:
+      return "The gRPC health service says the service is not serving: the application reports "
+             "itself unhealthy, is starting or draining, or does not know the service name.";
+    case Detail::grpc_status:
+      return "The gRPC call failed with the status the message names: UNIMPLEMENTED means no "
+             "health service; UNAVAILABLE an overloaded or stopping server or a proxy without a "
+             "backend.";
+    default:
+      return "The server's greeting or answer is not what the protocol requires: another "
+             "service on that port, a server in an error state, or a proxy in the way.";
+  }
+}
+
 }  // namespace
 
 std::string_view advice_for(const ProbeResult& r) {
@@ -157,8 +209,10 @@ std::string_view advice_for(const ProbeResult& r) {
   switch (r.cls) {
     case FailureClass::ok:
       return "";
+    case FailureClass::protocol:
+      return protocol_advice(r.detail);
     case FailureClass::dns:
-      return dns_advice(r);
+      return r.dns ? dns_server_advice(r.detail) : dns_advice(r);
     case FailureClass::refused:
       return "Nothing accepted the connection on that port: wrong port, the service is down or "
              "still starting, a firewall rejecting rather than dropping, or a container port "

@@ -71,7 +71,7 @@ Verdict mismatch(int http_status, std::string message) {
   return v;
 }
 
-std::string gave_up(const char* key, const BodyPattern& p, const std::string& address,
+std::string gave_up(const char* key, const Pattern& p, const std::string& address,
                     const std::string& why) {
   return std::string(key) + " " + quote(p.text()) + " could not be checked against the body from " +
          address + ": " + why +

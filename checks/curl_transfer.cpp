@@ -64,9 +64,11 @@ CurlTransfer::CurlTransfer(CurlHandlePool& pool, const ProbeSpec& spec, const st
   // cost time proportional to the fleet. 0 keeps only the entries of running transfers.
   curl_easy_setopt(easy_, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
   if (kept_ == nullptr) {
-    // Every probe tests every layer, so nothing is reused between probes.
+    // Every probe tests every layer, so nothing is reused between probes. A conversation
+    // (send/expect) needs the connection after the CONNECT_ONLY transfer, which FORBID_REUSE
+    // would close; it is closed when the probe removes the handle instead.
     curl_easy_setopt(easy_, CURLOPT_FRESH_CONNECT, 1L);
-    curl_easy_setopt(easy_, CURLOPT_FORBID_REUSE, 1L);
+    curl_easy_setopt(easy_, CURLOPT_FORBID_REUSE, spec.converses() ? 0L : 1L);
   } else {
     // reuse_connection: behave like a client's pool, which keeps a connection however long it
     // sits idle; libcurl's own default drops one idle for 118 s, below the timeouts of the

@@ -17,8 +17,10 @@
 #include "checks/body_check_job.hpp"
 #include "checks/curl_transfer.hpp"
 #include "checks/dns_classifier.hpp"
+#include "checks/exchange_classifier.hpp"
 #include "checks/redirect_hop.hpp"
 #include "checks/target_url.hpp"
+#include "checks/tcp_exchange.hpp"
 #include "checks/transfer_classifier.hpp"
 #include "checks/utc_time.hpp"
 #include "checks/uv_timer.hpp"
@@ -92,6 +94,7 @@ class ProbeEngine::Probe final : public TransferOwner {
   ~Probe() override {
     detach_lookup();
     if (body_job_ != nullptr) body_job_->detach();
+    exchange_.reset();  // before the transfer: its watch is on the transfer's socket
     abandon_transfer();
     if (kept_ != nullptr) kept_->unclaim();
   }
@@ -104,12 +107,18 @@ class ProbeEngine::Probe final : public TransferOwner {
     start_probe();
   }
 
+  // tcp:// and tls:// with send or expect keep the connection for the exchange.
+  bool keep_after_done() const override { return spec_->converses(); }
+
   void on_transfer_done(CURL*, CURLcode code) override {
-    engine_.transfer_ended(multi_);
-    multi_ = nullptr;
     transfer_->finish(code);
-    transfer_->release();
     timer_.stop();
+    // CONNECT_ONLY succeeded: connected, and for tls:// the handshake verified.
+    if (code == CURLE_OK && keep_after_done()) {
+      start_exchange();
+      return;
+    }
+    end_transfer();
     const TransferFacts& facts = transfer_->facts();
     const std::string remote = remote_of_attempt();
     Verdict verdict = classify_transfer(facts, *hop_spec_, remote, unix_now_ms() / 1000);
@@ -156,6 +165,40 @@ class ProbeEngine::Probe final : public TransferOwner {
 
  private:
   enum class Defer { no, yes };
+
+  // Hands the connection back: the driver forgets it, libcurl closes it (removing a
+  // CONNECT_ONLY handle that keep_after_done() kept in the multi handle closes it), and the
+  // handle goes back to the pool, so the socket facts are final.
+  void end_transfer() {
+    engine_.transfer_ended(multi_);
+    if (keep_after_done()) multi_->remove(transfer_->easy());
+    multi_ = nullptr;
+    transfer_->release();
+  }
+
+  void start_exchange() {
+    const std::string remote = remote_of_attempt();
+    Verdict connected;
+    record_attempt(transfer_->facts(), remote, connected);
+    exchange_ = std::make_unique<TcpExchange>(
+        engine_.loop_, transfer_->easy(), *spec_, deadline_,
+        [this, remote](ExchangeFacts facts) { on_exchange_done(remote, std::move(facts)); });
+    exchange_->start();
+  }
+
+  void on_exchange_done(const std::string& remote, ExchangeFacts facts) {
+    const Verdict verdict = classify_exchange(facts, *spec_, remote);
+    result_.timings.first_byte_ms = facts.first_byte_ms;
+    Exchange shown;
+    shown.sent = facts.sent;
+    shown.received = facts.received;
+    shown.reply = facts.reply.substr(0, kReplyExcerptBytes);
+    result_.exchange = std::move(shown);
+    exchange_.reset();  // done was its last act
+    end_transfer();
+    transfer_.reset();
+    finish(verdict);
+  }
 
   // Hop 1 is the target's own URL; each redirect followed starts another (redirect_hop.hpp).
   bool first_hop() const { return made_.size() == 1; }
@@ -543,8 +586,9 @@ class ProbeEngine::Probe final : public TransferOwner {
   bool through_proxy_addresses_ = false;
   std::size_t attempt_ = 0;
   std::unique_ptr<CurlTransfer> transfer_;
-  CurlMultiDriver* multi_ = nullptr;  // where transfer_ runs
-  KeptConnection* kept_ = nullptr;    // reuse_connection: the target's kept connection
+  CurlMultiDriver* multi_ = nullptr;       // where transfer_ runs
+  std::unique_ptr<TcpExchange> exchange_;  // send/expect over transfer_'s connection
+  KeptConnection* kept_ = nullptr;         // reuse_connection: the target's kept connection
   std::optional<KeptConnection::Pickup> pickup_;
   ProbeResult result_;
 };

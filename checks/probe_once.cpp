@@ -4,7 +4,7 @@
 
 #include <optional>
 
-#include "checks/probe_engine.hpp"
+#include "checks/probe_kinds.hpp"
 
 namespace faultline {
 
@@ -13,12 +13,12 @@ ProbeResult probe_once(std::shared_ptr<const ProbeSpec> spec) {
   uv_loop_init(&loop);
   std::optional<ProbeResult> result;
   {
-    ProbeEngine engine(&loop);
-    engine.start(std::move(spec), [&](ProbeResult r) { result = std::move(r); });
+    ProbeKinds probers(&loop);
+    probers.start(std::move(spec), [&](ProbeResult r) { result = std::move(r); });
     while (!result && uv_run(&loop, UV_RUN_ONCE) != 0) {
     }
   }
-  // Let libuv release the engine's handles (and wait out an abandoned DNS lookup).
+  // Let libuv release the probers' handles (and wait out an abandoned DNS lookup).
   uv_run(&loop, UV_RUN_DEFAULT);
   uv_loop_close(&loop);
   return result.value_or(ProbeResult{});

@@ -69,6 +69,26 @@ struct ProxyUse {
   bool operator==(const ProxyUse&) const = default;
 };
 
+// dns:// probes: the server asked and what it answered, whether or not the probe succeeded.
+struct DnsAnswer {
+  std::string question;  // "MX example.com"
+  std::string server;    // "192.0.2.53:53", the address asked (also ProbeResult::remote_addr)
+  std::string rcode;     // "NOERROR", "NXDOMAIN", "SERVFAIL", ...; empty without an answer
+  std::vector<std::string> records;   // of the asked type, in dns_record_type.hpp's form
+  std::optional<std::uint32_t> ttl;   // the smallest TTL of the answer section's records
+  bool over_tcp = false;              // truncated over UDP, answered over TCP
+  std::optional<double> response_ms;  // query sent to answer in (also Timings::dns_ms)
+};
+
+// tcp:// and tls:// probes with send/expect: the conversation after connecting.
+struct Exchange {
+  std::size_t sent = 0;      // bytes of `send` written
+  std::size_t received = 0;  // bytes read
+  std::string reply;         // the first bytes read, at most kReplyExcerptBytes, raw
+};
+
+inline constexpr std::size_t kReplyExcerptBytes = 256;
+
 struct ProbeResult {
   FailureClass cls = FailureClass::ok;
   Phase phase = Phase::none;
@@ -83,6 +103,8 @@ struct ProbeResult {
   bool reused = false;                    // the probe ran over a kept-alive connection
   std::optional<std::int64_t> idle_ms;    // how long the kept connection had been idle
   std::optional<KeptConnectionUse> kept;  // reuse_connection targets, when one was kept
+  std::optional<DnsAnswer> dns;           // dns:// targets
+  std::optional<Exchange> exchange;       // tcp:// and tls:// targets with send or expect
   std::int64_t started_at_ms = 0;         // unix milliseconds
   // Redirects followed before the last request, which the fields above describe (its layers,
   // address, status); a failure happened on hop redirects.size() + 1.

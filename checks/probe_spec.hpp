@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "checks/body_pattern.hpp"
 #include "checks/ip_family.hpp"
 #include "checks/json_expectation.hpp"
+#include "checks/pattern.hpp"
 #include "checks/proxy_url.hpp"
 #include "checks/status_set.hpp"
 #include "checks/target_url.hpp"
@@ -69,8 +69,8 @@ struct ProbeSpec {
   std::optional<HttpAuth> auth;
   // Assertions on the final response's body (its first body_limit bytes), checked once its
   // status is accepted; a failure is http/body_mismatch (body_check.hpp).
-  std::optional<BodyPattern> expect_body;
-  std::optional<BodyPattern> reject_body;
+  std::optional<Pattern> expect_body;
+  std::optional<Pattern> reject_body;
   std::vector<JsonExpectation> expect_json;
   // A successful probe that took longer than this in all is slow (ProbeResult::slow).
   std::optional<std::chrono::milliseconds> degraded_after;
@@ -89,6 +89,16 @@ struct ProbeSpec {
   // Every connection goes through this proxy; none: straight to the target, whatever the
   // environment's http_proxy and friends say.
   std::optional<ProxyUrl> proxy;
+  // tcp:// and tls:// only: after connecting (and the handshake), send `send` and read until
+  // `expect` matches what came back; neither: connecting is the whole probe.
+  std::string send;               // the bytes to send, escapes already decoded
+  std::optional<Pattern> expect;  // read up to body_limit bytes for a match
+  // dns:// only: records the answer must hold, each in normalise_dns_value()'s form for the
+  // URL's type (checks/dns_record_type.hpp); empty: any answer with records will do.
+  std::vector<std::string> expect_answer;
+
+  // Whether the probe talks after connecting: a tcp:// or tls:// target with send or expect.
+  bool converses() const { return !url.is_http() && (!send.empty() || expect.has_value()); }
 
   bool operator==(const ProbeSpec&) const = default;
 };

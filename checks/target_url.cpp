@@ -3,9 +3,12 @@
 #include <arpa/inet.h>
 #include <curl/curl.h>
 
+#include <algorithm>
+#include <cctype>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "checks/printable.hpp"
 
@@ -38,11 +41,24 @@ bool is_hostname_char(char c) {
          c == '.' || c == '_';
 }
 
+// "http://, https://, tcp://host:port, tls://host:port or dns://SERVER/NAME": the forms of
+// the schemes `use` takes, for messages.
+std::string scheme_forms(SchemeUse use) {
+  std::vector<std::string_view> forms;
+  for (const SchemeRow& row : kSchemes)
+    if (row.accepted || use == SchemeUse::any) forms.push_back(row.form);
+  std::string out;
+  for (std::size_t i = 0; i < forms.size(); ++i) {
+    if (i > 0) out += i + 1 == forms.size() ? " or " : ", ";
+    out += forms[i];
+  }
+  return out;
+}
+
 // What makes `input` no target URL before libcurl sees it.
-std::optional<std::string> unparseable_problem(const std::string& input) {
+std::optional<std::string> unparseable_problem(const std::string& input, SchemeUse use) {
   if (input.find("://") == std::string::npos) {
-    return quote(input) +
-           " has no scheme; use http://, https://, tcp://host:port or tls://host:port";
+    return quote(input) + " has no scheme; use " + scheme_forms(use);
   }
   // libcurl decodes a percent-encoded host ("%35" -> "5") but would normalise the same name
   // written plainly ("5" -> "0.0.0.5"), so the normalised text would not parse back to the same
@@ -58,20 +74,15 @@ std::optional<std::string> unparseable_problem(const std::string& input) {
 }
 
 // The scheme, and the parts a target may not have: credentials and a fragment.
-std::optional<std::string> read_scheme(CURLU* url, TargetUrl& out) {
+std::optional<std::string> read_scheme(CURLU* url, SchemeUse use, TargetUrl& out) {
   const std::string scheme = get_part(url, CURLUPART_SCHEME);
-  if (scheme == "http") {
-    out.scheme = Scheme::http;
-  } else if (scheme == "https") {
-    out.scheme = Scheme::https;
-  } else if (scheme == "tcp") {
-    out.scheme = Scheme::tcp;
-  } else if (scheme == "tls") {
-    out.scheme = Scheme::tls;
-  } else {
-    return "unsupported scheme " + quote(scheme + "://") +
-           "; use http://, https://, tcp://host:port or tls://host:port";
+  const SchemeRow* found = nullptr;
+  for (const SchemeRow& row : kSchemes)
+    if (row.name == scheme && (row.accepted || use == SchemeUse::any)) found = &row;
+  if (found == nullptr) {
+    return "unsupported scheme " + quote(scheme + "://") + "; use " + scheme_forms(use);
   }
+  out.scheme = found->scheme;
   if (!get_part(url, CURLUPART_USER).empty() || !get_part(url, CURLUPART_PASSWORD).empty()) {
     return "credentials in the URL are not supported (they would leak into logs, "
            "metrics and the database); send them with `headers:` instead";
@@ -107,14 +118,22 @@ std::optional<std::string> read_host(CURLU* url, const std::string& input, Targe
 
 // After read_host.
 std::optional<std::string> read_port(CURLU* url, TargetUrl& out) {
+  const SchemeRow& row = scheme_row(out.scheme);
+  const std::string scheme_name(row.name);
   const std::string port = get_part(url, CURLUPART_PORT);
+  if (row.port == PortRule::none) {
+    if (!port.empty()) {
+      return scheme_name + ":// targets take no port; write " + scheme_name + "://" +
+             printable(bracket_host(out.host));
+    }
+    return std::nullopt;
+  }
   if (port.empty()) {
-    if (!out.is_http()) {
-      const std::string scheme_name(to_string(out.scheme));
+    if (row.port == PortRule::required) {
       return scheme_name + ":// targets need a port: " + scheme_name + "://" +
              printable(bracket_host(out.host)) + ":PORT";
     }
-    out.port = out.scheme == Scheme::https ? 443 : 80;
+    out.port = row.default_port;
     return std::nullopt;
   }
   // libcurl has already checked that the port is a number in 0..65535.
@@ -124,33 +143,91 @@ std::optional<std::string> read_port(CURLU* url, TargetUrl& out) {
   return std::nullopt;
 }
 
+// dns://SERVER/NAME?type=TYPE: the question, into dns_name and dns_type.
+std::optional<std::string> read_dns_question(const std::string& path, const std::string& query,
+                                             TargetUrl& out) {
+  const std::string form = "dns://" + printable(bracket_host(out.host)) + "/NAME?type=TYPE";
+  const std::string name = path.empty() ? std::string() : path.substr(1);
+  if (name.empty()) return "dns:// targets name what to ask for: " + form;
+  if (name.find_first_of("/%") != std::string::npos) {
+    return "dns:// targets ask about one name, " + quote(name) + " is not one: " + form;
+  }
+  auto normal = normalise_dns_value(DnsType::cname, name);
+  if (!normal) return "dns:// name: " + normal.error();
+  out.dns_name = *normal;
+  if (query.empty()) return std::nullopt;
+  if (!query.starts_with("type=")) {
+    return "dns:// targets take only ?type=" + std::string(dns_type_list()) +
+           " after the name, not " + quote("?" + query);
+  }
+  auto type = dns_type_from_string(std::string_view(query).substr(5));
+  if (!type) {
+    return "unknown DNS record type " + quote(query.substr(5)) + "; use one of " +
+           std::string(dns_type_list());
+  }
+  out.dns_type = *type;
+  return std::nullopt;
+}
+
+bool is_service_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+}
+
 std::optional<std::string> read_path(CURLU* url, TargetUrl& out) {
   std::string path = get_part(url, CURLUPART_PATH);
   const std::string query = get_part(url, CURLUPART_QUERY);
-  if (out.is_http()) {
-    if (path.empty()) path = "/";
-    out.path = query.empty() ? path : path + "?" + query;
-  } else if ((!path.empty() && path != "/") || !query.empty()) {
-    return std::string(to_string(out.scheme)) + ":// targets take no path or query; write " +
-           std::string(to_string(out.scheme)) + "://host:port";
+  const SchemeRow& row = scheme_row(out.scheme);
+  const std::string scheme_name(row.name);
+  switch (row.path) {
+    case PathRule::http:
+      if (path.empty()) path = "/";
+      out.path = query.empty() ? path : path + "?" + query;
+      return std::nullopt;
+    case PathRule::dns_question:
+      return read_dns_question(path, query, out);
+    case PathRule::grpc_service: {
+      const std::string service = path.size() > 1 ? path.substr(1) : std::string();
+      if (!query.empty() || !std::all_of(service.begin(), service.end(), is_service_char)) {
+        return scheme_name +
+               ":// targets take at most a service name after the port: " + scheme_name +
+               "://host:port/SERVICE";
+      }
+      out.path = service.empty() ? std::string() : "/" + service;
+      return std::nullopt;
+    }
+    case PathRule::none:
+      break;
+  }
+  if ((!path.empty() && path != "/") || !query.empty()) {
+    return scheme_name + ":// targets take no path or query; write " + std::string(row.form);
   }
   return std::nullopt;
 }
 
+// The URL as printed and stored: default ports and the default DNS type left out, so each
+// target has one spelling.
+std::string normalised_text(const TargetUrl& u) {
+  const SchemeRow& row = scheme_row(u.scheme);
+  const bool default_port = row.port != PortRule::required && u.port == row.default_port;
+  std::string text = std::string(row.name) + "://" +
+                     (default_port ? bracket_host(u.host) : u.authority()) + u.path;
+  if (row.path == PathRule::dns_question) {
+    text += "/" + u.dns_name;
+    if (u.dns_type != DnsType::a) text += "?type=" + std::string(to_string(u.dns_type));
+  }
+  return text;
+}
+
 }  // namespace
 
+const SchemeRow& scheme_row(Scheme s) {
+  for (const SchemeRow& row : kSchemes)
+    if (row.scheme == s) return row;
+  return kSchemes[0];
+}
+
 std::string_view to_string(Scheme s) {
-  switch (s) {
-    case Scheme::http:
-      return "http";
-    case Scheme::https:
-      return "https";
-    case Scheme::tcp:
-      return "tcp";
-    case Scheme::tls:
-      return "tls";
-  }
-  return "http";
+  return scheme_row(s).name;
 }
 
 std::string bracket_host(std::string_view host) {
@@ -168,9 +245,9 @@ std::string TargetUrl::authority() const {
   return bracket_host(host) + ":" + std::to_string(port);
 }
 
-Expected<TargetUrl> parse_target_url(std::string_view text) {
+Expected<TargetUrl> parse_target_url(std::string_view text, SchemeUse use) {
   const std::string input(text);
-  if (auto problem = unparseable_problem(input)) return unexpected(*problem);
+  if (auto problem = unparseable_problem(input, use)) return unexpected(*problem);
   std::unique_ptr<CURLU, UrlDeleter> url(curl_url());
   if (!url) return unexpected("out of memory parsing URL");
   CURLUcode rc = curl_url_set(url.get(), CURLUPART_URL, input.c_str(), CURLU_NON_SUPPORT_SCHEME);
@@ -178,16 +255,12 @@ Expected<TargetUrl> parse_target_url(std::string_view text) {
     return unexpected("invalid URL " + quote(input) + ": " + curl_url_strerror(rc));
   }
   TargetUrl out;
-  auto problem = read_scheme(url.get(), out);
+  auto problem = read_scheme(url.get(), use, out);
   if (!problem) problem = read_host(url.get(), input, out);
   if (!problem) problem = read_port(url.get(), out);
   if (!problem) problem = read_path(url.get(), out);
   if (problem) return unexpected(*problem);
-
-  const bool default_port = (out.scheme == Scheme::http && out.port == 80) ||
-                            (out.scheme == Scheme::https && out.port == 443);
-  out.text = std::string(to_string(out.scheme)) + "://" +
-             (default_port ? bracket_host(out.host) : out.authority()) + out.path;
+  out.text = normalised_text(out);
   return out;
 }
 

@@ -24,6 +24,8 @@ std::string_view to_string(FailureClass c) {
       return "http";
     case FailureClass::local:
       return "local";
+    case FailureClass::protocol:
+      return "protocol";
   }
   return "local";
 }
@@ -60,6 +62,10 @@ std::string_view to_string(Detail d) {
       return "no_address";
     case Detail::temporary:
       return "temporary";
+    case Detail::refused:
+      return "refused";
+    case Detail::answer_mismatch:
+      return "answer_mismatch";
     case Detail::timeout:
       return "timeout";
     case Detail::expired:
@@ -84,6 +90,16 @@ std::string_view to_string(Detail d) {
       return "body_mismatch";
     case Detail::client_certificate:
       return "client_certificate";
+    case Detail::unexpected_reply:
+      return "unexpected_reply";
+    case Detail::no_starttls:
+      return "no_starttls";
+    case Detail::not_serving:
+      return "not_serving";
+    case Detail::grpc_status:
+      return "grpc_status";
+    case Detail::expect_mismatch:
+      return "expect_mismatch";
   }
   return "";
 }
@@ -98,6 +114,13 @@ std::optional<FailureClass> failure_class_from_string(std::string_view s) {
 std::optional<Phase> phase_from_string(std::string_view s) {
   for (Phase p : kAllPhases) {
     if (to_string(p) == s) return p;
+  }
+  return std::nullopt;
+}
+
+std::optional<Detail> detail_from_string(std::string_view s) {
+  for (Detail d : kAllDetails) {
+    if (to_string(d) == s) return d;
   }
   return std::nullopt;
 }

@@ -21,6 +21,9 @@ enum class FailureClass : std::uint8_t {
   tls,
   http,
   local,
+  // An application protocol other than HTTP answered wrongly (tcp:// send/expect, and later
+  // mail, gRPC): the connection and any TLS worked.
+  protocol,
 };
 
 // The layer that was in progress when the probe ended. `none` for ok results.
@@ -45,6 +48,8 @@ enum class Detail : std::uint8_t {
   nxdomain,
   no_address,
   temporary,
+  refused,          // dns:// only: REFUSED, or ICMP port unreachable from the server
+  answer_mismatch,  // dns:// only: the answer lacks a record `expect` requires
   // dns and tls
   timeout,
   // tls
@@ -63,12 +68,42 @@ enum class Detail : std::uint8_t {
   // tls: the server demanded a client certificate the probe did not send, or rejected the one
   // it sent (its alert says which).
   client_certificate,
+  // protocol
+  unexpected_reply,  // a greeting or answer the protocol does not allow
+  no_starttls,       // the server does not offer STARTTLS
+  not_serving,       // gRPC health: NOT_SERVING, UNKNOWN or SERVICE_UNKNOWN
+  grpc_status,       // a non-zero grpc-status
+  expect_mismatch,   // the reply never matched the target's `expect` regex
 };
 
 inline constexpr std::array kAllClasses = {
-    FailureClass::ok,      FailureClass::dns,   FailureClass::refused, FailureClass::unreachable,
-    FailureClass::timeout, FailureClass::reset, FailureClass::closed,  FailureClass::tls,
-    FailureClass::http,    FailureClass::local,
+    FailureClass::ok,      FailureClass::dns,   FailureClass::refused,  FailureClass::unreachable,
+    FailureClass::timeout, FailureClass::reset, FailureClass::closed,   FailureClass::tls,
+    FailureClass::http,    FailureClass::local, FailureClass::protocol,
+};
+
+inline constexpr std::array kAllDetails = {
+    Detail::none,
+    Detail::nxdomain,
+    Detail::no_address,
+    Detail::temporary,
+    Detail::refused,
+    Detail::answer_mismatch,
+    Detail::timeout,
+    Detail::expired,
+    Detail::not_yet_valid,
+    Detail::hostname_mismatch,
+    Detail::untrusted,
+    Detail::handshake,
+    Detail::reset,
+    Detail::closed,
+    Detail::http_status,
+    Detail::malformed,
+    Detail::unexpected_reply,
+    Detail::no_starttls,
+    Detail::not_serving,
+    Detail::grpc_status,
+    Detail::expect_mismatch,
 };
 
 inline constexpr std::array kAllPhases = {
@@ -85,5 +120,6 @@ std::string_view to_string(Detail d);
 // Inverse of to_string; nullopt for unknown words.
 std::optional<FailureClass> failure_class_from_string(std::string_view s);
 std::optional<Phase> phase_from_string(std::string_view s);
+std::optional<Detail> detail_from_string(std::string_view s);
 
 }  // namespace faultline

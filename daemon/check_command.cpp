@@ -12,6 +12,7 @@
 #include "checks/probe_once.hpp"
 #include "checks/utc_time.hpp"
 #include "daemon/check_report.hpp"
+#include "daemon/config_kind_keys.hpp"
 #include "daemon/config_validators.hpp"
 #include "daemon/duration.hpp"
 #include "daemon/terminal.hpp"
@@ -113,7 +114,7 @@ std::optional<std::string> read_body_options(const CheckOptions& o, ProbeSpec& s
        {std::tuple{&o.expect_body, &spec.expect_body, "--expect-body"},
         std::tuple{&o.reject_body, &spec.reject_body, "--reject-body"}}) {
     if (text->empty()) continue;
-    auto pattern = body_pattern_value(*text, flag);
+    auto pattern = pattern_value(*text, flag);
     if (!pattern) return pattern.error();
     *out = *pattern;
   }
@@ -126,6 +127,38 @@ std::optional<std::string> read_body_options(const CheckOptions& o, ProbeSpec& s
     auto limit = body_limit_value(o.body_limit, "--body-limit");
     if (!limit) return limit.error();
     spec.body_limit = *limit;
+  }
+  return std::nullopt;
+}
+
+// The options of some kinds only: --send and --expect (tcp, tls), --expect-answer (dns), and
+// --idle (the kinds libcurl connects: http, https, tcp, tls).
+std::optional<std::string> read_kind_options(const CheckOptions& o, ProbeSpec& spec) {
+  const Scheme scheme = spec.url.scheme;
+  const bool converses = scheme == Scheme::tcp || scheme == Scheme::tls;
+  if ((o.send || o.expect) && !converses) {
+    return "--send and --expect only apply to tcp:// and tls:// targets";
+  }
+  if (!o.expect_answer.empty() && scheme != Scheme::dns) {
+    return "--expect-answer only applies to dns:// targets";
+  }
+  if (!o.idle.empty() && !takes_idle_probe(scheme)) {
+    return "--idle only applies to http://, https://, tcp:// and tls:// targets";
+  }
+  if (o.send) {
+    auto bytes = send_bytes(*o.send, "--send");
+    if (!bytes) return bytes.error();
+    spec.send = std::move(*bytes);
+  }
+  if (o.expect) {
+    auto pattern = pattern_value(*o.expect, "--expect", nullptr, PatternSubject::reply);
+    if (!pattern) return pattern.error();
+    spec.expect = std::move(*pattern);
+  }
+  for (const std::string& value : o.expect_answer) {
+    auto normal = expect_answer_value(spec.url.dns_type, value, "--expect-answer");
+    if (!normal) return normal.error();
+    spec.expect_answer.push_back(std::move(*normal));
   }
   return std::nullopt;
 }
@@ -191,6 +224,9 @@ Problem read_connection_options(const CheckOptions& o, ProbeSpec& spec) {
   spec.ip_family = o.ipv4_only ? IpFamily::ipv4 : o.ipv6_only ? IpFamily::ipv6 : IpFamily::any;
   if (auto problem = ip_family_conflict_problem(spec.url, spec.ip_family)) return problem;
   if (!o.proxy.empty()) {
+    if (!proxy_applies(spec.url.scheme)) {
+      return "--proxy only applies to http://, https://, tcp:// and tls:// targets";
+    }
     auto proxy = proxy_setting_from(o.proxy, "--proxy");
     if (!proxy) return proxy.error();
     spec.proxy = std::move(*proxy);
@@ -234,6 +270,7 @@ Expected<CheckPlan> make_plan(const CheckOptions& o) {
     spec.follow_redirects = kMaxRedirects;
   }
   if (auto problem = read_connection_options(o, spec)) return unexpected(*problem);
+  if (auto problem = read_kind_options(o, spec)) return unexpected(*problem);
   if (!o.idle.empty()) {
     auto ladder = parse_ladder(o.idle);
     if (!ladder) return unexpected(ladder.error());
@@ -261,7 +298,9 @@ int run_plan(const CheckPlan& plan, bool json) {
   if (json) {
     auto out = check_json(spec, result);
     if (!plan.ladder.empty()) out["idle"] = idle ? idle_json(*idle) : nlohmann::ordered_json();
-    std::cout << out.dump(2) << "\n";
+    // A server's reply and TXT records may hold any bytes: those that are not UTF-8 become
+    // U+FFFD instead of failing the dump.
+    std::cout << out.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
   } else if (idle) {
     std::cout << render_idle_text(*idle, want_color());
   } else {

@@ -37,6 +37,10 @@ struct CheckOptions {
   bool ipv4_only = false;         // -4
   bool ipv6_only = false;         // -6
   std::string proxy;              // --proxy URL; empty = straight to the target
+  // Per kind: tcp:// and tls:// send/expect; dns:// records the answer must hold.
+  std::optional<std::string> send;    // escapes as in the config's `send`
+  std::optional<std::string> expect;  // a regex, as `expect` on tcp/tls targets
+  std::vector<std::string> expect_answer;
 };
 
 // Exit status: 0 when the target is ok, 1 for a classified failure (or, with `idle`, a

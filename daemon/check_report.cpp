@@ -10,15 +10,16 @@
 #include "checks/advice.hpp"
 #include "checks/printable.hpp"
 #include "checks/utc_time.hpp"
+#include "daemon/check_report_kinds.hpp"
 #include "daemon/duration.hpp"
 #include "daemon/terminal.hpp"
 
 namespace faultline {
 namespace {
 
-enum class Layer { proxy, dns, tcp, tls, http };
+enum class Layer { proxy, dns, tcp, tls, http, reply };
 
-Layer layer_of(Phase p) {
+Layer layer_of(Phase p, const TargetUrl& url) {
   switch (p) {
     case Phase::dns:
       return Layer::dns;
@@ -29,7 +30,7 @@ Layer layer_of(Phase p) {
     case Phase::proxy:
       return Layer::proxy;
     default:
-      return Layer::http;
+      return url.is_http() ? Layer::http : Layer::reply;
   }
 }
 
@@ -102,10 +103,12 @@ std::string render_check_text(const ProbeSpec& spec, const ProbeResult& r, std::
   // layers begin.
   std::vector<Layer> layers;
   if (r.proxy) layers.push_back(Layer::proxy);
-  layers.insert(layers.end(), {Layer::dns, Layer::tcp});
+  layers.push_back(Layer::dns);
+  if (url.scheme != Scheme::dns) layers.push_back(Layer::tcp);
   if (url.uses_tls()) layers.push_back(Layer::tls);
   if (url.is_http()) layers.push_back(Layer::http);
-  const Layer failed_layer = layer_of(r.phase);
+  if (spec.converses()) layers.push_back(Layer::reply);
+  const Layer failed_layer = layer_of(r.phase, url);
 
   std::string out = p.bold(spec.url.text) + "\n" + redirect_lines(r, p);
   for (Layer layer : layers) {
@@ -120,13 +123,20 @@ std::string render_check_text(const ProbeSpec& spec, const ProbeResult& r, std::
       case Layer::dns:
         name = "DNS";
         ms = r.timings.dns_ms;
-        if (url.host_is_ip) {
+        if (url.scheme == Scheme::dns) {
+          what = dns_question_text(spec, r);
+        } else if (url.host_is_ip) {
           what = url.host + " (IP literal, no lookup)";
         } else if (r.proxy && r.proxy->resolves_target) {
           what = url.host + " (resolved by the proxy)";
         } else {
           what = url.host + (r.resolved.empty() ? "" : " -> " + join(r.resolved, ", "));
         }
+        break;
+      case Layer::reply:
+        name = "APP";
+        ms = r.timings.first_byte_ms;
+        what = exchange_text(spec, r);
         break;
       case Layer::tcp:
         name = "TCP";
@@ -150,6 +160,7 @@ std::string render_check_text(const ProbeSpec& spec, const ProbeResult& r, std::
     const std::string mark = is_failed ? p.bad("FAIL") : p.ok(" ok ");
     out +=
         "  " + mark + "  " + pad(name + " ", 5) + pad(what, 58) + " " + p.dim(ms_text(ms)) + "\n";
+    if (url.scheme == Scheme::dns && r.dns) out += dns_answer_lines(*r.dns, p);
     if (is_failed) {
       std::string tag = std::string(to_string(r.cls));
       const std::string detail = detail_text(r);
@@ -214,6 +225,7 @@ nlohmann::ordered_json check_json(const ProbeSpec& spec, const ProbeResult& r) {
   out["redirects"] = json::array();
   for (const RedirectHop& hop : r.redirects)
     out["redirects"].push_back({{"url", hop.url}, {"status", hop.status}});
+  add_kind_json(out, r);
   const std::string_view advice = advice_for(r);
   out["advice"] = advice.empty() ? json(nullptr) : json(std::string(advice));
   return out;

@@ -133,7 +133,8 @@ CLI::App* add_check(CLI::App& app, CheckOptions& check) {
   CLI::App* cmd = app.add_subcommand(
       "check", "Probe one target once and explain which layer failed; exit 0 ok, 1 failed");
   cmd->add_option("TARGET", check.target,
-                  "http://..., https://..., tcp://host:port or tls://host:port")
+                  "http://..., https://..., tcp://host:port, tls://host:port or "
+                  "dns://SERVER/NAME?type=TYPE")
       ->required();
   cmd->add_flag("--json", check.json,
                 "Print one JSON object instead of text (on bad options: {\"error\": ...})");
@@ -149,6 +150,15 @@ CLI::App* add_check(CLI::App& app, CheckOptions& check) {
                   "(repeatable)");
   cmd->add_option("--expect-status", check.expect_status,
                   "Accepted status codes, e.g. 200,204 or 200-299 (default 200-399)");
+  cmd->add_option("--send", check.send,
+                  "tcp:// and tls://: send this after connecting (escapes \\r \\n \\t \\\\ "
+                  "\\xNN), e.g. 'PING\\r\\n'");
+  cmd->add_option("--expect", check.expect,
+                  "tcp:// and tls://: read until this regex (PCRE2) matches the reply, e.g. "
+                  "'^\\+PONG'");
+  cmd->add_option("--expect-answer", check.expect_answer,
+                  "dns://: a record the answer must hold, e.g. 192.0.2.1 or '10 "
+                  "mail.example.com' (repeatable)");
   cmd->add_option("--idle", check.idle,
                   "Also run the idle-connection experiment with these idle times, e.g. "
                   "10s,30s,60s: finds the idle time after which a middlebox resets (or "

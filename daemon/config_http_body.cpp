@@ -19,12 +19,11 @@ YAML::Mark pattern_error_mark(const YAML::Node& v, std::size_t error_at) {
   return m;
 }
 
-std::optional<BodyPattern> read_pattern(ConfigReader& r, const YAML::Node& v,
-                                        const std::string& key) {
+std::optional<Pattern> read_pattern(ConfigReader& r, const YAML::Node& v, const std::string& key) {
   auto text = r.non_empty(v, key);
   if (!text) return std::nullopt;
   std::size_t error_at = 0;
-  auto pattern = body_pattern_value(*text, quote(key), &error_at);
+  auto pattern = pattern_value(*text, quote(key), &error_at);
   if (!pattern) {
     r.error(pattern_error_mark(v, error_at), pattern.error());
     return std::nullopt;

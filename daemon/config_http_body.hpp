@@ -12,8 +12,8 @@
 #include <string_view>
 #include <vector>
 
-#include "checks/body_pattern.hpp"
 #include "checks/json_expectation.hpp"
+#include "checks/pattern.hpp"
 #include "checks/probe_spec.hpp"
 #include "daemon/config.hpp"
 #include "daemon/config_reader.hpp"
@@ -25,7 +25,7 @@ struct HttpBodySettings {
   std::optional<std::string> body;      // the text of body:, or the content of body_file:
   std::optional<YAML::Mark> body_mark;  // where body or body_file was written
   std::string body_key;                 // which of the two
-  std::optional<BodyPattern> expect_body, reject_body;
+  std::optional<Pattern> expect_body, reject_body;
   std::optional<std::vector<JsonExpectation>> expect_json;
   std::optional<std::size_t> body_limit;
 };

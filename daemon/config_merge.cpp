@@ -4,6 +4,8 @@
 #include <cctype>
 #include <map>
 
+#include "daemon/config_validators.hpp"
+
 namespace faultline {
 namespace {
 
@@ -61,7 +63,10 @@ void merge_settings(const Settings& defaults, const Settings& own, TargetConfig&
   probe.tls_min_version =
       pick(own.tls_min_version, defaults.tls_min_version).value_or(TlsMinVersion::any);
   probe.ip_family = pick(own.ip_family, defaults.ip_family).value_or(IpFamily::any);
-  probe.proxy = pick(own.proxy, defaults.proxy).value_or(std::nullopt);
+  // A default proxy is for the kinds that can use one.
+  if (proxy_applies(probe.url.scheme)) {
+    probe.proxy = pick(own.proxy, defaults.proxy).value_or(std::nullopt);
+  }
   // A default for every target means the http(s) ones; the others have no request to send.
   probe.reuse_connection =
       probe.url.is_http() && pick(own.reuse_connection, defaults.reuse_connection).value_or(false);

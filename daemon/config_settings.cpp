@@ -248,6 +248,7 @@ void read_setting(ConfigReader& r, const std::string& key, const YAML::Node& v,
     read_connection_setting(r, key, v, s);
   } else if (key == "proxy") {
     read_proxy_setting(r, v, s);
+    s.proxy_mark = key_mark;
   }
   note_scope(key, key_mark, s);
 }

@@ -43,6 +43,7 @@ struct Settings {
   std::optional<YAML::Mark> ip_family_mark;
   // Written: a proxy, or none (`proxy: none`, a target's way out of a default proxy).
   std::optional<std::optional<ProxyUrl>> proxy;
+  std::optional<YAML::Mark> proxy_mark;
   // Keys that only mean something for some kinds of target, with where they were written.
   std::optional<YAML::Mark> http_only_mark, tls_only_mark;
   std::string http_only_key, tls_only_key;

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "checks/client_certificate.hpp"
+#include "daemon/config_kind_keys.hpp"
 #include "daemon/config_merge.hpp"
 #include "daemon/config_validators.hpp"
 #include "daemon/duration.hpp"
@@ -42,7 +43,9 @@ constexpr std::string_view kTargetKeys[] = {"name",
                                             "ip_family",
                                             "client_cert",
                                             "client_key",
-                                            "proxy"};
+                                            "proxy",
+                                            "send",
+                                            "expect"};
 constexpr std::string_view kIdleProbeKeys[] = {"ladder", "keepalive_check"};
 constexpr Ms kMinIdleStep{1000};
 
@@ -55,6 +58,8 @@ struct TargetEntry {
   std::optional<TargetUrl> url;
   bool has_url = false;
   bool idle_ok = true;
+  std::optional<YAML::Mark> idle_mark;
+  std::vector<KindKey> kind_keys;  // read once the URL is known
   Settings own;
 };
 
@@ -154,6 +159,12 @@ void check_consistency(ConfigReader& r, const TargetConfig& target, const Settin
     r.error(own.ip_family_mark ? *own.ip_family_mark : entry,
             "target '" + target.name + "': " + *problem);
   }
+  if (own.proxy && *own.proxy && !proxy_applies(url.scheme)) {
+    r.error(*own.proxy_mark,
+            "'proxy' only applies to http://, https://, tcp:// and tls:// "
+            "targets, and '" +
+                target.name + "' is " + scheme + "://");
+  }
   if (auto problem = proxy_ip_family_problem(target.probe)) {
     r.error(own.ip_family_mark ? *own.ip_family_mark : entry,
             "target '" + target.name + "': " + *problem);
@@ -202,6 +213,9 @@ TargetEntry read_entry(ConfigReader& r, const YAML::Node& t, NamesSeen& names,
                } else if (k == "idle_probe") {
                  target.idle_probe = read_idle_probe(r, v);
                  e.idle_ok = target.idle_probe.has_value();
+                 e.idle_mark = key_mark;
+               } else if (is_kind_key(k)) {
+                 e.kind_keys.push_back({k, v, key_mark});
                } else {
                  read_setting(r, k, v, key_mark, e.own);
                }
@@ -236,6 +250,13 @@ void read_targets(ConfigReader& r, const YAML::Node& list, const Settings& defau
     check_http_body_method(r, target, e.own.http_body);
     check_http_auth_header(r, target, e.own.http_auth, defaults.http_auth);
     check_degraded_after(r, target, e.own, defaults, t.Mark());
+    read_kind_keys(r, e.kind_keys, target.name, target.probe);
+    if (target.idle_probe && !takes_idle_probe(target.probe.url.scheme)) {
+      r.error(*e.idle_mark,
+              "'idle_probe' only applies to http://, https://, tcp:// and tls:// "
+              "targets, and '" +
+                  target.name + "' is " + std::string(to_string(target.probe.url.scheme)) + "://");
+    }
     out.push_back(std::move(target));
   }
 }

@@ -250,9 +250,9 @@ Problem storage_path_problem(const std::string& path) {
   return creatable_folder_problem(folder);
 }
 
-Expected<BodyPattern> body_pattern_value(std::string_view text, std::string_view subject,
-                                         std::size_t* error_at) {
-  auto compiled = BodyPattern::compile(text);
+Expected<Pattern> pattern_value(std::string_view text, std::string_view subject,
+                                std::size_t* error_at, PatternSubject what) {
+  auto compiled = Pattern::compile(text, what);
   if (compiled) return *compiled;
   const std::size_t at = compiled.error().offset + 1;
   if (error_at != nullptr) *error_at = at;
@@ -360,6 +360,11 @@ Expected<std::optional<ProxyUrl>> proxy_setting_from(std::string_view text,
   return std::optional<ProxyUrl>{std::move(*proxy)};
 }
 
+bool proxy_applies(Scheme scheme) {
+  return scheme == Scheme::http || scheme == Scheme::https || scheme == Scheme::tcp ||
+         scheme == Scheme::tls;
+}
+
 Problem proxy_ip_family_problem(const ProbeSpec& spec) {
   if (!spec.proxy || !spec.proxy->resolves_target_name() || spec.ip_family == IpFamily::any ||
       spec.url.host_is_ip) {
@@ -400,6 +405,56 @@ Problem client_pair_problem(const std::string& cert, const std::string& key) {
   if (cert.empty() == key.empty()) return std::nullopt;
   return cert.empty() ? std::string("client_key needs a client_cert (both or neither)")
                       : std::string("client_cert needs a client_key (both or neither)");
+}
+
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+Expected<std::string> send_bytes(std::string_view text, std::string_view subject) {
+  const std::string who(subject);
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\\') {
+      out += text[i];
+      continue;
+    }
+    const char e = i + 1 < text.size() ? text[i + 1] : '\0';
+    if (e == 'r' || e == 'n' || e == 't' || e == '\\') {
+      out += e == 'r' ? '\r' : e == 'n' ? '\n' : e == 't' ? '\t' : '\\';
+      ++i;
+    } else if (e == 'x' && i + 3 < text.size() && hex_value(text[i + 2]) >= 0 &&
+               hex_value(text[i + 3]) >= 0) {
+      out += static_cast<char>(hex_value(text[i + 2]) * 16 + hex_value(text[i + 3]));
+      i += 3;
+    } else {
+      return unexpected(who + ": unknown escape " + quote(text.substr(i, 4)) +
+                        "; use \\r, \\n, \\t, \\\\ or \\xNN");
+    }
+  }
+  if (out.empty()) return unexpected(who + " must not be empty");
+  if (out.size() > kMaxSendBytes) {
+    return unexpected(who + " must be at most " + std::to_string(kMaxSendBytes) + " bytes, got " +
+                      std::to_string(out.size()));
+  }
+  return out;
+}
+
+Expected<std::string> expect_answer_value(DnsType type, std::string_view value,
+                                          std::string_view subject) {
+  auto normal = normalise_dns_value(type, value);
+  if (!normal) {
+    return unexpected(std::string(subject) + " (type " + std::string(to_string(type)) +
+                      "): " + normal.error());
+  }
+  return normal;
 }
 
 }  // namespace faultline

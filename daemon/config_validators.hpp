@@ -12,8 +12,9 @@
 #include <string_view>
 #include <vector>
 
-#include "checks/body_pattern.hpp"
+#include "checks/dns_record_type.hpp"
 #include "checks/expected.hpp"
+#include "checks/pattern.hpp"
 #include "checks/probe_spec.hpp"
 
 namespace faultline {
@@ -77,11 +78,12 @@ Problem storage_path_problem(const std::string& path);
 // body_limit) and `faultline check` (--data, --expect-body, --reject-body, --expect-json,
 // --body-limit).
 
-// `text` compiled as a PCRE2 pattern (body_pattern.hpp). Error: "<subject>: pattern 'a(b' is
-// not a valid regular expression: at character 4, missing closing parenthesis"; its
+// `text` compiled as a PCRE2 pattern for `what` (pattern.hpp). Error: "<subject>: pattern 'a(b'
+// is not a valid regular expression: at character 4, missing closing parenthesis"; its
 // character (from 1) is also put in `*error_at` when that is given.
-Expected<BodyPattern> body_pattern_value(std::string_view text, std::string_view subject,
-                                         std::size_t* error_at = nullptr);
+Expected<Pattern> pattern_value(std::string_view text, std::string_view subject,
+                                std::size_t* error_at = nullptr,
+                                PatternSubject what = PatternSubject::body);
 
 // A body_limit from 1 byte to kMaxBodyLimit (parse_byte_size: 65536, 64KiB, 1MiB).
 Expected<std::size_t> body_limit_value(std::string_view text, std::string_view subject);
@@ -127,10 +129,28 @@ Expected<std::optional<ProxyUrl>> proxy_setting_from(std::string_view text,
 // https, socks5h): the proxy, not this host, then picks the address.
 Problem proxy_ip_family_problem(const ProbeSpec& spec);
 
+// Whether a target of `scheme` can go through a proxy: the kinds libcurl connects (http, https,
+// tcp, tls); dns:// asks its server directly.
+bool proxy_applies(Scheme scheme);
+
 // When a URL whose host is an IP address of one family meets an ip_family that excludes it.
 Problem ip_family_conflict_problem(const TargetUrl& url, IpFamily family);
 
 // When exactly one of a client certificate and its key is set: mutual TLS needs both.
 Problem client_pair_problem(const std::string& cert, const std::string& key);
+// --- Keys of some kinds of target (daemon/config_kind_keys.hpp, `faultline check`) ---
+
+// How many bytes `send` may hold, after its escapes are decoded.
+inline constexpr std::size_t kMaxSendBytes = 64 * 1024;
+
+// The bytes `text` stands for, with the escapes \r \n \t \\ and \xNN (two hex digits)
+// decoded; "<subject>: ..." when an escape is unknown or cut, or the result is empty or longer
+// than kMaxSendBytes.
+Expected<std::string> send_bytes(std::string_view text, std::string_view subject);
+
+// `value` as a record of `type` in its textual form (checks/dns_record_type.hpp); else
+// "<subject>: ..." saying what a value of that type looks like.
+Expected<std::string> expect_answer_value(DnsType type, std::string_view value,
+                                          std::string_view subject);
 
 }  // namespace faultline

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "checks/probe_engine.hpp"
+#include "checks/probe_kinds.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/fd_limit.hpp"
 #include "daemon/logging.hpp"
@@ -158,10 +158,10 @@ void start_thread_pool(uv_loop_t* loop) {
 bool run_loop(uv_loop_t* loop, Config config, const Sinks& sinks, DaemonOptions options) {
   SystemClock clock;
   SystemdNotifier notifier;
-  ProbeEngine engine(loop);
+  ProbeKinds probers(loop);
   ExporterProcessSink process(sinks);
   std::vector<ResultSink*> result_sinks = {sinks.history.get(), sinks.metrics.get()};
-  Daemon daemon(loop, std::move(config), clock, engine, result_sinks, &process, notifier, options);
+  Daemon daemon(loop, std::move(config), clock, probers, result_sinks, &process, notifier, options);
   start_thread_pool(loop);
   daemon.start();
   // The watchers exist: a signal held since the first line is delivered now, and handled by the

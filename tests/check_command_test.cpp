@@ -12,6 +12,7 @@
 #include "tests/faultline_cli.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/closed_port.hpp"
+#include "tests/support/fake_dns_server.hpp"
 #include "tests/support/loopback_server.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_pki.hpp"
@@ -59,8 +60,8 @@ TEST_CASE("check --json: exactly one object with the documented keys, exit 0 whe
   CHECK(r.status == 0);
   json j = json::parse(r.output);
   const std::vector<std::string> keys = {
-      "target",      "class",       "phase", "detail", "errno", "message",   "timings",
-      "http_status", "remote_addr", "tls",   "proxy",  "slow",  "redirects", "advice"};
+      "target",      "class", "phase", "detail", "errno",     "message", "timings",  "http_status",
+      "remote_addr", "tls",   "proxy", "slow",   "redirects", "dns",     "exchange", "advice"};
   std::vector<std::string> got;
   for (auto& [k, v] : j.items())
     got.push_back(k);
@@ -74,6 +75,8 @@ TEST_CASE("check --json: exactly one object with the documented keys, exit 0 whe
   CHECK(j["http_status"] == 200);
   CHECK(j["tls"].is_null());
   CHECK(j["proxy"].is_null());  // no --proxy
+  CHECK(j["dns"].is_null());
+  CHECK(j["exchange"].is_null());
   CHECK(j["advice"].is_null());
   for (const char* t : {"dns_ms", "connect_ms", "tls_ms", "first_byte_ms", "total_ms"}) {
     CHECK(j["timings"].contains(t));
@@ -410,4 +413,101 @@ TEST_CASE("check: --key of another certificate is refused before anything is sen
                           pki.other_client.key_path, "https://127.0.0.1/"});
   CHECK(r.status == 2);
   CHECK(r.err.find("does not match client_cert") != std::string::npos);
+}
+
+TEST_CASE("check dns://: --json shows the records, TTL, server and transport - text too") {
+  FakeDnsServer dns;
+  dns.mx("mail.test", 10, "mx1.mail.test", 300).mx("mail.test", 20, "mx2.mail.test", 120);
+  const std::string server = "127.0.0.1:" + std::to_string(dns.port());
+  const std::string url = "dns://" + server + "/mail.test?type=MX";
+  Run r = run_faultline({"check", "--json", "--expect-answer", "10 MX1.mail.test.", url});
+  CHECK(r.status == 0);
+  json j = json::parse(r.output);
+  CHECK(j["class"] == "ok");
+  CHECK(j["remote_addr"] == server);
+  CHECK(j["dns"]["question"] == "MX mail.test");
+  CHECK(j["dns"]["server"] == server);
+  CHECK(j["dns"]["rcode"] == "NOERROR");
+  CHECK(j["dns"]["records"] == json::array({"10 mx1.mail.test", "20 mx2.mail.test"}));
+  CHECK(j["dns"]["ttl"] == 120);
+  CHECK(j["dns"]["transport"] == "udp");
+  CHECK(j["dns"]["response_ms"].is_number());
+  CHECK(j["timings"]["dns_ms"].is_number());
+  CHECK(j["timings"]["connect_ms"].is_null());
+
+  Run text = run_faultline({"check", url});
+  CHECK(text.status == 0);
+  CHECK(text.output.find("DNS  MX mail.test @" + server + " over UDP") != std::string::npos);
+  CHECK(text.output.find("        10 mx1.mail.test\n        20 mx2.mail.test\n") !=
+        std::string::npos);
+  CHECK(text.output.find("NOERROR, TTL 120 s") != std::string::npos);
+  CHECK(text.output.find("TCP") == std::string::npos);
+
+  Run mismatch = run_faultline({"check", "--json", "--expect-answer", "30 mx3.mail.test", url});
+  CHECK(mismatch.status == 1);
+  json m = json::parse(mismatch.output);
+  CHECK(m["class"] == "dns");
+  CHECK(m["phase"] == "dns");
+  CHECK(m["detail"] == "answer_mismatch");
+  CHECK(m["advice"].get<std::string>().find("expect") != std::string::npos);
+}
+
+TEST_CASE("check tcp://: --send and --expect hold a conversation - a wrong reply exits 1") {
+  LoopbackServerOptions o;
+  o.behavior = Behavior::line_reply;
+  o.reply = "+PONG\r\n";
+  LoopbackServer redis(o);
+  const std::string url = redis.url("tcp", "");
+  Run ok = run_faultline({"check", "--send", "PING\\r\\n", "--expect", "^\\+PONG$", url});
+  CHECK(ok.status == 0);
+  CHECK(redis.last_request() == "PING\r\n");
+  CHECK(ok.output.find("APP  sent 'PING\\r\\n', expect '^\\+PONG$', got '+PONG\\r\\n'") !=
+        std::string::npos);
+
+  Run wrong = run_faultline(
+      {"check", "--json", "--timeout", "600ms", "--send", "PING\\r\\n", "--expect", "^-ERR", url});
+  CHECK(wrong.status == 1);
+  json j = json::parse(wrong.output);
+  CHECK(j["class"] == "protocol");
+  CHECK(j["phase"] == "response");
+  CHECK(j["detail"] == "expect_mismatch");
+  CHECK(j["exchange"]["sent"] == 6);
+  CHECK(j["exchange"]["received"] == 7);
+  CHECK(j["exchange"]["reply"] == "+PONG\r\n");
+  CHECK(j["message"].get<std::string>().find("'+PONG\\r\\n'") != std::string::npos);
+}
+
+TEST_CASE("check: --send, --expect and --expect-answer are validated as the config's keys") {
+  const std::string dns = "dns://127.0.0.1:53/a.test";
+  const std::string tcp = "tcp://127.0.0.1:" + std::to_string(closed_port());
+  struct Bad {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Bad> cases = {
+      {{"--send", "x", dns}, "--send and --expect only apply to tcp:// and tls:// targets"},
+      {{"--expect", "x", "http://127.0.0.1:1/"},
+       "--send and --expect only apply to tcp:// and tls:// targets"},
+      {{"--expect-answer", "192.0.2.1", tcp}, "--expect-answer only applies to dns:// targets"},
+      {{"--idle", "10s", dns},
+       "--idle only applies to http://, https://, tcp:// and tls:// targets"},
+      {{"--send", "a\\q", tcp}, "--send: unknown escape '\\q'; use \\r, \\n, \\t, \\\\ or \\xNN"},
+      {{"--expect", "a(b", tcp},
+       "--expect: pattern 'a(b' is not a valid regular expression: at character 4, missing "
+       "closing parenthesis"},
+      {{"--expect-answer", "::1", dns}, "--expect-answer (type A): '::1' is not an IPv4 address"},
+  };
+  for (const Bad& bad : cases) {
+    std::vector<std::string> args = {"check"};
+    args.insert(args.end(), bad.args.begin(), bad.args.end());
+    SplitRun r = run_split(args);
+    CAPTURE(bad.message);
+    CHECK(r.status == 2);
+    CHECK(r.err == "faultline check: " + bad.message + "\n");
+    CHECK(r.out.empty());
+  }
+  // The config says the same about the same values.
+  CHECK(config_message("targets:\n  - name: a\n    url: " + tcp + "\n    expect: 'a(b'\n") ==
+        "'expect': pattern 'a(b' is not a valid regular expression: at character 4, missing "
+        "closing parenthesis");
 }

@@ -23,7 +23,8 @@ esac
 packages=(
   ca-certificates cmake g++ make pkg-config git
   libuv1-dev libcurl4-openssl-dev libyaml-cpp-dev prometheus-cpp-dev libsqlite3-dev
-  libspdlog-dev doctest-dev libssl-dev libcli11-dev nlohmann-json3-dev libsystemd-dev libpcre2-dev
+  libspdlog-dev doctest-dev libssl-dev libcli11-dev nlohmann-json3-dev libsystemd-dev
+  libc-ares-dev libpcre2-dev
   # used by the tests themselves
   openssl sqlite3 iproute2 nftables procps
   # packaging tests: systemd-analyze, man and groff, cpack's dpkg-shlibdeps and file, strace

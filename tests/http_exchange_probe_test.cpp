@@ -27,8 +27,8 @@ LoopbackServerOptions serving(std::string body) {
   return o;
 }
 
-BodyPattern pattern(const std::string& text) {
-  auto p = BodyPattern::compile(text);
+Pattern pattern(const std::string& text) {
+  auto p = Pattern::compile(text);
   REQUIRE_MESSAGE(p, text);
   return *p;
 }

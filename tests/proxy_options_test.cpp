@@ -80,6 +80,15 @@ TEST_CASE("config error: proxy values, with their position and never their crede
   valid(
       "targets:\n  - name: a\n    url: http://a.example/\n    ip_family: ipv6\n"
       "    proxy: socks5://p:1080\n");
+  // dns:// asks its server directly; a default proxy leaves it alone.
+  CHECK(error_of("targets:\n  - name: d\n    url: dns://127.0.0.1/a.example\n"
+                 "    proxy: http://p:3128\n") ==
+        "t.yaml:4:5: 'proxy' only applies to http://, https://, tcp:// and tls:// targets, and "
+        "'d' is dns://");
+  Config c = valid(
+      "defaults: {proxy: 'http://p:3128'}\ntargets:\n"
+      "  - {name: d, url: 'dns://127.0.0.1/a.example'}\n");
+  CHECK_FALSE(c.targets[0].probe.proxy);
 }
 
 TEST_CASE("check --proxy: the proxy is a layer of its own, in text and JSON") {

@@ -87,6 +87,26 @@ Reply check_reply(const Bytes& q, const Bytes& r) {
   return out;
 }
 
+// As ask(), over TCP: the query and the reply each behind a two-byte length.
+std::optional<Bytes> ask_tcp(const FakeDnsServer& server, const Bytes& q) {
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  auto to = make_socket_address("127.0.0.1", server.port());
+  REQUIRE(::connect(fd.get(), to.get(), to.length) == 0);
+  Bytes framed = {static_cast<std::uint8_t>(q.size() >> 8), static_cast<std::uint8_t>(q.size())};
+  framed.insert(framed.end(), q.begin(), q.end());
+  REQUIRE(::send(fd.get(), framed.data(), framed.size(), 0) == static_cast<ssize_t>(framed.size()));
+  Bytes reply;
+  std::uint8_t buffer[4096];
+  pollfd p{fd.get(), POLLIN, 0};
+  while (::poll(&p, 1, 1000) == 1) {
+    const ssize_t n = ::recv(fd.get(), buffer, sizeof buffer, 0);
+    if (n <= 0) break;
+    reply.insert(reply.end(), buffer, buffer + n);
+  }
+  if (reply.size() < 2 || u16(reply, 0) != static_cast<int>(reply.size() - 2)) return std::nullopt;
+  return Bytes(reply.begin() + 2, reply.end());
+}
+
 Reply ask_and_check(const FakeDnsServer& server, const std::string& name, std::uint16_t type) {
   Bytes q = query(name, type);
   auto r = ask(server, q);
@@ -171,4 +191,49 @@ TEST_CASE("FakeDnsServer: malformed packets are ignored and the server keeps ser
   CHECK_FALSE(ask(dns, response, 200).has_value());
   CHECK(ask_and_check(dns, "a.test", kA).answers == 1);
   CHECK(dns.queries() == 1);
+}
+
+TEST_CASE("FakeDnsServer: refused, and a truncated UDP answer whose records come over TCP") {
+  FakeDnsServer dns;
+  dns.refused("refused.test").a("big.test", "127.0.0.9", 77).truncate_udp("big.test");
+  CHECK(ask_and_check(dns, "refused.test", kA).rcode == 5);
+
+  Bytes q = query("big.test", kA);
+  auto udp = ask(dns, q);
+  REQUIRE(udp);
+  CHECK((udp->at(2) & 0x02) != 0);  // TC
+  Reply cut = check_reply(q, *udp);
+  CHECK(cut.answers == 0);
+
+  auto tcp = ask_tcp(dns, q);
+  REQUIRE(tcp);
+  CHECK((tcp->at(2) & 0x02) == 0);
+  Reply whole = check_reply(q, *tcp);
+  REQUIRE(whole.answers == 1);
+  CHECK(whole.rdata[0] == Bytes{127, 0, 0, 9});
+  // TTL, the four bytes before the data length of the first record.
+  CHECK(u16(*tcp, q.size() + 6) == 0);
+  CHECK(u16(*tcp, q.size() + 8) == 77);
+  CHECK(dns.tcp_queries() == 1);
+  CHECK(dns.queries_for("big.test") == 2);
+}
+
+TEST_CASE("FakeDnsServer: MX, TXT, NS and SOA records carry their wire form") {
+  constexpr std::uint16_t kMx = 15, kTxt = 16, kNs = 2, kSoa = 6;
+  FakeDnsServer dns;
+  dns.mx("z.test", 10, "mx.z.test").txt("z.test", {"ab", "c"}).ns("z.test", "ns.z.test");
+  dns.soa("z.test", "ns.z.test", "h.z.test", 7);
+  Reply mx = ask_and_check(dns, "z.test", kMx);
+  REQUIRE(mx.answers == 1);
+  CHECK(mx.rdata[0] == Bytes{0, 10, 2, 'm', 'x', 1, 'z', 4, 't', 'e', 's', 't', 0});
+  Reply txt = ask_and_check(dns, "z.test", kTxt);
+  REQUIRE(txt.answers == 1);
+  CHECK(txt.rdata[0] == Bytes{2, 'a', 'b', 1, 'c'});
+  Reply ns = ask_and_check(dns, "z.test", kNs);
+  REQUIRE(ns.answers == 1);
+  CHECK(ns.rdata[0] == Bytes{2, 'n', 's', 1, 'z', 4, 't', 'e', 's', 't', 0});
+  Reply soa = ask_and_check(dns, "z.test", kSoa);
+  REQUIRE(soa.answers == 1);
+  CHECK(soa.rdata[0].size() == 11 + 10 + 20);
+  CHECK(soa.rdata[0][24] == 7);  // the serial's last byte, after both names
 }

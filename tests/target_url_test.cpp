@@ -74,9 +74,11 @@ TEST_CASE("target URLs: rejected with a reason") {
         "credentials in the URL are not supported (they would leak into logs, metrics and the "
         "database); send them with `headers:` instead");
   CHECK(parse_target_url("ftp://example.com/").error() ==
-        "unsupported scheme 'ftp://'; use http://, https://, tcp://host:port or tls://host:port");
+        "unsupported scheme 'ftp://'; use http://, https://, tcp://host:port, tls://host:port or "
+        "dns://SERVER/NAME");
   CHECK(parse_target_url("example.com").error() ==
-        "'example.com' has no scheme; use http://, https://, tcp://host:port or tls://host:port");
+        "'example.com' has no scheme; use http://, https://, tcp://host:port, tls://host:port or "
+        "dns://SERVER/NAME");
   CHECK(parse_target_url("http://example.com/#top").error() ==
         "URL fragments ('#...') are never sent to the server; remove it");
   CHECK(parse_target_url("http://example.com:0/").error() == "port 0 cannot be probed");
@@ -96,4 +98,106 @@ TEST_CASE("target URLs: a percent-encoded host is rejected, it did not parse bac
   auto zoned = parse_target_url("http://[fe80::1%25eth0]/");
   REQUIRE_FALSE(zoned);
   CHECK(zoned.error().find("zone") != std::string::npos);
+}
+
+TEST_CASE("target URLs: dns://SERVER[:PORT]/NAME?type=TYPE") {
+  auto u = parse_target_url("dns://192.0.2.53/Example.COM.");
+  REQUIRE(u);
+  CHECK(u->scheme == Scheme::dns);
+  CHECK(u->host == "192.0.2.53");
+  CHECK(u->port == 53);
+  CHECK(u->dns_name == "example.com");
+  CHECK(u->dns_type == DnsType::a);
+  CHECK(u->path.empty());
+  CHECK(u->text == "dns://192.0.2.53/example.com");
+  CHECK_FALSE(u->uses_tls());
+  CHECK_FALSE(u->is_http());
+
+  auto mx = parse_target_url("dns://[::1]:5353/example.com?type=mx");
+  REQUIRE(mx);
+  CHECK(mx->host == "::1");
+  CHECK(mx->port == 5353);
+  CHECK(mx->dns_type == DnsType::mx);
+  CHECK(mx->text == "dns://[::1]:5353/example.com?type=MX");
+  // The default type and port are left out of the normalised text, which parses back the same.
+  auto a = parse_target_url("dns://ns1.example.net:53/www.example.com?type=A");
+  REQUIRE(a);
+  CHECK(a->text == "dns://ns1.example.net/www.example.com");
+  CHECK(*parse_target_url(a->text) == *a);
+  CHECK(*parse_target_url(mx->text) == *mx);
+
+  CHECK(parse_target_url("dns://192.0.2.53").error() ==
+        "dns:// targets name what to ask for: dns://192.0.2.53/NAME?type=TYPE");
+  CHECK(parse_target_url("dns://192.0.2.53/").error() ==
+        "dns:// targets name what to ask for: dns://192.0.2.53/NAME?type=TYPE");
+  CHECK(parse_target_url("dns://192.0.2.53/example.com?type=PTR").error() ==
+        "unknown DNS record type 'PTR'; use one of A|AAAA|CNAME|MX|TXT|NS|SOA");
+  CHECK(parse_target_url("dns://192.0.2.53/example.com?class=IN").error() ==
+        "dns:// targets take only ?type=A|AAAA|CNAME|MX|TXT|NS|SOA after the name, not "
+        "'?class=IN'");
+  CHECK(parse_target_url("dns://192.0.2.53/a/b").error().find("one name") != std::string::npos);
+  CHECK(parse_target_url("dns://192.0.2.53/a..b").error().find("not a domain name") !=
+        std::string::npos);
+}
+
+TEST_CASE("target URLs: the rows of kinds not built yet parse by their rules, but are refused") {
+  for (const char* url : {"icmp://192.0.2.1", "smtp://mail.example.com", "imaps://mail.example.com",
+                          "grpc://api.example.com:50051", "pop3s://mail.example.com"}) {
+    CAPTURE(url);
+    auto refused = parse_target_url(url);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().starts_with("unsupported scheme"));
+    CHECK(parse_target_url(url, SchemeUse::any));
+  }
+  auto icmp = parse_target_url("icmp://[2001:db8::1]", SchemeUse::any);
+  REQUIRE(icmp);
+  CHECK(icmp->scheme == Scheme::icmp);
+  CHECK(icmp->port == 0);
+  CHECK(icmp->text == "icmp://[2001:db8::1]");
+  CHECK(parse_target_url("icmp://host:7", SchemeUse::any).error() ==
+        "icmp:// targets take no port; write icmp://host");
+  CHECK(parse_target_url("icmp://host/x", SchemeUse::any).error() ==
+        "icmp:// targets take no path or query; write icmp://host");
+
+  struct Mail {
+    const char* url;
+    Scheme scheme;
+    std::uint16_t port;
+    bool tls;
+  };
+  for (const Mail& m : {Mail{"smtp://m.example", Scheme::smtp, 25, false},
+                        Mail{"smtps://m.example", Scheme::smtps, 465, true},
+                        Mail{"imap://m.example", Scheme::imap, 143, false},
+                        Mail{"imaps://m.example", Scheme::imaps, 993, true},
+                        Mail{"pop3://m.example", Scheme::pop3, 110, false},
+                        Mail{"pop3s://m.example", Scheme::pop3s, 995, true}}) {
+    CAPTURE(m.url);
+    auto u = parse_target_url(m.url, SchemeUse::any);
+    REQUIRE(u);
+    CHECK(u->scheme == m.scheme);
+    CHECK(u->port == m.port);
+    CHECK(u->uses_tls() == m.tls);
+    CHECK(u->text == m.url);
+  }
+  CHECK(parse_target_url("smtp://m.example:2525", SchemeUse::any)->text == "smtp://m.example:2525");
+  CHECK(parse_target_url("smtp://m.example/x", SchemeUse::any).error() ==
+        "smtp:// targets take no path or query; write smtp://host");
+
+  auto grpc = parse_target_url("grpcs://api.example.com:443/my.pkg.Service", SchemeUse::any);
+  REQUIRE(grpc);
+  CHECK(grpc->path == "/my.pkg.Service");
+  CHECK(grpc->uses_tls());
+  CHECK(grpc->text == "grpcs://api.example.com:443/my.pkg.Service");
+  CHECK(parse_target_url("grpc://api.example.com:50051", SchemeUse::any)->path.empty());
+  CHECK(parse_target_url("grpc://api.example.com", SchemeUse::any).error() ==
+        "grpc:// targets need a port: grpc://api.example.com:PORT");
+  CHECK(parse_target_url("grpc://api:1/a/b", SchemeUse::any).error() ==
+        "grpc:// targets take at most a service name after the port: grpc://host:port/SERVICE");
+}
+
+TEST_CASE("target URLs: every scheme's name is its to_string, the kind in storage") {
+  for (const SchemeRow& row : kSchemes) {
+    CHECK(to_string(row.scheme) == row.name);
+    CHECK(&scheme_row(row.scheme) == &row);
+  }
 }

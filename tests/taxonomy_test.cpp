@@ -15,7 +15,7 @@ TEST_CASE("taxonomy: the contract words") {
   for (FailureClass c : kAllClasses)
     words.insert(std::string(to_string(c)));
   CHECK(words == std::set<std::string>{"ok", "dns", "refused", "unreachable", "timeout", "reset",
-                                       "closed", "tls", "http", "local"});
+                                       "closed", "tls", "http", "local", "protocol"});
   std::set<std::string> phases;
   for (Phase p : kAllPhases)
     phases.insert(std::string(to_string(p)));
@@ -26,6 +26,37 @@ TEST_CASE("taxonomy: the contract words") {
   for (Phase p : kAllPhases)
     CHECK(phase_from_string(to_string(p)) == p);
   CHECK_FALSE(failure_class_from_string("connection_refused").has_value());
+}
+
+TEST_CASE("taxonomy: every detail has one word, and the word leads back to it") {
+  std::set<std::string> details;
+  for (Detail d : kAllDetails)
+    details.insert(std::string(to_string(d)));
+  CHECK(details == std::set<std::string>{"",
+                                         "nxdomain",
+                                         "no_address",
+                                         "temporary",
+                                         "refused",
+                                         "answer_mismatch",
+                                         "timeout",
+                                         "expired",
+                                         "not_yet_valid",
+                                         "hostname_mismatch",
+                                         "untrusted",
+                                         "handshake",
+                                         "reset",
+                                         "closed",
+                                         "http_status",
+                                         "malformed",
+                                         "unexpected_reply",
+                                         "no_starttls",
+                                         "not_serving",
+                                         "grpc_status",
+                                         "expect_mismatch"});
+  CHECK(details.size() == kAllDetails.size());
+  for (Detail d : kAllDetails)
+    CHECK(detail_from_string(to_string(d)) == d);
+  CHECK_FALSE(detail_from_string("mismatch").has_value());
 }
 
 TEST_CASE("taxonomy: http detail is the status code, errno names are symbolic") {

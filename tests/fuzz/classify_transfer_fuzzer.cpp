@@ -111,13 +111,17 @@ bool detail_fits(FailureClass c, Detail d) {
   switch (c) {
     case FailureClass::dns:
       return d == Detail::nxdomain || d == Detail::no_address || d == Detail::temporary ||
-             d == Detail::timeout;
+             d == Detail::timeout || d == Detail::refused || d == Detail::answer_mismatch;
     case FailureClass::tls:
       return d == Detail::expired || d == Detail::not_yet_valid || d == Detail::hostname_mismatch ||
              d == Detail::untrusted || d == Detail::handshake || d == Detail::reset ||
              d == Detail::closed || d == Detail::timeout || d == Detail::client_certificate;
     case FailureClass::http:
       return d == Detail::http_status || d == Detail::malformed || d == Detail::body_mismatch;
+      return d == Detail::http_status || d == Detail::malformed;
+    case FailureClass::protocol:
+      return d == Detail::unexpected_reply || d == Detail::no_starttls ||
+             d == Detail::not_serving || d == Detail::grpc_status || d == Detail::expect_mismatch;
     default:
       return d == Detail::none;
   }

@@ -36,7 +36,7 @@ field() { dpkg-deb -f "$deb" "$1"; }
 [ -n "$(field Maintainer)" ] && [ -n "$(field Description)" ] || fail "Maintainer/Description empty"
 depends=$(field Depends)
 # shlibdeps ran: the libraries the binary links are declared, with versions.
-for lib in libc6 libcurl4 libuv1 libsqlite3-0 libssl3 libsystemd0 libyaml-cpp; do
+for lib in libc6 libcurl4 libuv1 libsqlite3-0 libssl3 libsystemd0 libyaml-cpp libc-ares2 libpcre2-8-0; do
   grep -q "\<$lib" <<<"$depends" || fail "Depends lacks $lib (did dpkg-shlibdeps run?): $depends"
 done
 [ "$(dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./conffiles)" = "$config" ] ||

@@ -13,4 +13,9 @@ std::uint16_t closed_port(const char* address) {
   return local_port(fd.get());
 }
 
+std::uint16_t closed_udp_port(const char* address) {
+  UniqueFd fd = bind_socket(address, 0, SOCK_DGRAM);
+  return local_port(fd.get());
+}
+
 }  // namespace faultline::testing

@@ -13,4 +13,9 @@ namespace faultline::testing {
 // range of ~28000, so this is rare enough for tests, never impossible. Throws std::system_error.
 std::uint16_t closed_port(const char* address = "127.0.0.1");
 
+// The same for UDP: a port on which nothing receives right now, so a datagram sent there is
+// answered by the kernel with ICMP port unreachable (ECONNREFUSED on a connected socket). The
+// same race, as rare.
+std::uint16_t closed_udp_port(const char* address = "127.0.0.1");
+
 }  // namespace faultline::testing

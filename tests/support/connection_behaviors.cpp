@@ -320,6 +320,31 @@ void stream_forever(ServerStream& stream) {
   }
 }
 
+// line_reply: one chunk in (unless greeting first), the reply out, then hold, FIN or RST.
+void line_reply(ConnectionContext& ctx, ServerStream& stream) {
+  const LoopbackServerOptions& o = ctx.options;
+  if (!o.greet_first) {
+    char buffer[4096];
+    const IoResult got = stream.read(buffer, sizeof buffer);
+    if (got.status != IoStatus::ok) return;
+    std::lock_guard lock(ctx.mutex);
+    ctx.last_request.assign(buffer, got.bytes);
+    ++ctx.requests;
+  }
+  if (!o.reply.empty() && stream.write_all(o.reply) != IoStatus::ok) return;
+  switch (o.after_reply) {
+    case AfterReply::hold:
+      stream.hold();
+      break;
+    case AfterReply::close:
+      stream.close();
+      break;
+    case AfterReply::reset:
+      stream.reset();
+      break;
+  }
+}
+
 }  // namespace
 
 void serve_connection(ConnectionContext& ctx, UniqueFd connection) {
@@ -425,6 +450,12 @@ void serve_connection(ConnectionContext& ctx, UniqueFd connection) {
           stream.write_raw(ctx.options.garbage) == IoStatus::ok) {
         stream.hold_raw();
       }
+      break;
+    case Behavior::line_reply:
+      line_reply(ctx, stream);
+      break;
+    case Behavior::tls_line_reply:
+      if (tls_handshake(ctx, stream)) line_reply(ctx, stream);
       break;
   }
 }

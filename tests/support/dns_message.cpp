@@ -10,9 +10,9 @@ constexpr std::size_t kHeaderSize = 12;
 constexpr std::uint16_t kFlagQr = 0x8000;
 constexpr std::uint16_t kOpcodeMask = 0x7800;
 constexpr std::uint16_t kFlagAa = 0x0400;
+constexpr std::uint16_t kFlagTc = 0x0200;
 constexpr std::uint16_t kFlagRd = 0x0100;
 constexpr std::uint16_t kFlagRa = 0x0080;
-constexpr std::uint32_t kTtl = 60;
 
 std::uint16_t read16(std::span<const std::uint8_t> m, std::size_t at) {
   return static_cast<std::uint16_t>(m[at] << 8 | m[at + 1]);
@@ -50,26 +50,41 @@ std::optional<DnsQuestion> parse_dns_query(std::span<const std::uint8_t> m) {
   return q;
 }
 
+std::vector<std::uint8_t> encode_dns_name(std::string_view name) {
+  std::vector<std::uint8_t> out;
+  while (!name.empty()) {
+    const std::size_t dot = name.find('.');
+    const std::string_view label = name.substr(0, dot);
+    out.push_back(static_cast<std::uint8_t>(label.size()));
+    out.insert(out.end(), label.begin(), label.end());
+    name = dot == std::string_view::npos ? std::string_view() : name.substr(dot + 1);
+  }
+  out.push_back(0);
+  return out;
+}
+
 std::vector<std::uint8_t> encode_dns_response(std::span<const std::uint8_t> query,
                                               const DnsQuestion& q, std::uint8_t rcode,
-                                              const std::vector<std::vector<std::uint8_t>>& rdata) {
+                                              const std::vector<DnsRecord>& records,
+                                              bool truncated) {
   std::vector<std::uint8_t> out;
   put16(out, q.id);
   put16(out, static_cast<std::uint16_t>(kFlagQr | (q.flags & kOpcodeMask) | kFlagAa |
-                                        (q.flags & kFlagRd) | kFlagRa | (rcode & 0x0f)));
+                                        (truncated ? kFlagTc : 0) | (q.flags & kFlagRd) | kFlagRa |
+                                        (rcode & 0x0f)));
   put16(out, 1);  // QDCOUNT
-  put16(out, static_cast<std::uint16_t>(rdata.size()));
+  put16(out, static_cast<std::uint16_t>(records.size()));
   put16(out, 0);  // NSCOUNT
   put16(out, 0);  // ARCOUNT: an EDNS OPT record in the query is not echoed
   out.insert(out.end(), query.begin() + kHeaderSize, query.begin() + q.end);
-  for (const auto& data : rdata) {
+  for (const DnsRecord& r : records) {
     put16(out, 0xC000 | kHeaderSize);  // the owner name: a pointer to the question's name
-    put16(out, q.type);
+    put16(out, r.type);
     put16(out, kDnsClassIn);
-    put16(out, static_cast<std::uint16_t>(kTtl >> 16));
-    put16(out, static_cast<std::uint16_t>(kTtl & 0xffff));
-    put16(out, static_cast<std::uint16_t>(data.size()));
-    out.insert(out.end(), data.begin(), data.end());
+    put16(out, static_cast<std::uint16_t>(r.ttl >> 16));
+    put16(out, static_cast<std::uint16_t>(r.ttl & 0xffff));
+    put16(out, static_cast<std::uint16_t>(r.rdata.size()));
+    out.insert(out.end(), r.rdata.begin(), r.rdata.end());
   }
   return out;
 }

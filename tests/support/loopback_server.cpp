@@ -26,7 +26,7 @@ namespace {
 bool speaks_tls(Behavior b) {
   return b == Behavior::tls_http_ok || b == Behavior::tls_accept_only ||
          b == Behavior::tls_garbage || b == Behavior::tls_raw_garbage ||
-         b == Behavior::tls_close_without_reply;
+         b == Behavior::tls_close_without_reply || b == Behavior::tls_line_reply;
 }
 
 std::string openssl_error(const std::string& what) {

@@ -51,6 +51,17 @@ enum class Behavior {
   tls_close_without_reply,  // TLS handshake, read the request, close_notify and FIN
   tls_raw_garbage,          // TLS handshake, read the request, then `garbage` as raw bytes on the
                             // TCP stream where TLS records belong; hold until the peer closes
+  // Line protocols (tcp:// and tls:// send/expect):
+  line_reply,      // read whatever arrives first (or nothing, with greet_first), send `reply`,
+                   // then `after_reply`
+  tls_line_reply,  // TLS handshake, then line_reply inside TLS
+};
+
+// What line_reply does once its reply is sent.
+enum class AfterReply {
+  hold,   // keep the connection until the peer closes it
+  close,  // FIN (TLS: close_notify, then FIN)
+  reset,  // RST
 };
 
 // How http_ok and http_status answer one path instead (LoopbackServerOptions::routes).
@@ -98,6 +109,11 @@ struct LoopbackServerOptions {
   // http_ok, http_status, tls_http_ok: requests for exactly these targets ("/b?x=1") get this
   // answer instead (a redirect chain on one server, several JSON documents).
   std::map<std::string, RouteResponse> routes{};
+  // line_reply, tls_line_reply: what to answer (may be empty), whether to send it at once as a
+  // greeting instead of after the client's first bytes, and what to do next.
+  std::string reply = "+PONG\r\n";
+  bool greet_first = false;
+  AfterReply after_reply = AfterReply::hold;
 };
 
 // Listens as soon as the constructor returns, so a client may connect right away; serves each

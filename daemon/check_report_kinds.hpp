@@ -1,0 +1,30 @@
+// The parts of `faultline check`'s report that only some kinds of target have: the question,
+// answer, TTL and server of dns:// targets, and the conversation of tcp:// and tls:// targets
+// with send/expect. check_report.cpp places them.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "checks/probe_result.hpp"
+#include "checks/probe_spec.hpp"
+#include "daemon/terminal.hpp"
+
+namespace faultline {
+
+// The DNS line's text for a dns:// target: "MX example.com @127.0.0.1:53 over UDP".
+std::string dns_question_text(const ProbeSpec& spec, const ProbeResult& r);
+
+// The answer under the DNS line: one line per record, then the TTL and the response code,
+// each indented as the report's detail lines are; "" without an answer.
+std::string dns_answer_lines(const DnsAnswer& answer, const Painter& p);
+
+// The APP line's text (tcp:// and tls:// targets with send or expect): "sent 'PING\r\n', got
+// '+PONG\r\n'", values through quote().
+std::string exchange_text(const ProbeSpec& spec, const ProbeResult& r);
+
+// Adds "dns" {question, server, rcode, records, ttl, transport, response_ms} and "exchange"
+// {sent, received, reply} to `out`; null when the result has none.
+void add_kind_json(nlohmann::ordered_json& out, const ProbeResult& r);
+
+}  // namespace faultline

@@ -118,7 +118,6 @@ bool detail_fits(FailureClass c, Detail d) {
              d == Detail::closed || d == Detail::timeout || d == Detail::client_certificate;
     case FailureClass::http:
       return d == Detail::http_status || d == Detail::malformed || d == Detail::body_mismatch;
-      return d == Detail::http_status || d == Detail::malformed;
     case FailureClass::protocol:
       return d == Detail::unexpected_reply || d == Detail::no_starttls ||
              d == Detail::not_serving || d == Detail::grpc_status || d == Detail::expect_mismatch;

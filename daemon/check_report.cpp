@@ -93,14 +93,47 @@ TargetUrl last_url(const ProbeSpec& spec, const ProbeResult& r) {
   return parsed ? *parsed : spec.url;
 }
 
-}  // namespace
+// What one layer's line says: its name, what it did, how long it took.
+struct LayerLine {
+  std::string name;
+  std::string what;
+  std::optional<double> ms;
+};
 
-std::string render_check_text(const ProbeSpec& spec, const ProbeResult& r, std::int64_t now_unix,
-                              bool color) {
-  const Painter p(color);
-  const TargetUrl url = last_url(spec, r);
-  // A proxy is reached before anything else, its failure ends the probe before the target's
-  // layers begin.
+std::string dns_layer_text(const ProbeSpec& spec, const ProbeResult& r, const TargetUrl& url) {
+  if (url.scheme == Scheme::dns) return dns_question_text(spec, r);
+  if (url.host_is_ip) return url.host + " (IP literal, no lookup)";
+  if (r.proxy && r.proxy->resolves_target) return url.host + " (resolved by the proxy)";
+  return url.host + (r.resolved.empty() ? "" : " -> " + join(r.resolved, ", "));
+}
+
+LayerLine layer_line(Layer layer, const ProbeSpec& spec, const ProbeResult& r, const TargetUrl& url,
+                     std::int64_t now_unix) {
+  switch (layer) {
+    case Layer::proxy:
+      return {"PROXY", proxy_line(*r.proxy), std::nullopt};
+    case Layer::dns:
+      return {"DNS", dns_layer_text(spec, r, url), r.timings.dns_ms};
+    case Layer::reply:
+      return {"APP", exchange_text(spec, r), r.timings.first_byte_ms};
+    case Layer::tcp:
+      return {"TCP", r.remote_addr.empty() ? url.authority() : r.remote_addr, r.timings.connect_ms};
+    case Layer::tls:
+      return {"TLS", r.tls ? tls_line(*r.tls, now_unix) : "handshake", r.timings.tls_ms};
+    case Layer::http:
+      // After a redirect the method may have changed (303); the hops show the way there.
+      return {"HTTP",
+              (r.redirects.empty() ? spec.method + " " : std::string()) + url.path +
+                  (r.http_status ? " -> " + std::to_string(r.http_status) : std::string()) +
+                  (r.timings.first_byte_ms ? ", first byte" : ""),
+              r.timings.first_byte_ms};
+  }
+  return {};
+}
+
+// The layers a probe of `url` goes through, in order. A proxy is reached before anything else:
+// its failure ends the probe before the target's layers begin.
+std::vector<Layer> layers_of(const ProbeSpec& spec, const ProbeResult& r, const TargetUrl& url) {
   std::vector<Layer> layers;
   if (r.proxy) layers.push_back(Layer::proxy);
   layers.push_back(Layer::dns);
@@ -108,55 +141,21 @@ std::string render_check_text(const ProbeSpec& spec, const ProbeResult& r, std::
   if (url.uses_tls()) layers.push_back(Layer::tls);
   if (url.is_http()) layers.push_back(Layer::http);
   if (spec.converses()) layers.push_back(Layer::reply);
+  return layers;
+}
+
+}  // namespace
+
+std::string render_check_text(const ProbeSpec& spec, const ProbeResult& r, std::int64_t now_unix,
+                              bool color) {
+  const Painter p(color);
+  const TargetUrl url = last_url(spec, r);
   const Layer failed_layer = layer_of(r.phase, url);
 
   std::string out = p.bold(spec.url.text) + "\n" + redirect_lines(r, p);
-  for (Layer layer : layers) {
+  for (Layer layer : layers_of(spec, r, url)) {
     const bool is_failed = !r.ok() && failed_layer == layer;
-    std::string name, what;
-    std::optional<double> ms;
-    switch (layer) {
-      case Layer::proxy:
-        name = "PROXY";
-        what = proxy_line(*r.proxy);
-        break;
-      case Layer::dns:
-        name = "DNS";
-        ms = r.timings.dns_ms;
-        if (url.scheme == Scheme::dns) {
-          what = dns_question_text(spec, r);
-        } else if (url.host_is_ip) {
-          what = url.host + " (IP literal, no lookup)";
-        } else if (r.proxy && r.proxy->resolves_target) {
-          what = url.host + " (resolved by the proxy)";
-        } else {
-          what = url.host + (r.resolved.empty() ? "" : " -> " + join(r.resolved, ", "));
-        }
-        break;
-      case Layer::reply:
-        name = "APP";
-        ms = r.timings.first_byte_ms;
-        what = exchange_text(spec, r);
-        break;
-      case Layer::tcp:
-        name = "TCP";
-        ms = r.timings.connect_ms;
-        what = r.remote_addr.empty() ? url.authority() : r.remote_addr;
-        break;
-      case Layer::tls:
-        name = "TLS";
-        ms = r.timings.tls_ms;
-        what = r.tls ? tls_line(*r.tls, now_unix) : "handshake";
-        break;
-      case Layer::http:
-        name = "HTTP";
-        ms = r.timings.first_byte_ms;
-        // After a redirect the method may have changed (303); the hops show the way there.
-        what = (r.redirects.empty() ? spec.method + " " : std::string()) + url.path +
-               (r.http_status ? " -> " + std::to_string(r.http_status) : std::string()) +
-               (r.timings.first_byte_ms ? ", first byte" : "");
-        break;
-    }
+    const auto [name, what, ms] = layer_line(layer, spec, r, url, now_unix);
     const std::string mark = is_failed ? p.bad("FAIL") : p.ok(" ok ");
     out +=
         "  " + mark + "  " + pad(name + " ", 5) + pad(what, 58) + " " + p.dim(ms_text(ms)) + "\n";

@@ -19,6 +19,7 @@
 #include "checks/dns_classifier.hpp"
 #include "checks/redirect_hop.hpp"
 #include "checks/target_url.hpp"
+#include "checks/tls_client_verdict.hpp"
 #include "checks/transfer_classifier.hpp"
 #include "checks/utc_time.hpp"
 #include "checks/uv_timer.hpp"
@@ -104,7 +105,15 @@ class ProbeEngine::Probe final : public TransferOwner {
     start_hop(spec_, Defer::yes);
   }
 
-  void on_transfer_done(CURL*, CURLcode code) override {
+  // tls:// over TLS 1.3 when the server asked for a client certificate: the handle stays in
+  // its multi handle, connection open, until the server's verdict (tls_client_verdict.hpp).
+  bool keep_after_done() const override {
+    return transfer_ != nullptr && client_verdict_ == nullptr &&
+           awaits_client_verdict(*hop_spec_, transfer_->facts().tls);
+  }
+
+  void on_transfer_done(CURL* easy, CURLcode code) override {
+    if (keep_after_done() && await_client_verdict(easy, code)) return;
     engine_.transfer_ended(multi_);
     multi_ = nullptr;
     transfer_->finish(code);
@@ -153,6 +162,24 @@ class ProbeEngine::Probe final : public TransferOwner {
 
  private:
   enum class Defer { no, yes };
+
+  // Waits for the server's verdict on the client certificate of a kept tls:// transfer, then
+  // ends the transfer with the verdict's code. False (the handle removed) when the transfer
+  // failed anyway.
+  bool await_client_verdict(CURL* easy, CURLcode code) {
+    if (code != CURLE_OK) {
+      multi_->remove(easy);
+      return false;
+    }
+    const TlsFacts& tls = transfer_->facts().tls;
+    const auto window = client_verdict_window(tls, std::chrono::milliseconds(remaining_ms()));
+    client_verdict_ = std::make_unique<ClientVerdictWait>(engine_.loop_, easy, tls, window,
+                                                          [this, easy](CURLcode verdict) {
+                                                            multi_->remove(easy);
+                                                            on_transfer_done(easy, verdict);
+                                                          });
+    return true;
+  }
 
   // Hop 1 is the target's own URL; each redirect followed starts another (redirect_hop.hpp).
   bool first_hop() const { return made_.size() == 1; }
@@ -424,6 +451,7 @@ class ProbeEngine::Probe final : public TransferOwner {
   }
 
   void abandon_transfer() {
+    client_verdict_.reset();  // before the connection it watches closes
     if (transfer_) {
       multi_->remove(transfer_->easy());
       engine_.transfer_ended(multi_);
@@ -452,6 +480,9 @@ class ProbeEngine::Probe final : public TransferOwner {
   KeptConnection* kept_ = nullptr;    // reuse_connection: the target's kept connection
   std::optional<KeptConnection::Pickup> pickup_;
   ProbeResult result_;
+
+  // transfer_'s wait for the server's verdict on its client certificate, once it has one.
+  std::unique_ptr<ClientVerdictWait> client_verdict_;
 };
 
 ProbeEngine::ProbeEngine(uv_loop_t* loop) : loop_(loop) {

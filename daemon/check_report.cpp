@@ -1,6 +1,7 @@
 #include "daemon/check_report.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <optional>
@@ -81,6 +82,21 @@ TargetUrl last_url(const ProbeSpec& spec, const ProbeResult& r) {
   return parsed ? *parsed : spec.url;
 }
 
+// The name the last request sent as SNI and checked the certificate against, when the spec
+// names one (server_name, --server-name); "" otherwise. A redirect to another origin is checked
+// against its own host (checks/redirect_hop.cpp), so the name holds only at the target's.
+std::string sni_name(const ProbeSpec& spec, const TargetUrl& url) {
+  if (spec.server_name.empty() || !url.uses_tls()) return {};
+  const auto lower = [](std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+  };
+  const bool at_target = url.scheme == spec.url.scheme && url.port == spec.url.port &&
+                         lower(url.host) == lower(spec.url.host);
+  return at_target ? spec.server_name : std::string();
+}
+
 }  // namespace
 
 std::string render_check_text(const ProbeSpec& spec, const ProbeResult& r, std::int64_t now_unix,
@@ -114,6 +130,9 @@ std::string render_check_text(const ProbeSpec& spec, const ProbeResult& r, std::
         name = "TLS";
         ms = r.timings.tls_ms;
         what = r.tls ? tls_line(*r.tls, now_unix) : "handshake";
+        if (const std::string sni = sni_name(spec, url); !sni.empty()) {
+          what = "SNI " + printable(sni) + ", " + what;
+        }
         break;
       case Layer::http:
         name = "HTTP";
@@ -166,6 +185,8 @@ nlohmann::ordered_json check_json(const ProbeSpec& spec, const ProbeResult& r) {
                     {"total_ms", opt(r.timings.total_ms)}};
   out["http_status"] = r.http_status ? json(r.http_status) : json(nullptr);
   out["remote_addr"] = r.remote_addr.empty() ? json(nullptr) : json(r.remote_addr);
+  const std::string sni = sni_name(spec, last_url(spec, r));
+  out["server_name"] = sni.empty() ? json(nullptr) : json(sni);
   if (r.tls) {
     out["tls"] = {
         {"not_after", r.tls->not_after ? json(iso8601_utc(*r.tls->not_after)) : json(nullptr)},

@@ -40,18 +40,19 @@ enum class Behavior {
   silent_second_request,      // answer the first request like http_ok (keep-alive), then read
                               // the second and never answer it: a request into a black hole
   // Hostile servers (tests/hostile_servers_test.cpp):
-  header_flood,               // read, send a status line, then header lines of 1 KiB each without
-                              // end, up to LoopbackServerOptions::flood_bytes
-  huge_header_line,           // read, send a status line, then one header line of flood_bytes that
-                              // never ends
-  slow_head,                  // slowloris: read, then the response head one byte per
-                              // slow_body_interval
-  tls_garbage,                // TLS handshake, read the request, answer `garbage` inside TLS, then
-                              // hold until the peer closes
-  tls_close_without_reply,    // TLS handshake, read the request, close_notify and FIN
-  tls_raw_garbage,            // TLS handshake, read the request, then `garbage` as raw bytes on the
-                              // TCP stream where TLS records belong; hold until the peer closes
-  tls_reset_after_handshake,  // TLS handshake, then RST without a word (nor an alert)
+  header_flood,             // read, send a status line, then header lines of 1 KiB each without
+                            // end, up to LoopbackServerOptions::flood_bytes
+  huge_header_line,         // read, send a status line, then one header line of flood_bytes that
+                            // never ends
+  slow_head,                // slowloris: read, then the response head one byte per
+                            // slow_body_interval
+  tls_garbage,              // TLS handshake, read the request, answer `garbage` inside TLS, then
+                            // hold until the peer closes
+  tls_close_without_reply,  // TLS handshake, read the request, close_notify and FIN
+  tls_raw_garbage,          // TLS handshake, read the request, then `garbage` as raw bytes on the
+                            // TCP stream where TLS records belong; hold until the peer closes
+  // TLS handshake, then RST without a word (nor an alert).
+  tls_reset_after_handshake,
 };
 
 // How http_ok and http_status answer one path instead (LoopbackServerOptions::routes).

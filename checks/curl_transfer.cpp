@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <memory>
 
+#include "checks/tls_client_verdict.hpp"
+
 namespace faultline {
 namespace {
 
@@ -74,6 +76,10 @@ CurlTransfer::CurlTransfer(CurlHandlePool& pool, const ProbeSpec& spec, const st
     // sits idle; libcurl's own default drops one idle for 118 s, below the timeouts of the
     // middleboxes this is meant to find (350 s on AWS NAT gateways).
     curl_easy_setopt(easy_, CURLOPT_MAXAGE_CONN, 30L * 24 * 3600);
+  }
+  // tls:// may wait for the server's verdict on its client certificate after the handshake.
+  if (kept_ == nullptr && spec.url.uses_tls() && !spec.url.is_http()) {
+    keep_connection_for_client_verdict(easy_);
   }
   curl_easy_setopt(easy_, CURLOPT_ERRORBUFFER, error_.data());
   curl_easy_setopt(easy_, CURLOPT_OPENSOCKETFUNCTION, &CurlTransfer::open_socket);

@@ -21,6 +21,7 @@
 #include "checks/redirect_hop.hpp"
 #include "checks/target_url.hpp"
 #include "checks/tcp_exchange.hpp"
+#include "checks/tls_client_verdict.hpp"
 #include "checks/transfer_classifier.hpp"
 #include "checks/utc_time.hpp"
 #include "checks/uv_timer.hpp"
@@ -107,14 +108,17 @@ class ProbeEngine::Probe final : public TransferOwner {
     start_probe();
   }
 
-  // tcp:// and tls:// with send or expect keep the connection for the exchange.
-  bool keep_after_done() const override { return spec_->converses(); }
+  // tcp:// and tls:// with send or expect keep the connection for the exchange, and a tls://
+  // handshake over TLS 1.3 in which the server asked for a client certificate keeps it until the
+  // server's verdict (tls_client_verdict.hpp).
+  bool keep_after_done() const override { return spec_->converses() || awaiting_client_verdict(); }
 
-  void on_transfer_done(CURL*, CURLcode code) override {
+  void on_transfer_done(CURL* easy, CURLcode code) override {
+    if (awaiting_client_verdict() && await_client_verdict(easy, code)) return;
     transfer_->finish(code);
     timer_.stop();
     // CONNECT_ONLY succeeded: connected, and for tls:// the handshake verified.
-    if (code == CURLE_OK && keep_after_done()) {
+    if (code == CURLE_OK && spec_->converses()) {
       start_exchange();
       return;
     }
@@ -171,7 +175,7 @@ class ProbeEngine::Probe final : public TransferOwner {
   // handle goes back to the pool, so the socket facts are final.
   void end_transfer() {
     engine_.transfer_ended(multi_);
-    if (keep_after_done()) multi_->remove(transfer_->easy());
+    if (spec_->converses()) multi_->remove(transfer_->easy());
     multi_ = nullptr;
     transfer_->release();
   }
@@ -198,6 +202,31 @@ class ProbeEngine::Probe final : public TransferOwner {
     end_transfer();
     transfer_.reset();
     finish(verdict);
+  }
+
+  // A tls:// handshake over TLS 1.3 in which the server asked for a client certificate, not yet
+  // waited on. A conversation (send/expect) reads the server's verdict itself.
+  bool awaiting_client_verdict() const {
+    return !spec_->converses() && transfer_ != nullptr && client_verdict_ == nullptr &&
+           awaits_client_verdict(*hop_spec_, transfer_->facts().tls);
+  }
+
+  // Waits for the server's verdict on the client certificate of a kept tls:// transfer, then
+  // ends the transfer with the verdict's code. False (the handle removed) when the transfer
+  // failed anyway.
+  bool await_client_verdict(CURL* easy, CURLcode code) {
+    if (code != CURLE_OK) {
+      multi_->remove(easy);
+      return false;
+    }
+    const TlsFacts& tls = transfer_->facts().tls;
+    const auto window = client_verdict_window(tls, std::chrono::milliseconds(remaining_ms()));
+    client_verdict_ = std::make_unique<ClientVerdictWait>(engine_.loop_, easy, tls, window,
+                                                          [this, easy](CURLcode verdict) {
+                                                            multi_->remove(easy);
+                                                            on_transfer_done(easy, verdict);
+                                                          });
+    return true;
   }
 
   // Hop 1 is the target's own URL; each redirect followed starts another (redirect_hop.hpp).
@@ -556,6 +585,7 @@ class ProbeEngine::Probe final : public TransferOwner {
   }
 
   void abandon_transfer() {
+    client_verdict_.reset();  // before the connection it watches closes
     if (transfer_) {
       multi_->remove(transfer_->easy());
       engine_.transfer_ended(multi_);
@@ -591,6 +621,9 @@ class ProbeEngine::Probe final : public TransferOwner {
   KeptConnection* kept_ = nullptr;         // reuse_connection: the target's kept connection
   std::optional<KeptConnection::Pickup> pickup_;
   ProbeResult result_;
+
+  // transfer_'s wait for the server's verdict on its client certificate, once it has one.
+  std::unique_ptr<ClientVerdictWait> client_verdict_;
 };
 
 ProbeEngine::ProbeEngine(uv_loop_t* loop) : loop_(loop) {

@@ -67,14 +67,25 @@ void record_client_certificate(const SSL* ssl, TlsFacts& facts) {
   if (state == TLS_ST_CW_CERT && SSL_get_certificate(ssl) != nullptr) facts.client_cert_sent = true;
 }
 
+// OpenSSL reports a state on the loop callback just before it moves on from it, so a ticket
+// shows as TLS_ST_CR_SESSION_TICKET on the step after it was read (for a TLS 1.3 ticket, which
+// comes after the handshake, that step is the return to TLS_ST_OK).
+void record_session_ticket(const SSL* ssl, TlsFacts& facts) {
+  if (SSL_get_state(ssl) == TLS_ST_CR_SESSION_TICKET) facts.session_ticket_received = true;
+}
+
 void on_info(const SSL* ssl, int where, int ret) {
   TlsFacts* facts = facts_of(ssl);
   if (facts == nullptr) return;
   if (where & SSL_CB_ALERT) record_alert(*facts, where, ret);
-  if (where & SSL_CB_LOOP) record_client_certificate(ssl, *facts);
+  if (where & SSL_CB_LOOP) {
+    record_client_certificate(ssl, *facts);
+    record_session_ticket(ssl, *facts);
+  }
   if (where & SSL_CB_HANDSHAKE_DONE) {
     facts->handshake_done = true;
     if (!facts->done_at) facts->done_at = std::chrono::steady_clock::now();
+    facts->protocol_version = SSL_version(ssl);
     if (!facts->cert) record_certificate(*facts, SSL_get0_peer_certificate(ssl));
     if (facts->cert) facts->cert->version = SSL_get_version(ssl);
   }

@@ -30,6 +30,11 @@ struct TlsFacts {
   // The server asked for a client certificate (CertificateRequest), and the probe sent one.
   bool client_cert_requested = false;
   bool client_cert_sent = false;
+  // The protocol version the handshake settled on (TLS1_3_VERSION, ...); 0 until it is done.
+  int protocol_version = 0;
+  // The server sent a NewSessionTicket. A TLS 1.3 server sends it after it has accepted the
+  // client's side of the handshake, certificate included: one that rejects it sends an alert.
+  bool session_ticket_received = false;
   std::optional<TlsInfo> cert;  // the server's leaf certificate, and the protocol version
 };
 

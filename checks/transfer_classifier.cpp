@@ -5,6 +5,7 @@
 #include "checks/printable.hpp"
 #include "checks/proxy_classifier.hpp"
 #include "checks/tls_classifier.hpp"
+#include "checks/tls_client_verdict.hpp"
 
 namespace faultline {
 namespace {
@@ -113,6 +114,12 @@ Verdict classify_transfer(const TransferFacts& f, const ProbeSpec& spec, const s
   }
   if (ended_by_alert(f, url)) {
     return classify_tls_alert(tls_failure(f, socket, spec, remote, now_unix));
+  }
+
+  // tls:// ends with an error after its handshake only when the wait for the server's verdict
+  // on the client certificate heard the session end without an alert (tls_client_verdict.hpp).
+  if (!url.is_http() && url.uses_tls() && f.code != CURLE_OK) {
+    return classify_session_end_after_handshake(tls_failure(f, socket, spec, remote, now_unix));
   }
 
   if (!url.is_http() && f.code == CURLE_OK) {

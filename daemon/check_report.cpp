@@ -1,6 +1,7 @@
 #include "daemon/check_report.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <optional>
@@ -93,6 +94,21 @@ TargetUrl last_url(const ProbeSpec& spec, const ProbeResult& r) {
   return parsed ? *parsed : spec.url;
 }
 
+// The name the last request sent as SNI and checked the certificate against, when the spec
+// names one (server_name, --server-name); "" otherwise. A redirect to another origin is checked
+// against its own host (checks/redirect_hop.cpp), so the name holds only at the target's.
+std::string sni_name(const ProbeSpec& spec, const TargetUrl& url) {
+  if (spec.server_name.empty() || !url.uses_tls()) return {};
+  const auto lower = [](std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+  };
+  const bool at_target = url.scheme == spec.url.scheme && url.port == spec.url.port &&
+                         lower(url.host) == lower(spec.url.host);
+  return at_target ? spec.server_name : std::string();
+}
+
 // What one layer's line says: its name, what it did, how long it took.
 struct LayerLine {
   std::string name;
@@ -118,8 +134,13 @@ LayerLine layer_line(Layer layer, const ProbeSpec& spec, const ProbeResult& r, c
       return {"APP", exchange_text(spec, r), r.timings.first_byte_ms};
     case Layer::tcp:
       return {"TCP", r.remote_addr.empty() ? url.authority() : r.remote_addr, r.timings.connect_ms};
-    case Layer::tls:
-      return {"TLS", r.tls ? tls_line(*r.tls, now_unix) : "handshake", r.timings.tls_ms};
+    case Layer::tls: {
+      std::string what = r.tls ? tls_line(*r.tls, now_unix) : "handshake";
+      if (const std::string sni = sni_name(spec, url); !sni.empty()) {
+        what = "SNI " + printable(sni) + ", " + what;
+      }
+      return {"TLS", what, r.timings.tls_ms};
+    }
     case Layer::http:
       // After a redirect the method may have changed (303); the hops show the way there.
       return {"HTTP",
@@ -200,6 +221,8 @@ nlohmann::ordered_json check_json(const ProbeSpec& spec, const ProbeResult& r) {
                     {"total_ms", opt(r.timings.total_ms)}};
   out["http_status"] = r.http_status ? json(r.http_status) : json(nullptr);
   out["remote_addr"] = r.remote_addr.empty() ? json(nullptr) : json(r.remote_addr);
+  const std::string sni = sni_name(spec, last_url(spec, r));
+  out["server_name"] = sni.empty() ? json(nullptr) : json(sni);
   if (r.tls) {
     out["tls"] = {
         {"not_after", r.tls->not_after ? json(iso8601_utc(*r.tls->not_after)) : json(nullptr)},

@@ -20,7 +20,8 @@ std::string render_check_text(const ProbeSpec& spec, const ProbeResult& result,
                               std::int64_t now_unix, bool color);
 
 // The documented JSON object: target, class, phase, detail, errno, message, timings{...},
-// http_status, remote_addr, tls{not_after,subject,issuer,version}, redirects[{url,status}]
+// http_status, remote_addr, server_name (the name sent as SNI and verified, when server_name
+// set one), tls{not_after,subject,issuer,version}, redirects[{url,status}]
 // (the redirects followed, in order; empty when none), advice. Keys that do not
 // apply are null: phase and detail for ok, detail for a class without details, and so on.
 nlohmann::ordered_json check_json(const ProbeSpec& spec, const ProbeResult& result);

@@ -60,8 +60,9 @@ TEST_CASE("check --json: exactly one object with the documented keys, exit 0 whe
   CHECK(r.status == 0);
   json j = json::parse(r.output);
   const std::vector<std::string> keys = {
-      "target",      "class", "phase", "detail", "errno",     "message", "timings",  "http_status",
-      "remote_addr", "tls",   "proxy", "slow",   "redirects", "dns",     "exchange", "advice"};
+      "target",  "class",       "phase",       "detail",      "errno", "message",
+      "timings", "http_status", "remote_addr", "server_name", "tls",   "proxy",
+      "slow",    "redirects",   "dns",         "exchange",    "advice"};
   std::vector<std::string> got;
   for (auto& [k, v] : j.items())
     got.push_back(k);
@@ -77,6 +78,7 @@ TEST_CASE("check --json: exactly one object with the documented keys, exit 0 whe
   CHECK(j["proxy"].is_null());  // no --proxy
   CHECK(j["dns"].is_null());
   CHECK(j["exchange"].is_null());
+  CHECK(j["server_name"].is_null());
   CHECK(j["advice"].is_null());
   for (const char* t : {"dns_ms", "connect_ms", "tls_ms", "first_byte_ms", "total_ms"}) {
     CHECK(j["timings"].contains(t));
@@ -347,6 +349,36 @@ TEST_CASE("check: --server-name, --tls-min, -4 and -6 reach the probe") {
   CHECK(run_faultline(
             {"check", "-4", "--ca-file", pki.ca_path, "--server-name", "wrong.example", url})
             .status == 0);
+}
+
+TEST_CASE("check: the TLS line and --json name the server_name used for SNI and the check") {
+  const TestPki& pki = shared_test_pki();
+  LoopbackServerOptions o;
+  o.behavior = Behavior::tls_http_ok;
+  o.tls = pki.wrong_name.material();  // SAN DNS:wrong.example only
+  LoopbackServer server(o);
+  const std::string url = server.url("https");
+  Run text =
+      run_faultline({"check", "--ca-file", pki.ca_path, "--server-name", "wrong.example", url});
+  INFO(text.output);
+  CHECK(text.status == 0);
+  CHECK(text.output.find(" ok   TLS  SNI wrong.example, TLSv1.3") != std::string::npos);
+  // A failed handshake names it too: the name is what the certificate failed against.
+  Run other =
+      run_faultline({"check", "--ca-file", pki.ca_path, "--server-name", "other.example", url});
+  INFO(other.output);
+  CHECK(other.status == 1);
+  CHECK(other.output.find("FAIL  TLS  SNI other.example") != std::string::npos);
+  Run j = run_faultline(
+      {"check", "--json", "--ca-file", pki.ca_path, "--server-name", "wrong.example", url});
+  CHECK(json::parse(j.output)["server_name"] == "wrong.example");
+  // Without server_name the URL's host is the name, and there is nothing more to say.
+  Run plain = run_faultline({"check", "--ca-file", pki.ca_path, url});
+  CHECK(plain.output.find("TLS  SNI") == std::string::npos);
+  CHECK(plain.output.find("TLS  TLSv1.3") != std::string::npos);
+  CHECK(json::parse(
+            run_faultline({"check", "--json", "--ca-file", pki.ca_path, url}).output)["server_name"]
+            .is_null());
 }
 
 TEST_CASE("check: bad --server-name, --tls-min, -4/-6 say what the config says, exit 2") {

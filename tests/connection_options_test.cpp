@@ -200,9 +200,6 @@ TEST_CASE("client_cert: a server that demands one: none, a wrong one, the right 
   const TestPki& pki = shared_test_pki();
   for (int version : {TLS1_2_VERSION, TLS1_3_VERSION}) {
     for (const std::string scheme : {"https://", "tls://"}) {
-      // tls:// stops after the handshake: with TLS 1.3 the server's verdict on the client's
-      // certificate comes later, so only https:// (which reads) can see it.
-      if (scheme == "tls://" && version == TLS1_3_VERSION) continue;
       CAPTURE(version);
       CAPTURE(scheme);
       LoopbackServer server(mtls_server(version));
@@ -231,4 +228,46 @@ TEST_CASE("client_cert: a certificate file gone since load is local, not the ser
   INFO(r.message);
   CHECK(verdict(r) == "local/tls/");
   CHECK(r.message.find("cannot use its client certificate") != std::string::npos);
+}
+
+namespace {
+
+// A TLS 1.3 server that demands the client certificate pki.client and does `behavior` once the
+// handshake is done, without sending session tickets.
+LoopbackServerOptions silent_mtls_server(Behavior behavior) {
+  LoopbackServerOptions o = mtls_server(TLS1_3_VERSION);
+  o.behavior = behavior;
+  o.tls_session_tickets = false;
+  return o;
+}
+
+ProbeResult tls_probe_with_client_cert(const LoopbackServer& server) {
+  auto spec = spec_for("tls://127.0.0.1:" + std::to_string(server.port()));
+  spec->ca_file = shared_test_pki().ca_path;
+  spec->client_cert = shared_test_pki().client.cert_path;
+  spec->client_key = shared_test_pki().client.key_path;
+  return probe_once(spec);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "client_cert over tls:// and TLS 1.3: silence after the handshake is accepted, after the "
+    "window") {
+  LoopbackServer server(silent_mtls_server(Behavior::tls_accept_only));
+  ProbeResult r = tls_probe_with_client_cert(server);
+  INFO(r.message);
+  CHECK(verdict(r) == "ok//");
+  // No ticket, no data, no alert: only the verdict window (at least 250 ms) ends the wait.
+  REQUIRE(r.timings.total_ms);
+  CHECK(*r.timings.total_ms >= 240.0);
+}
+
+TEST_CASE("client_cert over tls:// and TLS 1.3: a reset right after the handshake is tls/reset") {
+  LoopbackServer server(silent_mtls_server(Behavior::tls_reset_after_handshake));
+  ProbeResult r = tls_probe_with_client_cert(server);
+  INFO(r.message);
+  CHECK(verdict(r) == "tls/tls/reset");
+  CHECK(r.message.find("reset the connection right after the handshake") != std::string::npos);
+  CHECK(r.message.find("most likely rejected the probe's") != std::string::npos);
 }

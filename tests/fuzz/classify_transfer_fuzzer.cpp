@@ -1,10 +1,14 @@
 // classify_transfer over arbitrary combinations of the facts one attempt can record: every
 // verdict is a valid taxonomy triple (class, phase and detail from the closed vocabulary, the
-// detail one its class allows), a failure always names its phase and says something, and an
-// http/<code> failure carries the code it renders as. The facts stay within what libcurl and
-// the kernel can report (times non-negative, certificate dates within years 0..9999); inside
-// that, anything goes, including combinations no real transfer produces.
+// detail one its class allows), a failure always names its phase and says something, an
+// http/<code> failure carries the code it renders as, tls/client_certificate comes from an
+// alert, and once a TLS connection is up a fatal alert is tls at any phase and a tls:// target
+// fails only as tls (check_tls_target_fails_as_tls). The facts stay within what libcurl and the
+// kernel can report (times non-negative, certificate dates within years 0..9999, the TLS facts
+// as consistent as OpenSSL reports them); inside that, anything goes, including combinations no
+// real transfer produces.
 #include <fuzzer/FuzzedDataProvider.h>
+#include <openssl/ssl.h>
 
 #include <algorithm>
 #include <chrono>
@@ -44,6 +48,20 @@ int some_errno(FuzzedDataProvider& in) {
       EMFILE, ENFILE,       ENOBUFS,    EADDRNOTAVAIL, EACCES,    EAGAIN,       EINTR};
   if (in.ConsumeBool()) return in.PickValueInArray(kKnown);
   return in.ConsumeIntegralInRange<int>(0, 200);
+}
+
+// What the observer records of the client certificate and of the session after the
+// handshake, consistent as OpenSSL reports them: only an alert received can be fatal, and the
+// probe sends its certificate only when the server asked for one.
+void add_tls_session_facts(FuzzedDataProvider& in, TlsFacts& tls) {
+  static constexpr int kVersions[] = {0, TLS1_VERSION, TLS1_1_VERSION, TLS1_2_VERSION,
+                                      TLS1_3_VERSION};
+  tls.alert_received_fatal = tls.alert_received >= 0 && in.ConsumeBool();
+  tls.client_cert_requested = in.ConsumeBool();
+  tls.client_cert_sent = tls.client_cert_requested && in.ConsumeBool();
+  tls.protocol_version =
+      in.ConsumeBool() ? in.PickValueInArray(kVersions) : in.ConsumeIntegralInRange<int>(0, 0xffff);
+  tls.session_ticket_received = in.ConsumeBool();
 }
 
 TransferFacts make_facts(FuzzedDataProvider& in) {
@@ -93,7 +111,21 @@ TransferFacts make_facts(FuzzedDataProvider& in) {
   f.connect_ms = millis(in);
   f.tls_ms = millis(in);
   f.error_text = in.ConsumeRandomLengthString(256);
+  f.reused = in.ConsumeBool();
+  add_tls_session_facts(in, f.tls);
   return f;
+}
+
+// The TLS options of a spec that the classifiers read: a client certificate (whose loss is
+// this host's fault), a server name and a minimum version (both named in messages).
+void add_tls_options(FuzzedDataProvider& in, ProbeSpec& spec) {
+  if (in.ConsumeBool()) {
+    spec.client_cert = "/etc/faultline/client.pem";
+    spec.client_key = "/etc/faultline/client.key";
+  }
+  if (in.ConsumeBool()) spec.server_name = in.ConsumeRandomLengthString(64);
+  spec.tls_min_version = pick_enum(in, TlsMinVersion::tls1_3);
+  if (in.ConsumeBool()) spec.ca_file = "/etc/faultline/ca.pem";
 }
 
 ProbeSpec make_spec(FuzzedDataProvider& in) {
@@ -126,12 +158,35 @@ bool detail_fits(FailureClass c, Detail d) {
   }
 }
 
+// Once a TLS connection is up, what ends it is a TLS matter: a fatal alert from the server
+// (with TLS 1.3 it comes after the handshake, often with an RST behind it) is tls at any phase,
+// and a tls:// target, which exchanges nothing but the handshake (and the wait for the
+// server's verdict on the client certificate), fails only as tls. This host's own certificate
+// or trust store is the exception: local.
+void check_tls_target_fails_as_tls(const ProbeSpec& spec, const TransferFacts& f, const Verdict& v,
+                                   const std::string& triple) {
+  const SocketEnd end = f.socket ? f.socket->end : SocketEnd::unknown;
+  const bool connected =
+      f.tcp_connected && end != SocketEnd::connecting && !(!f.socket_opened && f.socket_errno != 0);
+  const bool ours = (f.code == CURLE_SSL_CERTPROBLEM && !spec.client_cert.empty()) ||
+                    f.code == CURLE_SSL_CACERT_BADFILE;
+  const bool finished = f.code == CURLE_OK || (f.code == CURLE_WRITE_ERROR && f.body_limit_hit);
+  if (!spec.url.uses_tls() || !connected || ours || finished) return;
+  if (f.tls.alert_received_fatal) {
+    FUZZ_CHECK(v.cls == FailureClass::tls, "a fatal alert read as %s", triple.c_str());
+  }
+  if (!spec.url.is_http()) {
+    FUZZ_CHECK(v.cls == FailureClass::tls, "a tls:// failure as %s", triple.c_str());
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   FuzzedDataProvider in(data, size);
-  const ProbeSpec spec = make_spec(in);
+  ProbeSpec spec = make_spec(in);
   const TransferFacts facts = make_facts(in);
+  add_tls_options(in, spec);
   const std::int64_t now = in.ConsumeIntegralInRange<std::int64_t>(0, std::int64_t{1} << 36);
   const Verdict v = classify_transfer(facts, spec, "127.0.0.1:8080", now);
 
@@ -155,6 +210,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(v.phase != Phase::none, "a failure without a phase: %s", triple.c_str());
   FUZZ_CHECK(!v.message.empty(), "a failure without a message: %s", triple.c_str());
   if (v.cls == FailureClass::tls) FUZZ_CHECK(v.phase == Phase::tls, "%s", triple.c_str());
+  // The server's complaint about the client certificate is only ever read from its alert.
+  if (v.detail == Detail::client_certificate) {
+    FUZZ_CHECK(facts.tls.alert_received >= 0, "%s without an alert", triple.c_str());
+  }
+  check_tls_target_fails_as_tls(spec, facts, v, triple);
   if (v.detail == Detail::http_status) {
     FUZZ_CHECK(v.http_status >= 100 && v.http_status <= 999, "%s with status %d", triple.c_str(),
                v.http_status);

@@ -445,6 +445,9 @@ void serve_connection(ConnectionContext& ctx, UniqueFd connection) {
     case Behavior::tls_close_without_reply:
       if (tls_handshake(ctx, stream) && read_request()) stream.close();
       break;
+    case Behavior::tls_reset_after_handshake:
+      if (tls_handshake(ctx, stream)) stream.reset();
+      break;
     case Behavior::tls_raw_garbage:
       if (tls_handshake(ctx, stream) && read_request() &&
           stream.write_raw(ctx.options.garbage) == IoStatus::ok) {

@@ -26,7 +26,8 @@ namespace {
 bool speaks_tls(Behavior b) {
   return b == Behavior::tls_http_ok || b == Behavior::tls_accept_only ||
          b == Behavior::tls_garbage || b == Behavior::tls_raw_garbage ||
-         b == Behavior::tls_close_without_reply || b == Behavior::tls_line_reply;
+         b == Behavior::tls_close_without_reply || b == Behavior::tls_line_reply ||
+         b == Behavior::tls_reset_after_handshake;
 }
 
 std::string openssl_error(const std::string& what) {
@@ -64,6 +65,7 @@ SslCtxPtr make_server_context(const LoopbackServerOptions& options) {
       (options.tls_max_version != 0 &&
        SSL_CTX_set_max_proto_version(ctx.get(), options.tls_max_version) != 1))
     throw std::runtime_error(openssl_error("TLS protocol versions"));
+  if (!options.tls_session_tickets) SSL_CTX_set_num_tickets(ctx.get(), 0);
   return ctx;
 }
 

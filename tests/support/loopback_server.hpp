@@ -55,6 +55,8 @@ enum class Behavior {
   line_reply,      // read whatever arrives first (or nothing, with greet_first), send `reply`,
                    // then `after_reply`
   tls_line_reply,  // TLS handshake, then line_reply inside TLS
+  // TLS handshake, then RST without a word (nor an alert).
+  tls_reset_after_handshake,
 };
 
 // What line_reply does once its reply is sent.
@@ -87,6 +89,9 @@ struct LoopbackServerOptions {
   // OpenSSL's default.
   int tls_min_version = 0;
   int tls_max_version = 0;
+  // TLS 1.3: send OpenSSL's session tickets once the handshake is done (its default); false
+  // sends none, as a server that accepts a client in silence.
+  bool tls_session_tickets = true;
   // slow_body: the pause between two body bytes.
   std::chrono::milliseconds slow_body_interval{200};
   // http_ok, http_status, tls_http_ok: close (FIN) a keep-alive connection that has been idle

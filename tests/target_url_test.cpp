@@ -74,11 +74,11 @@ TEST_CASE("target URLs: rejected with a reason") {
         "credentials in the URL are not supported (they would leak into logs, metrics and the "
         "database); send them with `headers:` instead");
   CHECK(parse_target_url("ftp://example.com/").error() ==
-        "unsupported scheme 'ftp://'; use http://, https://, tcp://host:port, tls://host:port or "
-        "dns://SERVER/NAME");
+        "unsupported scheme 'ftp://'; use http://, https://, tcp://host:port, tls://host:port, "
+        "dns://SERVER/NAME or icmp://host");
   CHECK(parse_target_url("example.com").error() ==
-        "'example.com' has no scheme; use http://, https://, tcp://host:port, tls://host:port or "
-        "dns://SERVER/NAME");
+        "'example.com' has no scheme; use http://, https://, tcp://host:port, tls://host:port, "
+        "dns://SERVER/NAME or icmp://host");
   CHECK(parse_target_url("http://example.com/#top").error() ==
         "URL fragments ('#...') are never sent to the server; remove it");
   CHECK(parse_target_url("http://example.com:0/").error() == "port 0 cannot be probed");

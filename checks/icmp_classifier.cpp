@@ -145,7 +145,12 @@ Verdict icmp_error_verdict(const IcmpErrorReport& report, std::string_view addre
 
 Verdict icmp_outcome(const IcmpStats& stats, const IcmpOptions& options,
                      const IcmpErrorReport* first_error, long long waited_ms) {
-  if (stats.received >= options.min_replies) return Verdict{};
+  if (stats.received >= options.min_replies) {
+    Verdict ok;
+    ok.message = std::to_string(stats.received) + " of " + std::to_string(stats.sent) +
+                 " echo requests to " + stats.address + " answered";
+    return ok;
+  }
   if (stats.errors > 0 && first_error != nullptr) {
     Verdict v = icmp_error_verdict(*first_error, stats.address);
     v.message += " (" + std::to_string(stats.received) + " of " + std::to_string(stats.sent) +

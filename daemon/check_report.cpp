@@ -17,14 +17,14 @@
 namespace faultline {
 namespace {
 
-enum class Layer { proxy, dns, tcp, tls, http, reply };
+enum class Layer { proxy, dns, tcp, tls, http, reply, ping };
 
 Layer layer_of(Phase p, const TargetUrl& url) {
   switch (p) {
     case Phase::dns:
       return Layer::dns;
     case Phase::connect:
-      return Layer::tcp;
+      return url.scheme == Scheme::icmp ? Layer::ping : Layer::tcp;
     case Phase::tls:
       return Layer::tls;
     case Phase::proxy:
@@ -104,7 +104,11 @@ std::string render_check_text(const ProbeSpec& spec, const ProbeResult& r, std::
   std::vector<Layer> layers;
   if (r.proxy) layers.push_back(Layer::proxy);
   layers.push_back(Layer::dns);
-  if (url.scheme != Scheme::dns) layers.push_back(Layer::tcp);
+  if (url.scheme == Scheme::icmp) {
+    layers.push_back(Layer::ping);
+  } else if (url.scheme != Scheme::dns) {
+    layers.push_back(Layer::tcp);
+  }
   if (url.uses_tls()) layers.push_back(Layer::tls);
   if (url.is_http()) layers.push_back(Layer::http);
   if (spec.converses()) layers.push_back(Layer::reply);
@@ -142,6 +146,11 @@ std::string render_check_text(const ProbeSpec& spec, const ProbeResult& r, std::
         name = "TCP";
         ms = r.timings.connect_ms;
         what = r.remote_addr.empty() ? url.authority() : r.remote_addr;
+        break;
+      case Layer::ping:
+        name = "PING";
+        ms = r.timings.connect_ms;
+        what = icmp_text(spec, r);
         break;
       case Layer::tls:
         name = "TLS";

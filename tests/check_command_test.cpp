@@ -60,8 +60,9 @@ TEST_CASE("check --json: exactly one object with the documented keys, exit 0 whe
   CHECK(r.status == 0);
   json j = json::parse(r.output);
   const std::vector<std::string> keys = {
-      "target",      "class", "phase", "detail", "errno",     "message", "timings",  "http_status",
-      "remote_addr", "tls",   "proxy", "slow",   "redirects", "dns",     "exchange", "advice"};
+      "target",    "class",       "phase",       "detail", "errno", "message",
+      "timings",   "http_status", "remote_addr", "tls",    "proxy", "slow",
+      "redirects", "dns",         "exchange",    "icmp",   "advice"};
   std::vector<std::string> got;
   for (auto& [k, v] : j.items())
     got.push_back(k);
@@ -77,6 +78,7 @@ TEST_CASE("check --json: exactly one object with the documented keys, exit 0 whe
   CHECK(j["proxy"].is_null());  // no --proxy
   CHECK(j["dns"].is_null());
   CHECK(j["exchange"].is_null());
+  CHECK(j["icmp"].is_null());
   CHECK(j["advice"].is_null());
   for (const char* t : {"dns_ms", "connect_ms", "tls_ms", "first_byte_ms", "total_ms"}) {
     CHECK(j["timings"].contains(t));

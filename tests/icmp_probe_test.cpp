@@ -192,3 +192,34 @@ TEST_CASE("icmp: a socket ping_group_range forbids is local, and says how to all
       },
       options);
 }
+
+TEST_CASE("icmp: replies lost on the way count against min_replies, not the probe's end") {
+  NetnsOptions options;
+  // Every other echo reply to 127.0.0.1 is dropped on its way in.
+  options.setup_commands = {
+      kOpenPingRange,
+      "nft add table ip t && nft add chain ip t in '{ type filter hook input priority 0; }' && "
+      "nft add rule ip t in icmp type echo-reply numgen inc mod 2 == 0 drop"};
+  run(
+      [] {
+        int failures = 0;
+        IcmpOptions o;
+        o.count = 4;
+        o.packet_interval = std::chrono::milliseconds(20);
+        o.min_replies = 2;
+        const ProbeResult enough = ping("icmp://127.0.0.1", 600, o);
+        failures += expect(enough.ok() && enough.icmp && enough.icmp->sent == 4 &&
+                               enough.icmp->received == 2 && enough.icmp->loss_ratio() == 0.5 &&
+                               enough.message == "2 of 4 echo requests to 127.0.0.1 answered",
+                           "2 of 4 with min_replies 2", enough);
+        o.min_replies = 3;
+        const ProbeResult too_few = ping("icmp://127.0.0.1", 600, o);
+        failures += expect(too_few.cls == FailureClass::timeout && too_few.icmp &&
+                               too_few.icmp->received == 2 &&
+                               contains(too_few.message, "only 2 of 4 echo requests") &&
+                               contains(too_few.message, "min_replies is 3"),
+                           "2 of 4 with min_replies 3", too_few);
+        return failures;
+      },
+      options);
+}

@@ -45,8 +45,9 @@ class IcmpProber::Probe {
         deadline_(prober.loop_),
         pacer_(prober.loop_),
         socket_(prober.loop_),
-        sent_at_(static_cast<std::size_t>(spec_->icmp.count)),
-        answered_(static_cast<std::size_t>(spec_->icmp.count), false) {
+        count_(std::clamp(spec_->icmp.count, 1, kMaxIcmpCount)),
+        sent_at_(static_cast<std::size_t>(count_)),
+        answered_(static_cast<std::size_t>(count_), false) {
     result_.started_at_ms = unix_now_ms();
   }
 
@@ -59,7 +60,7 @@ class IcmpProber::Probe {
       result_.timings.dns_ms = 0.0;
       result_.resolved = {url.host};
       // Deferred: a callback never runs inside start().
-      pacer_.start(0, [this] { ping(usable(result_.resolved, IpFamily::any).front()); });
+      pacer_.start(0, [this] { on_resolved(0, result_.resolved); });
       return;
     }
     const int rc = lookup_.start(prober_.loop_, url.host,
@@ -74,7 +75,7 @@ class IcmpProber::Probe {
 
  private:
   void on_resolved(int status, std::vector<std::string> addresses) {
-    result_.timings.dns_ms = ms_between(started_, Clock::now());
+    if (!spec_->url.host_is_ip) result_.timings.dns_ms = ms_between(started_, Clock::now());
     result_.resolved = addresses;
     const std::string& host = spec_->url.host;
     if (status != 0) return finish(classify_dns_error(status, host));
@@ -101,7 +102,7 @@ class IcmpProber::Probe {
     if (err != 0) return finish(icmp_send_failure(err, stats_.address));
     sent_at_[index] = Clock::now();
     ++stats_.sent;
-    if (stats_.sent < spec_->icmp.count) {
+    if (stats_.sent < count_) {
       pacer_.start(static_cast<std::uint64_t>(spec_->icmp.packet_interval.count()),
                    [this] { send_next(); });
     }
@@ -130,7 +131,7 @@ class IcmpProber::Probe {
       ++stats_.errors;
       if (!first_error_) first_error_ = *error;
     }
-    if (stats_.sent == spec_->icmp.count && stats_.received + stats_.errors == stats_.sent) {
+    if (stats_.sent == count_ && stats_.received + stats_.errors == stats_.sent) {
       finish_counted();
     }
   }
@@ -185,6 +186,9 @@ class IcmpProber::Probe {
   IcmpSocket socket_;
   IcmpAddress address_;
   IcmpStats stats_;
+  // spec_->icmp.count, within the limits the config and `check` enforce (a spec built by hand
+  // may not be).
+  const int count_;
   std::vector<Clock::time_point> sent_at_;  // by sequence - 1
   std::vector<bool> answered_;              // by sequence - 1: a reply or an error came
   std::vector<double> rtts_;

@@ -110,6 +110,11 @@ TEST_CASE("icmp: 127.0.0.1, ::1 and localhost answer every request") {
         failures += expect_all_answered("icmp://127.0.0.1", "127.0.0.1", 3);
         failures += expect_all_answered("icmp://[::1]", "::1", 5);
         failures += expect_all_answered("icmp://localhost", "127.0.0.1", 1, IpFamily::ipv4);
+        // A spec built by hand, past the limits config and check enforce: kept within them.
+        IcmpOptions none;
+        none.count = 0;
+        const ProbeResult one = ping("icmp://127.0.0.1", 2000, none);
+        failures += expect(one.ok() && one.icmp && one.icmp->sent == 1, "count 0 sends one", one);
         const ProbeResult no_v6 = ping("icmp://localhost", 2000, {}, IpFamily::ipv6);
         failures += expect(no_v6.cls == FailureClass::dns && no_v6.detail == Detail::no_address,
                            "localhost has no IPv6 address in /etc/hosts here", no_v6);

@@ -202,10 +202,37 @@ std::string_view protocol_advice(Detail d) {
   }
 }
 
+// icmp:// targets: echo requests, not TCP; empty where the general text fits.
+std::string_view icmp_advice(const ProbeResult& r) {
+  switch (r.cls) {
+    case FailureClass::local:
+      if (r.sys_errno != EACCES && r.sys_errno != EPERM) return "";
+      return "No echo request left this host: the kernel refuses faultline's group an "
+             "unprivileged ICMP socket unless net.ipv4.ping_group_range includes it (sysctl -w "
+             "net.ipv4.ping_group_range=\"0 2147483647\", kept in /etc/sysctl.d/), or a "
+             "prohibit route or this host's firewall stops it. It does not count against the "
+             "target.";
+    case FailureClass::unreachable:
+      return "A router (named in the message; this host when none is) answered that it "
+             "cannot deliver to the host: check the routes and firewalls at that router, or "
+             "whether the host is on its network at all. traceroute HOST shows the way there.";
+    case FailureClass::timeout:
+      return "No echo reply: the host is down or off the network, or a firewall on the way "
+             "drops ICMP echo (many do; a tcp:// check of a port it serves tells the two "
+             "apart). traceroute HOST shows where packets stop.";
+    default:
+      return "";
+  }
+}
+
 }  // namespace
 
 std::string_view advice_for(const ProbeResult& r) {
   if (r.phase == Phase::proxy && r.cls != FailureClass::local) return proxy_advice(r);
+  if (r.icmp && r.phase == Phase::connect) {
+    const std::string_view icmp = icmp_advice(r);
+    if (!icmp.empty()) return icmp;
+  }
   switch (r.cls) {
     case FailureClass::ok:
       return "";

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "checks/dns_prober.hpp"
+#include "checks/icmp_prober.hpp"
 #include "checks/probe_engine.hpp"
 
 namespace faultline {
@@ -19,10 +20,13 @@ std::unique_ptr<Prober> make(uv_loop_t* loop) {
 constexpr Scheme kCurlSchemes[] = {Scheme::http, Scheme::https, Scheme::tcp, Scheme::tls};
 // c-ares on the loop, asking the URL's server.
 constexpr Scheme kDnsSchemes[] = {Scheme::dns};
+// Echo requests through the unprivileged ping socket on the loop.
+constexpr Scheme kIcmpSchemes[] = {Scheme::icmp};
 
 constexpr std::array kProbeKinds = {
     ProbeKind{"curl", kCurlSchemes, &make<ProbeEngine>},
     ProbeKind{"dns", kDnsSchemes, &make<DnsProber>},
+    ProbeKind{"icmp", kIcmpSchemes, &make<IcmpProber>},
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "checks/icmp_stats.hpp"
 #include "checks/idle_bracket.hpp"
 #include "checks/taxonomy.hpp"
 
@@ -105,6 +106,7 @@ struct ProbeResult {
   std::optional<KeptConnectionUse> kept;  // reuse_connection targets, when one was kept
   std::optional<DnsAnswer> dns;           // dns:// targets
   std::optional<Exchange> exchange;       // tcp:// and tls:// targets with send or expect
+  std::optional<IcmpStats> icmp;          // icmp:// targets
   std::int64_t started_at_ms = 0;         // unix milliseconds
   // Redirects followed before the last request, which the fields above describe (its layers,
   // address, status); a failure happened on hop redirects.size() + 1.

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "checks/icmp_options.hpp"
 #include "checks/ip_family.hpp"
 #include "checks/json_expectation.hpp"
 #include "checks/pattern.hpp"
@@ -96,6 +97,8 @@ struct ProbeSpec {
   // dns:// only: records the answer must hold, each in normalise_dns_value()'s form for the
   // URL's type (checks/dns_record_type.hpp); empty: any answer with records will do.
   std::vector<std::string> expect_answer;
+  // icmp:// only: the echo requests of one probe.
+  IcmpOptions icmp;
 
   // Whether the probe talks after connecting: a tcp:// or tls:// target with send or expect.
   bool converses() const { return !url.is_http() && (!send.empty() || expect.has_value()); }

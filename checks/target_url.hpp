@@ -71,7 +71,7 @@ inline constexpr std::array kSchemes = {
               true},
     SchemeRow{Scheme::dns, "dns", PortRule::defaulted, 53, false, PathRule::dns_question,
               "dns://SERVER/NAME", true},
-    SchemeRow{Scheme::icmp, "icmp", PortRule::none, 0, false, PathRule::none, "icmp://host", false},
+    SchemeRow{Scheme::icmp, "icmp", PortRule::none, 0, false, PathRule::none, "icmp://host", true},
     SchemeRow{Scheme::smtp, "smtp", PortRule::defaulted, 25, false, PathRule::none, "smtp://host",
               false},
     SchemeRow{Scheme::smtps, "smtps", PortRule::defaulted, 465, true, PathRule::none,

@@ -12,6 +12,7 @@
 #include "checks/probe_once.hpp"
 #include "checks/utc_time.hpp"
 #include "daemon/check_report.hpp"
+#include "daemon/config_icmp.hpp"
 #include "daemon/config_kind_keys.hpp"
 #include "daemon/config_validators.hpp"
 #include "daemon/duration.hpp"
@@ -163,6 +164,31 @@ std::optional<std::string> read_kind_options(const CheckOptions& o, ProbeSpec& s
   return std::nullopt;
 }
 
+// --count, --packet-interval and --min-replies (icmp://), checked as the config checks them.
+std::optional<std::string> read_icmp_options(const CheckOptions& o, ProbeSpec& spec) {
+  const bool any = o.count || !o.packet_interval.empty() || o.min_replies;
+  if (!any) return std::nullopt;
+  if (spec.url.scheme != Scheme::icmp) {
+    return "--count, --packet-interval and --min-replies only apply to icmp:// targets";
+  }
+  const auto in_range = [](int n) { return n >= 1 && n <= kMaxIcmpCount; };
+  if (o.count && !in_range(*o.count)) {
+    return "--count must be a whole number from 1 to " + std::to_string(kMaxIcmpCount);
+  }
+  if (o.min_replies && !in_range(*o.min_replies)) {
+    return "--min-replies must be a whole number from 1 to " + std::to_string(kMaxIcmpCount);
+  }
+  if (o.count) spec.icmp.count = *o.count;
+  if (o.min_replies) spec.icmp.min_replies = *o.min_replies;
+  if (!o.packet_interval.empty()) {
+    auto interval = duration_at_least(o.packet_interval, kMinPacketInterval, "--packet-interval");
+    if (!interval) return interval.error();
+    spec.icmp.packet_interval = *interval;
+  }
+  return icmp_options_problem(spec.icmp, spec.timeout, "--count", "--packet-interval",
+                              "--min-replies");
+}
+
 // --user with --password-file, or --bearer-token-file: the config's basic_auth and
 // bearer_token_file. A credential is never shown.
 std::optional<std::string> read_auth_options(const CheckOptions& o, ProbeSpec& spec) {
@@ -271,6 +297,7 @@ Expected<CheckPlan> make_plan(const CheckOptions& o) {
   }
   if (auto problem = read_connection_options(o, spec)) return unexpected(*problem);
   if (auto problem = read_kind_options(o, spec)) return unexpected(*problem);
+  if (auto problem = read_icmp_options(o, spec)) return unexpected(*problem);
   if (!o.idle.empty()) {
     auto ladder = parse_ladder(o.idle);
     if (!ladder) return unexpected(ladder.error());

@@ -41,6 +41,10 @@ struct CheckOptions {
   std::optional<std::string> send;    // escapes as in the config's `send`
   std::optional<std::string> expect;  // a regex, as `expect` on tcp/tls targets
   std::vector<std::string> expect_answer;
+  // icmp://: the config's count, packet_interval and min_replies; unset: their defaults.
+  std::optional<int> count;
+  std::string packet_interval;
+  std::optional<int> min_replies;
 };
 
 // Exit status: 0 when the target is ok, 1 for a classified failure (or, with `idle`, a

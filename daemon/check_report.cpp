@@ -18,14 +18,14 @@
 namespace faultline {
 namespace {
 
-enum class Layer { proxy, dns, tcp, tls, http, reply };
+enum class Layer { proxy, dns, tcp, tls, http, reply, ping };
 
 Layer layer_of(Phase p, const TargetUrl& url) {
   switch (p) {
     case Phase::dns:
       return Layer::dns;
     case Phase::connect:
-      return Layer::tcp;
+      return url.scheme == Scheme::icmp ? Layer::ping : Layer::tcp;
     case Phase::tls:
       return Layer::tls;
     case Phase::proxy:
@@ -132,6 +132,8 @@ LayerLine layer_line(Layer layer, const ProbeSpec& spec, const ProbeResult& r, c
       return {"DNS", dns_layer_text(spec, r, url), r.timings.dns_ms};
     case Layer::reply:
       return {"APP", exchange_text(spec, r), r.timings.first_byte_ms};
+    case Layer::ping:
+      return {"PING", icmp_text(spec, r), r.timings.connect_ms};
     case Layer::tcp:
       return {"TCP", r.remote_addr.empty() ? url.authority() : r.remote_addr, r.timings.connect_ms};
     case Layer::tls: {
@@ -158,7 +160,11 @@ std::vector<Layer> layers_of(const ProbeSpec& spec, const ProbeResult& r, const 
   std::vector<Layer> layers;
   if (r.proxy) layers.push_back(Layer::proxy);
   layers.push_back(Layer::dns);
-  if (url.scheme != Scheme::dns) layers.push_back(Layer::tcp);
+  if (url.scheme == Scheme::icmp) {
+    layers.push_back(Layer::ping);
+  } else if (url.scheme != Scheme::dns) {
+    layers.push_back(Layer::tcp);
+  }
   if (url.uses_tls()) layers.push_back(Layer::tls);
   if (url.is_http()) layers.push_back(Layer::http);
   if (spec.converses()) layers.push_back(Layer::reply);

@@ -1,5 +1,7 @@
 #include "daemon/check_report_kinds.hpp"
 
+#include <cstdio>
+
 #include "checks/printable.hpp"
 
 namespace faultline {
@@ -34,6 +36,39 @@ std::string exchange_text(const ProbeSpec& spec, const ProbeResult& r) {
   return text;
 }
 
+std::string icmp_text(const ProbeSpec& spec, const ProbeResult& r) {
+  if (!r.icmp || r.icmp->address.empty()) return spec.url.host;
+  const IcmpStats& s = *r.icmp;
+  std::string text = s.address + ": " + std::to_string(s.sent) + " sent, " +
+                     std::to_string(s.received) + " received";
+  if (s.errors > 0) text += ", " + std::to_string(s.errors) + " ICMP errors";
+  if (s.min_ms && s.avg_ms && s.max_ms) {
+    char rtt[96];
+    std::snprintf(rtt, sizeof rtt, ", rtt min/avg/max %.2f/%.2f/%.2f ms", *s.min_ms, *s.avg_ms,
+                  *s.max_ms);
+    text += rtt;
+  }
+  return text;
+}
+
+namespace {
+
+// The "icmp" object of add_kind_json.
+nlohmann::ordered_json icmp_json(const IcmpStats& s) {
+  using json = nlohmann::ordered_json;
+  auto opt = [](std::optional<double> v) { return v ? json(*v) : json(nullptr); };
+  return {{"address", s.address.empty() ? json(nullptr) : json(s.address)},
+          {"sent", s.sent},
+          {"received", s.received},
+          {"errors", s.errors},
+          {"loss_ratio", s.loss_ratio()},
+          {"rtt_min_ms", opt(s.min_ms)},
+          {"rtt_avg_ms", opt(s.avg_ms)},
+          {"rtt_max_ms", opt(s.max_ms)}};
+}
+
+}  // namespace
+
 void add_kind_json(nlohmann::ordered_json& out, const ProbeResult& r) {
   using json = nlohmann::ordered_json;
   if (r.dns) {
@@ -56,6 +91,7 @@ void add_kind_json(nlohmann::ordered_json& out, const ProbeResult& r) {
   } else {
     out["exchange"] = nullptr;
   }
+  out["icmp"] = r.icmp ? icmp_json(*r.icmp) : nlohmann::ordered_json(nullptr);
 }
 
 }  // namespace faultline

@@ -23,8 +23,13 @@ std::string dns_answer_lines(const DnsAnswer& answer, const Painter& p);
 // '+PONG\r\n'", values through quote().
 std::string exchange_text(const ProbeSpec& spec, const ProbeResult& r);
 
+// The PING line's text (icmp:// targets): "127.0.0.1: 3 sent, 3 received, rtt
+// min/avg/max 0.04/0.05/0.07 ms"; the errors too when ICMP errors came back.
+std::string icmp_text(const ProbeSpec& spec, const ProbeResult& r);
+
 // Adds "dns" {question, server, rcode, records, ttl, transport, response_ms} and "exchange"
-// {sent, received, reply} to `out`; null when the result has none.
+// {sent, received, reply} and "icmp" {address, sent, received, errors, loss_ratio, rtt_min_ms,
+// rtt_avg_ms, rtt_max_ms} to `out`; null when the result has none.
 void add_kind_json(nlohmann::ordered_json& out, const ProbeResult& r);
 
 }  // namespace faultline

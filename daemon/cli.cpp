@@ -129,12 +129,22 @@ void add_check_connection(CLI::App& cmd, CheckOptions& check) {
                  "(credentials as USER:PASSWORD@ before the host)");
 }
 
+// The echo requests of icmp:// targets.
+void add_check_icmp(CLI::App& cmd, CheckOptions& check) {
+  cmd.add_option("--count", check.count,
+                 "icmp://: echo requests to send, 1 to 100 (default 3; as count:)");
+  cmd.add_option("--packet-interval", check.packet_interval,
+                 "icmp://: time between two echo requests, e.g. 200ms (the default)");
+  cmd.add_option("--min-replies", check.min_replies,
+                 "icmp://: replies needed for ok (default 1; as min_replies:)");
+}
+
 CLI::App* add_check(CLI::App& app, CheckOptions& check) {
   CLI::App* cmd = app.add_subcommand(
       "check", "Probe one target once and explain which layer failed; exit 0 ok, 1 failed");
   cmd->add_option("TARGET", check.target,
-                  "http://..., https://..., tcp://host:port, tls://host:port or "
-                  "dns://SERVER/NAME?type=TYPE")
+                  "http://..., https://..., tcp://host:port, tls://host:port, "
+                  "dns://SERVER/NAME?type=TYPE or icmp://host")
       ->required();
   cmd->add_flag("--json", check.json,
                 "Print one JSON object instead of text (on bad options: {\"error\": ...})");
@@ -166,6 +176,7 @@ CLI::App* add_check(CLI::App& app, CheckOptions& check) {
                   "Exit 1 when a middlebox or the server resets idle connections");
   add_check_body_options(*cmd, check);
   add_check_connection(*cmd, check);
+  add_check_icmp(*cmd, check);
   return cmd;
 }
 

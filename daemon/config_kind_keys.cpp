@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "daemon/config_icmp.hpp"
 #include "daemon/config_validators.hpp"
 
 namespace faultline {
@@ -72,6 +73,7 @@ void read_expect_answer(ConfigReader& r, const YAML::Node& v, ProbeSpec& probe) 
 
 constexpr Scheme kConversationSchemes[] = {Scheme::tcp, Scheme::tls};
 constexpr Scheme kDnsSchemes[] = {Scheme::dns};
+constexpr Scheme kIcmpSchemes[] = {Scheme::icmp};
 constexpr Scheme kIdleSchemes[] = {Scheme::http, Scheme::https, Scheme::tcp, Scheme::tls};
 
 // Each key, the schemes it applies to, and how it reads there.
@@ -79,6 +81,9 @@ constexpr KindKeyRule kKindKeyRules[] = {
     {"send", kConversationSchemes, &read_send},
     {"expect", kConversationSchemes, &read_expect_pattern},
     {"expect", kDnsSchemes, &read_expect_answer},
+    {"count", kIcmpSchemes, &read_icmp_count},
+    {"packet_interval", kIcmpSchemes, &read_icmp_packet_interval},
+    {"min_replies", kIcmpSchemes, &read_icmp_min_replies},
 };
 
 bool has(std::span<const Scheme> schemes, Scheme s) {
@@ -99,6 +104,26 @@ std::string schemes_of(std::string_view key) {
   for (std::size_t i = 0; i < names.size(); ++i)
     out += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
   return out;
+}
+
+// count, packet_interval and min_replies together, against the timeout; the error at the
+// key that makes them impossible (min_replies, else packet_interval or count), else at the
+// first of them written.
+void check_icmp_keys(ConfigReader& r, std::span<const KindKey> keys, const std::string& name,
+                     const ProbeSpec& probe) {
+  const auto problem =
+      icmp_options_problem(probe.icmp, probe.timeout, "count", "packet_interval", "min_replies");
+  if (!problem || keys.empty()) return;
+  const auto mark_of = [&](std::string_view key) -> const YAML::Mark* {
+    for (const KindKey& k : keys)
+      if (k.key == key) return &k.key_mark;
+    return nullptr;
+  };
+  const bool too_many = probe.icmp.min_replies > probe.icmp.count;
+  const YAML::Mark* where = too_many ? mark_of("min_replies") : mark_of("packet_interval");
+  if (where == nullptr) where = mark_of("count");
+  if (where == nullptr) where = &keys.front().key_mark;
+  r.error(*where, "target " + quote(name) + ": " + *problem);
 }
 
 }  // namespace
@@ -126,6 +151,7 @@ void read_kind_keys(ConfigReader& r, std::span<const KindKey> keys, const std::s
     }
     rule->read(r, k.value, probe);
   }
+  if (scheme == Scheme::icmp) check_icmp_keys(r, keys, name, probe);
 }
 
 }  // namespace faultline

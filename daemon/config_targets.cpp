@@ -45,7 +45,10 @@ constexpr std::string_view kTargetKeys[] = {"name",
                                             "client_key",
                                             "proxy",
                                             "send",
-                                            "expect"};
+                                            "expect",
+                                            "count",
+                                            "packet_interval",
+                                            "min_replies"};
 constexpr std::string_view kIdleProbeKeys[] = {"ladder", "keepalive_check"};
 constexpr Ms kMinIdleStep{1000};
 

@@ -97,6 +97,19 @@ std::pair<MetricFamily, MetricFamily> slow_families() {
                  MetricType::Gauge)};
 }
 
+// faultline_icmp_packet_loss_ratio and faultline_icmp_rtt_seconds (icmp:// targets only),
+// without series.
+std::pair<MetricFamily, MetricFamily> icmp_families() {
+  return {family("faultline_icmp_packet_loss_ratio",
+                 "Share of the last probe's echo requests that got no reply (0 to 1); icmp:// "
+                 "targets only, absent when no request could be sent.",
+                 MetricType::Gauge),
+          family("faultline_icmp_rtt_seconds",
+                 "Average round trip of the last probe's echo replies; icmp:// targets only, "
+                 "absent when none came back.",
+                 MetricType::Gauge)};
+}
+
 }  // namespace
 
 // One target's values, in one block. Absent gauges hold kAbsent.
@@ -123,6 +136,8 @@ struct TargetMetrics::Series {
     idle_threshold = kAbsent;
     idle_keepalive = kAbsent;
     degraded = kAbsent;
+    icmp_loss = kAbsent;
+    icmp_rtt = kAbsent;
     for (Value& v : phase)
       v = kAbsent;
     for (Value& v : last_failure)
@@ -147,6 +162,8 @@ struct TargetMetrics::Series {
   // while the last probe was one of them, else 0 (absent before the first probe).
   Value slow_total{0};
   Value degraded;
+  // icmp:// targets: the last probe's loss ratio and average RTT (seconds).
+  Value icmp_loss, icmp_rtt;
   std::optional<prometheus::Histogram> duration;  // has its own lock against Collect()
 };
 
@@ -214,6 +231,11 @@ void TargetMetrics::record(const TargetInfo& target, const ProbeResult& result) 
     set(s.tls_not_after, static_cast<double>(*result.tls->not_after));
   }
   if (s.duration && result.timings.total_ms) s.duration->Observe(*result.timings.total_ms / 1000.0);
+  if (result.icmp) {
+    const IcmpStats& icmp = *result.icmp;
+    set(s.icmp_loss, icmp.sent > 0 ? icmp.loss_ratio() : kAbsent);
+    set(s.icmp_rtt, icmp.avg_ms ? *icmp.avg_ms / 1000.0 : kAbsent);
+  }
 }
 
 void TargetMetrics::set_state(const TargetInfo& target, TargetState state) {
@@ -269,6 +291,7 @@ std::vector<MetricFamily> TargetMetrics::Collect() const {
              "verification run, 0 when it did not or was not tried.",
              MetricType::Gauge);
   auto [slow, degraded] = slow_families();
+  auto [icmp_loss, icmp_rtt] = icmp_families();
   MetricFamily duration = family("faultline_probe_duration_seconds",
                                  "Probe durations, all layers together.", MetricType::Histogram);
 
@@ -294,6 +317,8 @@ std::vector<MetricFamily> TargetMetrics::Collect() const {
       add_gauge(idle_keepalive, s.labels, s.idle_keepalive);
       add_metric(slow, s.labels).counter.value = get(s.slow_total);
       add_gauge(degraded, s.labels, s.degraded);
+      add_gauge(icmp_loss, s.labels, s.icmp_loss);
+      add_gauge(icmp_rtt, s.labels, s.icmp_rtt);
       if (s.duration) {
         ClientMetric m = s.duration->Collect();
         m.label = s.labels;
@@ -302,8 +327,9 @@ std::vector<MetricFamily> TargetMetrics::Collect() const {
     }
   }
   std::vector<MetricFamily> out;
-  for (MetricFamily* f : {&probes, &success, &up, &phase, &last_failure, &tls, &idle_detected,
-                          &idle_threshold, &idle_keepalive, &slow, &degraded, &duration}) {
+  for (MetricFamily* f :
+       {&probes, &success, &up, &phase, &last_failure, &tls, &idle_detected, &idle_threshold,
+        &idle_keepalive, &slow, &degraded, &icmp_loss, &icmp_rtt, &duration}) {
     if (!f->metric.empty()) out.push_back(std::move(*f));
   }
   return out;

@@ -60,7 +60,8 @@ class TargetMetrics final : public prometheus::Collectable {
   // The families faultline_probes_total, faultline_probe_success, faultline_target_up,
   // faultline_probe_phase_seconds, faultline_last_failure_timestamp_seconds,
   // faultline_tls_cert_not_after_timestamp_seconds, faultline_probes_slow_total,
-  // faultline_target_degraded and (with histograms)
+  // faultline_target_degraded, faultline_icmp_packet_loss_ratio, faultline_icmp_rtt_seconds
+  // and (with histograms)
   // faultline_probe_duration_seconds; a family without series is left out.
   std::vector<prometheus::MetricFamily> Collect() const override;
 

@@ -230,7 +230,8 @@ class ProbeEngine::Probe final : public TransferOwner {
   }
 
   // Hop 1 is the target's own URL; each redirect followed starts another (redirect_hop.hpp).
-  bool first_hop() const { return made_.size() == 1; }
+  // Before hop 1 (the proxy's name being resolved) there is no hop yet, and no hop_spec_.
+  bool first_hop() const { return made_.size() <= 1; }
 
   // Starts the probe once its proxy's name, if it has one, is resolved: a proxy's name is a
   // layer of its own, resolved here like a target's so that its failures are told apart the

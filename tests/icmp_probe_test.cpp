@@ -9,6 +9,7 @@
 #include <string>
 
 #include "checks/probe_once.hpp"
+#include "tests/support/fake_dns_server.hpp"
 #include "tests/support/run_in_netns.hpp"
 #include "tests/support/skip_test.hpp"
 
@@ -100,24 +101,29 @@ void run(const std::function<int()>& fn, const NetnsOptions& options) {
 
 }  // namespace
 
-TEST_CASE("icmp: 127.0.0.1, ::1 and localhost answer every request") {
+TEST_CASE("icmp: 127.0.0.1, ::1 and a name answer every request") {
+  // The name comes from a fake DNS server in the namespace, not /etc/hosts: a fresh machine may
+  // have no hosts file at all.
   NetnsOptions options;
-  options.nsswitch_conf = "hosts: files\n";
+  options.resolv_conf = std::string(kFakeDnsResolvConf);
+  options.nsswitch_conf = "hosts: dns\n";
   options.setup_commands = {kOpenPingRange};
   run(
       [] {
+        FakeDnsServer dns("127.0.0.1", 53);
+        dns.a("ping.test", "127.0.0.1");
         int failures = 0;
         failures += expect_all_answered("icmp://127.0.0.1", "127.0.0.1", 3);
         failures += expect_all_answered("icmp://[::1]", "::1", 5);
-        failures += expect_all_answered("icmp://localhost", "127.0.0.1", 1, IpFamily::ipv4);
+        failures += expect_all_answered("icmp://ping.test", "127.0.0.1", 1, IpFamily::ipv4);
         // A spec built by hand, past the limits config and check enforce: kept within them.
         IcmpOptions none;
         none.count = 0;
         const ProbeResult one = ping("icmp://127.0.0.1", 2000, none);
         failures += expect(one.ok() && one.icmp && one.icmp->sent == 1, "count 0 sends one", one);
-        const ProbeResult no_v6 = ping("icmp://localhost", 2000, {}, IpFamily::ipv6);
+        const ProbeResult no_v6 = ping("icmp://ping.test", 2000, {}, IpFamily::ipv6);
         failures += expect(no_v6.cls == FailureClass::dns && no_v6.detail == Detail::no_address,
-                           "localhost has no IPv6 address in /etc/hosts here", no_v6);
+                           "ping.test has no IPv6 address", no_v6);
         return failures;
       },
       options);

@@ -5,12 +5,18 @@
 // the target's.
 #include <doctest/doctest.h>
 
+#include <cstdio>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "checks/proxy_url.hpp"
 #include "tests/probe_checks.hpp"
 #include "tests/support/closed_port.hpp"
+#include "tests/support/fake_dns_server.hpp"
 #include "tests/support/loopback_server.hpp"
+#include "tests/support/run_in_netns.hpp"
+#include "tests/support/skip_test.hpp"
 #include "tests/support/test_pki.hpp"
 #include "tests/support/test_proxy.hpp"
 
@@ -64,22 +70,64 @@ TEST_CASE("proxy: an HTTP proxy tunnels http, https and tcp targets with CONNECT
   CHECK(proxy.tunnels() == 3);
 }
 
-TEST_CASE("proxy: the proxy's name is resolved and blamed on the proxy") {
-  LoopbackServer web(Behavior::http_ok);
-  TestProxy proxy({});
-  ProbeResult r =
-      probe(through(web.url("http"), "http://localhost:" + std::to_string(proxy.port())));
-  check_class(r, FailureClass::ok, Phase::none);
-  REQUIRE(r.proxy);
-  CHECK_FALSE(r.proxy->resolved.empty());
-  CHECK(proxy.tunnels() == 1);
+// Names come from a fake DNS server inside a network namespace of the test's own, never from
+// this host's resolver or /etc/hosts (a fresh machine may have none).
+namespace {
 
-  // Nothing listens on the proxy's port at any of localhost's addresses.
-  const std::uint16_t dead = closed_port();
-  r = probe(through(web.url("http"), "http://localhost:" + std::to_string(dead)));
-  check_class(r, FailureClass::refused, Phase::proxy);
-  CHECK(contains(r.message, "the proxy http://localhost:" + std::to_string(dead)));
-  CHECK(web.connections() == 1);
+int expect(const std::string& what, const ProbeResult& r, FailureClass cls, Phase phase) {
+  if (r.cls == cls && r.phase == phase) return 0;
+  std::printf("%s: got %s/%s/%s: %s\n", what.c_str(), std::string(to_string(r.cls)).c_str(),
+              std::string(to_string(r.phase)).c_str(), detail_text(r).c_str(), r.message.c_str());
+  return 1;
+}
+
+int expect_true(const std::string& what, bool holds) {
+  if (!holds) std::printf("%s: does not hold\n", what.c_str());
+  return holds ? 0 : 1;
+}
+
+void in_namespace_with_names(const std::function<int(FakeDnsServer&)>& body) {
+  NetnsOptions options;
+  options.resolv_conf = std::string(kFakeDnsResolvConf);
+  options.nsswitch_conf = "hosts: dns\n";
+  NetnsResult result = run_in_netns(
+      [&] {
+        FakeDnsServer dns("127.0.0.1", 53);
+        return body(dns);
+      },
+      options);
+  if (result.status == NetnsStatus::skipped) skip_test(result.reason);
+  CHECK_MESSAGE(result.ok(), result.describe());
+}
+
+}  // namespace
+
+TEST_CASE("proxy: the proxy's name is resolved and blamed on the proxy") {
+  in_namespace_with_names([](FakeDnsServer& dns) {
+    dns.a("proxy.test", "127.0.0.1");
+    LoopbackServer web(Behavior::http_ok);
+    TestProxy proxy({});
+    int failures = 0;
+    ProbeResult r =
+        probe_once(through(web.url("http"), "http://proxy.test:" + std::to_string(proxy.port())));
+    failures += expect("proxy by name", r, FailureClass::ok, Phase::none);
+    failures += expect_true("the proxy's addresses are kept",
+                            r.proxy && r.proxy->resolved == std::vector<std::string>{"127.0.0.1"});
+    failures += expect_true("one tunnel", proxy.tunnels() == 1);
+
+    // Nothing listens on the proxy's port at its address.
+    const std::uint16_t dead = closed_port();
+    r = probe_once(through(web.url("http"), "http://proxy.test:" + std::to_string(dead)));
+    failures += expect("proxy refusing", r, FailureClass::refused, Phase::proxy);
+
+    // The proxy's name does not exist: dns, in phase proxy, before any hop has started.
+    r = probe_once(through(web.url("http"), "socks5h://missing.test:1080"));
+    failures += expect("proxy name missing", r, FailureClass::dns, Phase::proxy);
+    failures += expect_true("named in the message",
+                            contains(r.message, "the proxy socks5h://missing.test:1080"));
+    failures += expect_true("the target was not tried", web.connections() == 1);
+    return failures;
+  });
 }
 
 TEST_CASE("proxy: a dead, silent or resetting proxy is never the target's failure") {
@@ -145,29 +193,34 @@ TEST_CASE("proxy: an HTTP proxy's 502 and 407 are its own answers, in phase prox
 }
 
 TEST_CASE("proxy: SOCKS5 tunnels, and reports the target's refusal as the target's") {
-  LoopbackServer web(Behavior::http_ok);
-  TestProxy proxy({.kind = ProxyKind::socks5});
-  const std::string port = std::to_string(web.port());
+  in_namespace_with_names([](FakeDnsServer& dns) {
+    dns.a("web.test", "127.0.0.1");
+    LoopbackServer web(Behavior::http_ok);
+    TestProxy proxy({.kind = ProxyKind::socks5});
+    const std::string port = std::to_string(web.port());
+    int failures = 0;
 
-  // socks5: this host resolves the name and hands the proxy an address.
-  ProbeResult r = probe(through("http://localhost:" + port + "/", proxy.url("socks5")));
-  check_class(r, FailureClass::ok, Phase::none);
-  CHECK((proxy.last_target() == "127.0.0.1:" + port || proxy.last_target() == "[::1]:" + port));
-  REQUIRE(r.proxy);
-  CHECK_FALSE(r.proxy->resolves_target);
-  CHECK_FALSE(r.resolved.empty());
+    // socks5: this host resolves the name and hands the proxy an address.
+    ProbeResult r = probe_once(through("http://web.test:" + port + "/", proxy.url("socks5")));
+    failures += expect("socks5", r, FailureClass::ok, Phase::none);
+    failures +=
+        expect_true("socks5 asks for the address", proxy.last_target() == "127.0.0.1:" + port);
+    failures += expect_true("this host resolved it",
+                            r.proxy && !r.proxy->resolves_target && !r.resolved.empty());
 
-  // socks5h: the proxy gets the name.
-  r = probe(through("http://localhost:" + port + "/", proxy.url("socks5h")));
-  check_class(r, FailureClass::ok, Phase::none);
-  CHECK(proxy.last_target() == "localhost:" + port);
-  CHECK(r.resolved.empty());
+    // socks5h: the proxy gets the name.
+    r = probe_once(through("http://web.test:" + port + "/", proxy.url("socks5h")));
+    failures += expect("socks5h", r, FailureClass::ok, Phase::none);
+    failures += expect_true("socks5h asks for the name", proxy.last_target() == "web.test:" + port);
+    failures += expect_true("this host resolved nothing", r.resolved.empty());
 
-  // The proxy reached the target's host, which refused: the target's failure, phase connect.
-  const std::uint16_t dead = closed_port();
-  r = probe(through("tcp://127.0.0.1:" + std::to_string(dead), proxy.url("socks5")));
-  check_class(r, FailureClass::refused, Phase::connect);
-  CHECK(contains(r.message, "SOCKS proxy"));
+    // The proxy reached the target's host, which refused: the target's failure, phase connect.
+    const std::uint16_t dead = closed_port();
+    r = probe_once(through("tcp://127.0.0.1:" + std::to_string(dead), proxy.url("socks5")));
+    failures += expect("target refused", r, FailureClass::refused, Phase::connect);
+    failures += expect_true("says the SOCKS proxy reached it", contains(r.message, "SOCKS proxy"));
+    return failures;
+  });
 }
 
 TEST_CASE("proxy: a SOCKS5 proxy that is dead or demands credentials") {

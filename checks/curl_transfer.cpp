@@ -8,22 +8,16 @@
 #include <memory>
 
 #include "checks/tls_client_verdict.hpp"
+#include "checks/url_parts.hpp"
 
 namespace faultline {
 namespace {
-
-struct CurlUrlDeleter {
-  void operator()(CURLU* u) const { curl_url_cleanup(u); }
-};
-struct CurlStringDeleter {
-  void operator()(char* s) const { curl_free(s); }
-};
 
 // `url` without user name, password and fragment. libcurl makes a relative Location absolute
 // with the credentials of the request (basic_auth) in it: they must not reach the next hop's
 // URL, which messages show. A server's own credentials in a Location go the same way.
 std::string bare_url(const char* url) {
-  std::unique_ptr<CURLU, CurlUrlDeleter> u(curl_url());
+  CurlUrl u(curl_url());
   if (!u || curl_url_set(u.get(), CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
     return url;
   }
@@ -33,7 +27,7 @@ std::string bare_url(const char* url) {
   }
   char* text = nullptr;
   if (curl_url_get(u.get(), CURLUPART_URL, &text, 0) != CURLUE_OK) return url;
-  return std::unique_ptr<char, CurlStringDeleter>(text).get();
+  return CurlString(text).get();
 }
 
 }  // namespace

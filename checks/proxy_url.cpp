@@ -1,6 +1,5 @@
 #include "checks/proxy_url.hpp"
 
-#include <arpa/inet.h>
 #include <curl/curl.h>
 
 #include <memory>
@@ -8,34 +7,10 @@
 
 #include "checks/printable.hpp"
 #include "checks/target_url.hpp"
+#include "checks/url_parts.hpp"
 
 namespace faultline {
 namespace {
-
-struct UrlDeleter {
-  void operator()(CURLU* u) const { curl_url_cleanup(u); }
-};
-
-struct CurlStringDeleter {
-  void operator()(char* s) const { curl_free(s); }
-};
-
-std::string get_part(CURLU* url, CURLUPart part, unsigned flags = 0) {
-  char* raw = nullptr;
-  if (curl_url_get(url, part, &raw, flags) != CURLUE_OK || raw == nullptr) return {};
-  std::unique_ptr<char, CurlStringDeleter> owned(raw);
-  return owned.get();
-}
-
-bool is_ip_literal(const std::string& host) {
-  unsigned char buf[16];
-  return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
-}
-
-bool is_hostname_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_';
-}
 
 std::optional<ProxyScheme> scheme_of(const std::string& scheme) {
   if (scheme == "http") return ProxyScheme::http;
@@ -46,12 +21,12 @@ std::optional<ProxyScheme> scheme_of(const std::string& scheme) {
 }
 
 std::optional<std::string> read_host(CURLU* url, ProxyUrl& out) {
-  std::string host = get_part(url, CURLUPART_HOST);
+  std::string host = url_part(url, CURLUPART_HOST);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
   }
   if (host.empty()) return std::string("a proxy URL needs a host");
-  if (!get_part(url, CURLUPART_ZONEID).empty()) {
+  if (!url_part(url, CURLUPART_ZONEID).empty()) {
     return std::string("IPv6 zone IDs are not supported in proxy URLs");
   }
   out.host_is_ip = is_ip_literal(host);
@@ -68,7 +43,7 @@ std::optional<std::string> read_host(CURLU* url, ProxyUrl& out) {
 }
 
 std::optional<std::string> read_rest(CURLU* url, ProxyUrl& out, const std::string& shown) {
-  const std::string port = get_part(url, CURLUPART_PORT);
+  const std::string port = url_part(url, CURLUPART_PORT);
   if (port.empty()) {
     // Each kind of proxy software has its own customary port (3128, 8080, 1080): guessing one
     // would probe the wrong service.
@@ -78,13 +53,13 @@ std::optional<std::string> read_rest(CURLU* url, ProxyUrl& out, const std::strin
   const long p = std::stol(port);
   if (p == 0) return std::string("proxy port 0 cannot be used");
   out.port = static_cast<std::uint16_t>(p);
-  const std::string path = get_part(url, CURLUPART_PATH);
-  if ((!path.empty() && path != "/") || !get_part(url, CURLUPART_QUERY).empty() ||
-      !get_part(url, CURLUPART_FRAGMENT).empty()) {
+  const std::string path = url_part(url, CURLUPART_PATH);
+  if ((!path.empty() && path != "/") || !url_part(url, CURLUPART_QUERY).empty() ||
+      !url_part(url, CURLUPART_FRAGMENT).empty()) {
     return "a proxy URL takes no path, query or fragment: " + quote(shown);
   }
-  out.username = get_part(url, CURLUPART_USER, CURLU_URLDECODE);
-  out.password = get_part(url, CURLUPART_PASSWORD, CURLU_URLDECODE);
+  out.username = url_part(url, CURLUPART_USER, CURLU_URLDECODE);
+  out.password = url_part(url, CURLUPART_PASSWORD, CURLU_URLDECODE);
   return std::nullopt;
 }
 
@@ -131,7 +106,7 @@ Expected<ProxyUrl> parse_proxy_url(std::string_view text) {
     return unexpected("proxy URL " + quote(shown) +
                       " has no scheme; use http://, https://, socks5:// or socks5h://");
   }
-  std::unique_ptr<CURLU, UrlDeleter> url(curl_url());
+  CurlUrl url(curl_url());
   if (!url) return unexpected("out of memory parsing the proxy URL");
   const CURLUcode rc =
       curl_url_set(url.get(), CURLUPART_URL, input.c_str(), CURLU_NON_SUPPORT_SCHEME);
@@ -139,7 +114,7 @@ Expected<ProxyUrl> parse_proxy_url(std::string_view text) {
     return unexpected("invalid proxy URL " + quote(shown) + ": " + curl_url_strerror(rc));
   }
   ProxyUrl out;
-  const std::string scheme = get_part(url.get(), CURLUPART_SCHEME);
+  const std::string scheme = url_part(url.get(), CURLUPART_SCHEME);
   const auto parsed = scheme_of(scheme);
   if (!parsed) {
     return unexpected("unsupported proxy scheme " + quote(scheme + "://") +

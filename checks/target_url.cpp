@@ -1,6 +1,5 @@
 #include "checks/target_url.hpp"
 
-#include <arpa/inet.h>
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -11,35 +10,10 @@
 #include <vector>
 
 #include "checks/printable.hpp"
+#include "checks/url_parts.hpp"
 
 namespace faultline {
 namespace {
-
-struct UrlDeleter {
-  void operator()(CURLU* u) const { curl_url_cleanup(u); }
-};
-
-struct CurlStringDeleter {
-  void operator()(char* s) const { curl_free(s); }
-};
-
-// Returns the part, or an empty string when the URL does not have it.
-std::string get_part(CURLU* url, CURLUPart part, unsigned flags = 0) {
-  char* raw = nullptr;
-  if (curl_url_get(url, part, &raw, flags) != CURLUE_OK || raw == nullptr) return {};
-  std::unique_ptr<char, CurlStringDeleter> owned(raw);
-  return owned.get();
-}
-
-bool is_ip_literal(const std::string& host) {
-  unsigned char buf[16];
-  return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
-}
-
-bool is_hostname_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_';
-}
 
 // "http://, https://, tcp://host:port, tls://host:port or dns://SERVER/NAME": the forms of
 // the schemes `use` takes, for messages.
@@ -75,7 +49,7 @@ std::optional<std::string> unparseable_problem(const std::string& input, SchemeU
 
 // The scheme, and the parts a target may not have: credentials and a fragment.
 std::optional<std::string> read_scheme(CURLU* url, SchemeUse use, TargetUrl& out) {
-  const std::string scheme = get_part(url, CURLUPART_SCHEME);
+  const std::string scheme = url_part(url, CURLUPART_SCHEME);
   const SchemeRow* found = nullptr;
   for (const SchemeRow& row : kSchemes)
     if (row.name == scheme && (row.accepted || use == SchemeUse::any)) found = &row;
@@ -83,23 +57,23 @@ std::optional<std::string> read_scheme(CURLU* url, SchemeUse use, TargetUrl& out
     return "unsupported scheme " + quote(scheme + "://") + "; use " + scheme_forms(use);
   }
   out.scheme = found->scheme;
-  if (!get_part(url, CURLUPART_USER).empty() || !get_part(url, CURLUPART_PASSWORD).empty()) {
+  if (!url_part(url, CURLUPART_USER).empty() || !url_part(url, CURLUPART_PASSWORD).empty()) {
     return "credentials in the URL are not supported (they would leak into logs, "
            "metrics and the database); send them with `headers:` instead";
   }
-  if (!get_part(url, CURLUPART_FRAGMENT).empty()) {
+  if (!url_part(url, CURLUPART_FRAGMENT).empty()) {
     return "URL fragments ('#...') are never sent to the server; remove it";
   }
   return std::nullopt;
 }
 
 std::optional<std::string> read_host(CURLU* url, const std::string& input, TargetUrl& out) {
-  std::string host = get_part(url, CURLUPART_HOST);
+  std::string host = url_part(url, CURLUPART_HOST);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
   }
   if (host.empty()) return "URL " + quote(input) + " has no host";
-  if (!get_part(url, CURLUPART_ZONEID).empty()) {
+  if (!url_part(url, CURLUPART_ZONEID).empty()) {
     return "IPv6 zone IDs are not supported in target URLs";
   }
   out.host_is_ip = is_ip_literal(host);
@@ -120,7 +94,7 @@ std::optional<std::string> read_host(CURLU* url, const std::string& input, Targe
 std::optional<std::string> read_port(CURLU* url, TargetUrl& out) {
   const SchemeRow& row = scheme_row(out.scheme);
   const std::string scheme_name(row.name);
-  const std::string port = get_part(url, CURLUPART_PORT);
+  const std::string port = url_part(url, CURLUPART_PORT);
   if (row.port == PortRule::none) {
     if (!port.empty()) {
       return scheme_name + ":// targets take no port; write " + scheme_name + "://" +
@@ -174,8 +148,8 @@ bool is_service_char(char c) {
 }
 
 std::optional<std::string> read_path(CURLU* url, TargetUrl& out) {
-  std::string path = get_part(url, CURLUPART_PATH);
-  const std::string query = get_part(url, CURLUPART_QUERY);
+  std::string path = url_part(url, CURLUPART_PATH);
+  const std::string query = url_part(url, CURLUPART_QUERY);
   const SchemeRow& row = scheme_row(out.scheme);
   const std::string scheme_name(row.name);
   switch (row.path) {
@@ -248,7 +222,7 @@ std::string TargetUrl::authority() const {
 Expected<TargetUrl> parse_target_url(std::string_view text, SchemeUse use) {
   const std::string input(text);
   if (auto problem = unparseable_problem(input, use)) return unexpected(*problem);
-  std::unique_ptr<CURLU, UrlDeleter> url(curl_url());
+  CurlUrl url(curl_url());
   if (!url) return unexpected("out of memory parsing URL");
   CURLUcode rc = curl_url_set(url.get(), CURLUPART_URL, input.c_str(), CURLU_NON_SUPPORT_SCHEME);
   if (rc != CURLUE_OK) {

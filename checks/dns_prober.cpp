@@ -145,25 +145,17 @@ DnsProber::~DnsProber() {
 }
 
 ProbeId DnsProber::start(std::shared_ptr<const ProbeSpec> spec, ProbeCallback done) {
-  const ProbeId id = next_id_++;
-  auto probe = std::make_unique<Probe>(*this, id, std::move(spec), std::move(done));
-  Probe* raw = probe.get();
-  probes_.emplace(id, std::move(probe));
-  raw->begin();
-  return id;
+  return probes_.start([&](ProbeId id) {
+    return std::make_unique<Probe>(*this, id, std::move(spec), std::move(done));
+  });
 }
 
 void DnsProber::cancel(ProbeId id) {
-  probes_.erase(id);
+  probes_.cancel(id);
 }
 
 void DnsProber::complete(ProbeId id, ProbeResult result) {
-  auto it = probes_.find(id);
-  if (it == probes_.end()) return;
-  ProbeCallback done = it->second->take_callback();
-  // Destroyed before the callback runs, so the callback may start new probes freely.
-  probes_.erase(it);
-  if (done) done(std::move(result));
+  probes_.complete(id, std::move(result));
 }
 
 }  // namespace faultline

@@ -7,9 +7,9 @@
 #include <uv.h>
 
 #include <memory>
-#include <unordered_map>
 
 #include "checks/prober.hpp"
+#include "checks/running_probes.hpp"
 
 namespace faultline {
 
@@ -31,8 +31,7 @@ class DnsProber final : public Prober {
   void complete(ProbeId id, ProbeResult result);
 
   uv_loop_t* loop_;
-  ProbeId next_id_ = 1;
-  std::unordered_map<ProbeId, std::unique_ptr<Probe>> probes_;
+  RunningProbes<Probe> probes_;
 };
 
 }  // namespace faultline

@@ -640,12 +640,9 @@ ProbeId ProbeEngine::start(std::shared_ptr<const ProbeSpec> spec, ProbeCallback 
   if (!kept_.empty() && Clock::now() - last_sweep_ > std::chrono::seconds(10)) {
     sweep_kept_connections();
   }
-  const ProbeId id = next_id_++;
-  auto probe = std::make_unique<Probe>(*this, id, std::move(spec), std::move(done));
-  Probe* raw = probe.get();
-  probes_.emplace(id, std::move(probe));
-  raw->begin();
-  return id;
+  return probes_.start([&](ProbeId id) {
+    return std::make_unique<Probe>(*this, id, std::move(spec), std::move(done));
+  });
 }
 
 Expected<CurlMultiDriver*, int> ProbeEngine::add_transfer(CURL* easy, TransferOwner* owner) {
@@ -692,16 +689,11 @@ void ProbeEngine::transfer_ended(CurlMultiDriver* driver) {
 }
 
 void ProbeEngine::cancel(ProbeId id) {
-  probes_.erase(id);
+  probes_.cancel(id);
 }
 
 void ProbeEngine::complete(ProbeId id, ProbeResult result) {
-  auto it = probes_.find(id);
-  if (it == probes_.end()) return;
-  ProbeCallback done = it->second->take_callback();
-  // Destroyed before the callback runs, so the callback may start new probes freely.
-  probes_.erase(it);
-  if (done) done(std::move(result));
+  probes_.complete(id, std::move(result));
 }
 
 }  // namespace faultline

@@ -18,6 +18,7 @@
 #include "checks/expected.hpp"
 #include "checks/kept_connection.hpp"
 #include "checks/prober.hpp"
+#include "checks/running_probes.hpp"
 
 namespace faultline {
 
@@ -71,8 +72,7 @@ class ProbeEngine final : public Prober {
   std::vector<Multi> multis_;
   std::unordered_map<const ProbeSpec*, Kept> kept_;
   std::chrono::steady_clock::time_point last_sweep_{};
-  ProbeId next_id_ = 1;
-  std::unordered_map<ProbeId, std::unique_ptr<Probe>> probes_;
+  RunningProbes<Probe> probes_;
   // When a probe last failed for want of a descriptor (steady clock), for lookups that glibc
   // failed for the same reason but reports as a DNS error.
   std::chrono::steady_clock::time_point last_descriptor_shortage_{};

@@ -107,14 +107,15 @@ class ProbeEngine::Probe final : public TransferOwner {
     start_probe();
   }
 
-  // tcp:// and tls:// with send or expect keep the connection for the exchange.
-  bool keep_after_done() const override { return spec_->converses(); }
+  // tcp:// and tls:// with send or expect keep the connection for the exchange; mail targets so
+  // that the probe closes it (ProbeSpec::holds_connection).
+  bool keep_after_done() const override { return spec_->holds_connection(); }
 
   void on_transfer_done(CURL*, CURLcode code) override {
     transfer_->finish(code);
     timer_.stop();
     // CONNECT_ONLY succeeded: connected, and for tls:// the handshake verified.
-    if (code == CURLE_OK && keep_after_done()) {
+    if (code == CURLE_OK && spec_->converses()) {
       start_exchange();
       return;
     }

@@ -41,6 +41,8 @@ struct CheckOptions {
   std::optional<std::string> send;    // escapes as in the config's `send`
   std::optional<std::string> expect;  // a regex, as `expect` on tcp/tls targets
   std::vector<std::string> expect_answer;
+  // smtp://, imap://, pop3://: --no-starttls, the greeting and capabilities in clear only.
+  bool no_starttls = false;
 };
 
 // Exit status: 0 when the target is ok, 1 for a classified failure (or, with `idle`, a

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "checks/advice.hpp"
+#include "checks/mail_protocol.hpp"
 #include "checks/printable.hpp"
 #include "checks/utc_time.hpp"
 #include "daemon/check_report_kinds.hpp"
@@ -107,7 +108,9 @@ std::string render_check_text(const ProbeSpec& spec, const ProbeResult& r, std::
   if (url.scheme != Scheme::dns) layers.push_back(Layer::tcp);
   if (url.uses_tls()) layers.push_back(Layer::tls);
   if (url.is_http()) layers.push_back(Layer::http);
-  if (spec.converses()) layers.push_back(Layer::reply);
+  if (spec.converses() || is_mail(url.scheme)) layers.push_back(Layer::reply);
+  // STARTTLS: TLS begins after the greeting and the capabilities.
+  if (spec.negotiates_tls() && !url.uses_tls()) layers.push_back(Layer::tls);
   const Layer failed_layer = layer_of(r.phase, url);
 
   std::string out = p.bold(spec.url.text) + "\n" + redirect_lines(r, p);
@@ -134,6 +137,11 @@ std::string render_check_text(const ProbeSpec& spec, const ProbeResult& r, std::
         }
         break;
       case Layer::reply:
+        if (is_mail(url.scheme)) {
+          name = std::string(mail_protocol_name(url.scheme));
+          what = mail_exchange_text(spec);
+          break;
+        }
         name = "APP";
         ms = r.timings.first_byte_ms;
         what = exchange_text(spec, r);

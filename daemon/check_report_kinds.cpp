@@ -1,5 +1,6 @@
 #include "daemon/check_report_kinds.hpp"
 
+#include "checks/mail_protocol.hpp"
 #include "checks/printable.hpp"
 
 namespace faultline {
@@ -56,6 +57,14 @@ void add_kind_json(nlohmann::ordered_json& out, const ProbeResult& r) {
   } else {
     out["exchange"] = nullptr;
   }
+}
+
+std::string mail_exchange_text(const ProbeSpec& spec) {
+  std::string text = "greeting, capabilities";
+  if (spec.negotiates_tls() && !spec.url.uses_tls()) {
+    text += ", " + std::string(starttls_command(spec.url.scheme));
+  }
+  return text;
 }
 
 }  // namespace faultline

@@ -23,6 +23,10 @@ std::string dns_answer_lines(const DnsAnswer& answer, const Painter& p);
 // '+PONG\r\n'", values through quote().
 std::string exchange_text(const ProbeSpec& spec, const ProbeResult& r);
 
+// The mail line's text (smtp(s), imap(s), pop3(s)): the steps the probe takes, "greeting,
+// capabilities, STARTTLS".
+std::string mail_exchange_text(const ProbeSpec& spec);
+
 // Adds "dns" {question, server, rcode, records, ttl, transport, response_ms} and "exchange"
 // {sent, received, reply} to `out`; null when the result has none.
 void add_kind_json(nlohmann::ordered_json& out, const ProbeResult& r);

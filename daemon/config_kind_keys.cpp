@@ -70,8 +70,14 @@ void read_expect_answer(ConfigReader& r, const YAML::Node& v, ProbeSpec& probe) 
   if (ok) probe.expect_answer = std::move(values);
 }
 
+void read_starttls(ConfigReader& r, const YAML::Node& v, ProbeSpec& probe) {
+  if (auto on = r.boolean(v, "starttls")) probe.starttls = *on;
+}
+
 constexpr Scheme kConversationSchemes[] = {Scheme::tcp, Scheme::tls};
 constexpr Scheme kDnsSchemes[] = {Scheme::dns};
+// The plain mail schemes, which upgrade with STARTTLS (mail_protocol.hpp takes_starttls).
+constexpr Scheme kStarttlsSchemes[] = {Scheme::smtp, Scheme::imap, Scheme::pop3};
 constexpr Scheme kIdleSchemes[] = {Scheme::http, Scheme::https, Scheme::tcp, Scheme::tls};
 
 // Each key, the schemes it applies to, and how it reads there.
@@ -79,6 +85,7 @@ constexpr KindKeyRule kKindKeyRules[] = {
     {"send", kConversationSchemes, &read_send},
     {"expect", kConversationSchemes, &read_expect_pattern},
     {"expect", kDnsSchemes, &read_expect_answer},
+    {"starttls", kStarttlsSchemes, &read_starttls},
 };
 
 bool has(std::span<const Scheme> schemes, Scheme s) {

@@ -18,7 +18,7 @@
 namespace faultline {
 
 // The target keys read here.
-inline constexpr std::string_view kKindKeys[] = {"send", "expect"};
+inline constexpr std::string_view kKindKeys[] = {"send", "expect", "starttls"};
 
 // Whether `key` is one of kKindKeys.
 bool is_kind_key(std::string_view key);

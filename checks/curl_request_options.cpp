@@ -4,6 +4,8 @@
 #include <cctype>
 #include <string>
 
+#include "checks/mail_protocol.hpp"
+
 namespace faultline {
 namespace {
 
@@ -26,10 +28,14 @@ void set_target(CURL* easy, const ProbeSpec& spec, std::string_view address,
   // has no option to name another: a server_name goes into the URL, and CONNECT_TO still leads
   // the connection to the target's own address.
   const std::string& name =
-      url.uses_tls() && !spec.server_name.empty() ? spec.server_name : url.host;
+      spec.negotiates_tls() && !spec.server_name.empty() ? spec.server_name : url.host;
   const std::string authority = bracket_host(name) + ":" + std::to_string(url.port);
-  const std::string full = std::string(url.uses_tls() ? "https://" : "http://") + authority +
-                           (connect_only ? "/" : url.path);
+  // A mail target keeps its own scheme: libcurl then runs the protocol's greeting, capability
+  // exchange and STARTTLS before a CONNECT_ONLY transfer ends.
+  const std::string scheme = is_mail(url.scheme) ? std::string(to_string(url.scheme))
+                             : url.uses_tls()    ? "https"
+                                                 : "http";
+  const std::string full = scheme + "://" + authority + (connect_only ? "/" : url.path);
   curl_easy_setopt(easy, CURLOPT_URL, full.c_str());
   if (connect_only) curl_easy_setopt(easy, CURLOPT_CONNECT_ONLY, 1L);
   const std::string destination = address.empty() ? url.host : std::string(address);
@@ -55,6 +61,17 @@ void set_connection(CURL* easy, const TransferSetup& setup) {
                    static_cast<long>(std::max<long long>(1, setup.timeout.count())));
   curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+}
+
+// smtp(s), imap(s), pop3(s): only the target's own protocol, and for the plain schemes
+// STARTTLS required (a server that does not offer it fails the probe) or not attempted at all.
+// No credentials are ever set, so libcurl ends its connect phase before any login.
+void set_mail(CURL* easy, const ProbeSpec& spec) {
+  const std::string protocol(to_string(spec.url.scheme));
+  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, protocol.c_str());
+  if (!takes_starttls(spec.url.scheme)) return;
+  curl_easy_setopt(easy, CURLOPT_USE_SSL,
+                   static_cast<long>(spec.starttls ? CURLUSESSL_ALL : CURLUSESSL_NONE));
 }
 
 void set_request(CURL* easy, const ProbeSpec& spec, const char* user_agent,
@@ -192,7 +209,8 @@ CurlOptionLists apply_probe_options(CURL* easy, const ProbeSpec& spec, const Tra
     set_request_body(easy, spec);
     set_auth(easy, spec);
   }
-  if (spec.url.uses_tls()) set_tls(easy, spec);
+  if (is_mail(spec.url.scheme)) set_mail(easy, spec);
+  if (spec.negotiates_tls()) set_tls(easy, spec);
   return lists;
 }
 

@@ -54,7 +54,8 @@ struct TransferSetup {
 
 // Sets every option of `easy` that follows from `spec` and `setup`: URL (built on the
 // server_name when there is one) and the address to connect to, the address family,
-// CONNECT_ONLY for tcp:// and tls://, timeout, protocols, HTTP/1.1, method, headers,
+// CONNECT_ONLY for tcp://, tls:// and the mail schemes (and for those the protocol and
+// STARTTLS, mail_protocol.hpp), timeout, protocols, HTTP/1.1, method, headers,
 // User-Agent, the request body and the credentials (never redirects: the probe engine follows
 // them itself, redirect_hop.hpp), and for TLS the verification, the trust store (a ca_file
 // replaces the system's), the client certificate, the minimum version and a full handshake

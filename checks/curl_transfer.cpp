@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <memory>
+#include <string_view>
 
+#include "checks/mail_protocol.hpp"
 #include "checks/tls_client_verdict.hpp"
 #include "checks/url_parts.hpp"
 
@@ -62,9 +64,10 @@ CurlTransfer::CurlTransfer(CurlHandlePool& pool, const ProbeSpec& spec, const st
   if (kept_ == nullptr) {
     // Every probe tests every layer, so nothing is reused between probes. A conversation
     // (send/expect) needs the connection after the CONNECT_ONLY transfer, which FORBID_REUSE
-    // would close; it is closed when the probe removes the handle instead.
+    // would close; it is closed when the probe removes the handle instead. So is a mail
+    // target's (ProbeSpec::holds_connection).
     curl_easy_setopt(easy_, CURLOPT_FRESH_CONNECT, 1L);
-    curl_easy_setopt(easy_, CURLOPT_FORBID_REUSE, spec.converses() ? 0L : 1L);
+    curl_easy_setopt(easy_, CURLOPT_FORBID_REUSE, spec.holds_connection() ? 0L : 1L);
   } else {
     // reuse_connection: behave like a client's pool, which keeps a connection however long it
     // sits idle; libcurl's own default drops one idle for 118 s, below the timeouts of the
@@ -95,7 +98,12 @@ CurlTransfer::CurlTransfer(CurlHandlePool& pool, const ProbeSpec& spec, const st
     curl_easy_setopt(easy_, CURLOPT_WRITEFUNCTION, &CurlTransfer::on_body);
     curl_easy_setopt(easy_, CURLOPT_WRITEDATA, this);
   }
-  if (spec.url.uses_tls() || (spec.proxy && spec.proxy->scheme == ProxyScheme::https)) {
+  if (is_mail(spec.url.scheme)) {
+    // libcurl hands each line the server sends to the header callback.
+    curl_easy_setopt(easy_, CURLOPT_HEADERFUNCTION, &CurlTransfer::on_mail_line);
+    curl_easy_setopt(easy_, CURLOPT_HEADERDATA, this);
+  }
+  if (spec.negotiates_tls() || (spec.proxy && spec.proxy->scheme == ProxyScheme::https)) {
     curl_easy_setopt(easy_, CURLOPT_SSL_CTX_FUNCTION, &CurlTransfer::on_ssl_ctx);
     curl_easy_setopt(easy_, CURLOPT_SSL_CTX_DATA, this);
   }
@@ -215,6 +223,28 @@ std::size_t CurlTransfer::on_header(char* data, std::size_t size, std::size_t n,
     curl_easy_getinfo(t->easy_, CURLINFO_RESPONSE_CODE, &status);
     if (status >= 200) t->facts_.headers_done = true;
   }
+  return len;
+}
+
+std::size_t CurlTransfer::on_mail_line(char* data, std::size_t size, std::size_t n, void* self) {
+  auto* t = static_cast<CurlTransfer*>(self);
+  const std::size_t len = size * n;
+  std::string_view line(data, len);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
+    line.remove_suffix(1);
+  line = line.substr(0, kMailLineBytes);
+  TransferFacts& f = t->facts_;
+  if (f.mail_lines++ == 0) {
+    f.mail_first_line = line;
+    // libcurl skips lines that are no reply of its protocol and waits for one: a server of
+    // another protocol would read as a timeout.
+    if (!greeting_line_allowed(t->spec_.url.scheme, line)) {
+      f.mail_last_line = line;
+      f.mail_greeting_rejected = true;
+      return 0;
+    }
+  }
+  f.mail_last_line = line;
   return len;
 }
 

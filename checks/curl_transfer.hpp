@@ -57,7 +57,19 @@ struct TransferFacts {
   long proxy_connect_code = 0;  // CURLINFO_HTTP_CONNECTCODE: an HTTP proxy's answer to CONNECT
   long proxy_error = 0;         // CURLINFO_PROXY_ERROR (a CURLproxycode): why SOCKS failed
   bool tunnel_up = false;       // the proxy had connected the probe to the target
+
+  // Mail targets: the server's reply lines as libcurl read them (without line endings, at most
+  // kMailLineBytes each), in clear and after STARTTLS alike.
+  std::size_t mail_lines = 0;
+  std::string mail_first_line;  // the greeting's first line
+  std::string mail_last_line;   // the latest line: what the server said last
+  // The first line was no greeting of the protocol (greeting_line_allowed): the transfer was
+  // stopped there (CURLE_WRITE_ERROR) instead of waiting for a greeting that will not come.
+  bool mail_greeting_rejected = false;
 };
+
+// How much of each mail reply line TransferFacts keeps: enough for any message to quote.
+inline constexpr std::size_t kMailLineBytes = 200;
 
 // Holds a libcurl easy handle (from a CurlHandlePool, or a KeptConnection's) configured for one
 // attempt. Not movable: libcurl keeps pointers to it for its callbacks.
@@ -99,6 +111,7 @@ class CurlTransfer {
   static curl_socket_t open_socket(void* self, curlsocktype purpose, curl_sockaddr* address);
   static int close_socket(void* self, curl_socket_t fd);
   static std::size_t on_header(char* data, std::size_t size, std::size_t n, void* self);
+  static std::size_t on_mail_line(char* data, std::size_t size, std::size_t n, void* self);
   static std::size_t on_body(char* data, std::size_t size, std::size_t n, void* self);
   static CURLcode on_ssl_ctx(CURL* easy, void* ssl_ctx, void* self);
 

@@ -108,10 +108,13 @@ class ProbeEngine::Probe final : public TransferOwner {
     start_probe();
   }
 
-  // tcp:// and tls:// with send or expect keep the connection for the exchange, and a tls://
+  // tcp:// and tls:// with send or expect keep the connection for the exchange, mail targets so
+  // that the probe closes it (ProbeSpec::holds_connection), and a tls://
   // handshake over TLS 1.3 in which the server asked for a client certificate keeps it until the
   // server's verdict (tls_client_verdict.hpp).
-  bool keep_after_done() const override { return spec_->converses() || awaiting_client_verdict(); }
+  bool keep_after_done() const override {
+    return spec_->holds_connection() || awaiting_client_verdict();
+  }
 
   void on_transfer_done(CURL* easy, CURLcode code) override {
     if (awaiting_client_verdict() && await_client_verdict(easy, code)) return;
@@ -175,7 +178,7 @@ class ProbeEngine::Probe final : public TransferOwner {
   // handle goes back to the pool, so the socket facts are final.
   void end_transfer() {
     engine_.transfer_ended(multi_);
-    if (spec_->converses()) multi_->remove(transfer_->easy());
+    if (spec_->holds_connection()) multi_->remove(transfer_->easy());
     multi_ = nullptr;
     transfer_->release();
   }

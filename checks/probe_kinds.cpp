@@ -16,8 +16,11 @@ std::unique_ptr<Prober> make(uv_loop_t* loop) {
   return std::make_unique<P>(loop);
 }
 
-// libcurl's engine: connect, TLS and HTTP, and tcp:// / tls:// send/expect.
-constexpr Scheme kCurlSchemes[] = {Scheme::http, Scheme::https, Scheme::tcp, Scheme::tls};
+// libcurl's engine: connect, TLS and HTTP, tcp:// / tls:// send/expect, and the mail protocols'
+// greeting, capabilities and STARTTLS.
+constexpr Scheme kCurlSchemes[] = {Scheme::http, Scheme::https, Scheme::tcp,  Scheme::tls,
+                                   Scheme::smtp, Scheme::smtps, Scheme::imap, Scheme::imaps,
+                                   Scheme::pop3, Scheme::pop3s};
 // c-ares on the loop, asking the URL's server.
 constexpr Scheme kDnsSchemes[] = {Scheme::dns};
 // Echo requests through the unprivileged ping socket on the loop.

@@ -11,6 +11,7 @@
 #include "checks/icmp_options.hpp"
 #include "checks/ip_family.hpp"
 #include "checks/json_expectation.hpp"
+#include "checks/mail_protocol.hpp"
 #include "checks/pattern.hpp"
 #include "checks/proxy_url.hpp"
 #include "checks/status_set.hpp"
@@ -99,9 +100,21 @@ struct ProbeSpec {
   std::vector<std::string> expect_answer;
   // icmp:// only: the echo requests of one probe.
   IcmpOptions icmp;
+  // smtp://, imap://, pop3:// only: after the greeting and the capabilities, upgrade to TLS
+  // with STARTTLS (STLS), verified like https, and fail when the server does not offer it;
+  // false: the greeting and the capabilities in clear are the whole probe.
+  bool starttls = true;
 
   // Whether the probe talks after connecting: a tcp:// or tls:// target with send or expect.
   bool converses() const { return !url.is_http() && (!send.empty() || expect.has_value()); }
+  // Whether the connection carries TLS: from the first byte (https, tls, smtps, ...), or after
+  // STARTTLS (smtp, imap, pop3 with starttls).
+  bool negotiates_tls() const { return url.uses_tls() || (starttls && takes_starttls(url.scheme)); }
+  // Whether the probe, not libcurl, ends the connection once its CONNECT_ONLY transfer is done:
+  // a conversation needs it afterwards, and libcurl would say goodbye to a mail server (QUIT,
+  // LOGOUT) and wait for the answer blocking the loop; a removed handle's connection is closed
+  // without one.
+  bool holds_connection() const { return converses() || is_mail(url.scheme); }
 
   bool operator==(const ProbeSpec&) const = default;
 };

@@ -2,6 +2,8 @@
 
 #include "checks/connect_classifier.hpp"
 #include "checks/http_classifier.hpp"
+#include "checks/mail_classifier.hpp"
+#include "checks/mail_protocol.hpp"
 #include "checks/printable.hpp"
 #include "checks/proxy_classifier.hpp"
 #include "checks/tls_classifier.hpp"
@@ -30,6 +32,34 @@ TlsHandshakeFailure tls_failure(const TransferFacts& f, const SocketSnapshot& so
   t.library_error = f.error_text;
   t.min_version = std::string(to_string(spec.tls_min_version));
   return t;
+}
+
+// smtp(s), imap(s), pop3(s) once TCP is up: the TLS handshake (from the first byte, or after
+// STARTTLS once libcurl began it) is the TLS classifier's; everything else the mail one's.
+Verdict mail_transfer(const TransferFacts& f, const SocketSnapshot& socket, const ProbeSpec& spec,
+                      const std::string& remote, std::int64_t now_unix) {
+  const bool tls_begun = spec.url.uses_tls() || f.tls.started_at.has_value();
+  if (spec.negotiates_tls() && tls_begun && f.appconnect_us == 0) {
+    return classify_tls_failure(tls_failure(f, socket, spec, remote, now_unix));
+  }
+  if (spec.negotiates_tls() && f.code != CURLE_OK && f.tls.alert_received_fatal) {
+    return classify_tls_alert(tls_failure(f, socket, spec, remote, now_unix));
+  }
+  MailExchangeEnd e;
+  e.scheme = spec.url.scheme;
+  e.starttls = spec.negotiates_tls() && !spec.url.uses_tls();
+  e.curl_code = f.code;
+  e.os_errno = static_cast<int>(f.os_errno);
+  e.socket = socket;
+  e.lines = f.mail_lines;
+  e.first_line = f.mail_first_line;
+  e.last_line = f.mail_last_line;
+  e.greeting_rejected = f.mail_greeting_rejected;
+  if (f.tls.cert) e.tls_version = f.tls.cert->version;
+  e.address = remote;
+  e.elapsed_ms = ms(f.total_us);
+  e.library_error = f.error_text;
+  return classify_mail_exchange(e);
 }
 
 // A fatal alert from the server decides a failed TLS exchange, whatever the socket did next:
@@ -97,7 +127,7 @@ Verdict classify_transfer(const TransferFacts& f, const ProbeSpec& spec, const s
   }
 
   const TargetUrl& url = spec.url;
-  if (url.uses_tls() && f.code == CURLE_SSL_CACERT_BADFILE) {
+  if (spec.negotiates_tls() && f.code == CURLE_SSL_CACERT_BADFILE) {
     // Our own trust store could not be loaded (deleted, unreadable, not PEM): this host's fault,
     // whatever the server would have presented.
     Verdict v;
@@ -108,6 +138,7 @@ Verdict classify_transfer(const TransferFacts& f, const ProbeSpec& spec, const s
                 " to verify " + remote + ": " + f.error_text;
     return v;
   }
+  if (is_mail(url.scheme)) return mail_transfer(f, socket, spec, remote, now_unix);
   // A reused connection finished its handshake in an earlier probe.
   if (url.uses_tls() && f.appconnect_us == 0 && !f.reused) {
     return classify_tls_failure(tls_failure(f, socket, spec, remote, now_unix));

@@ -143,6 +143,10 @@ std::optional<std::string> read_kind_options(const CheckOptions& o, ProbeSpec& s
   if (!o.expect_answer.empty() && scheme != Scheme::dns) {
     return "--expect-answer only applies to dns:// targets";
   }
+  if (o.no_starttls && !takes_starttls(scheme)) {
+    return "--no-starttls only applies to smtp://, imap:// and pop3:// targets";
+  }
+  spec.starttls = !o.no_starttls;
   if (!o.idle.empty() && !takes_idle_probe(scheme)) {
     return "--idle only applies to http://, https://, tcp:// and tls:// targets";
   }
@@ -258,8 +262,9 @@ Problem read_connection_options(const CheckOptions& o, ProbeSpec& spec) {
     spec.proxy = std::move(*proxy);
   }
   if (auto problem = proxy_ip_family_problem(spec)) return problem;
-  if (!spec.url.uses_tls() && (!o.server_name.empty() || !o.tls_min.empty() || !o.cert.empty()))
-    return "--server-name, --tls-min, --cert and --key only apply to https:// and tls:// targets";
+  if (!spec.negotiates_tls() && (!o.server_name.empty() || !o.tls_min.empty() || !o.cert.empty()))
+    return "--server-name, --tls-min, --cert and --key only apply to targets with TLS: https://, "
+           "tls://, smtps://, imaps://, pop3s:// and smtp://, imap://, pop3:// with STARTTLS";
   return std::nullopt;
 }
 

@@ -45,6 +45,8 @@ struct CheckOptions {
   std::optional<int> count;
   std::string packet_interval;
   std::optional<int> min_replies;
+  // smtp://, imap://, pop3://: --no-starttls, the greeting and capabilities in clear only.
+  bool no_starttls = false;
 };
 
 // Exit status: 0 when the target is ok, 1 for a classified failure (or, with `idle`, a

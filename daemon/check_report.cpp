@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "checks/advice.hpp"
+#include "checks/mail_protocol.hpp"
 #include "checks/printable.hpp"
 #include "checks/utc_time.hpp"
 #include "daemon/check_report_kinds.hpp"
@@ -131,6 +132,10 @@ LayerLine layer_line(Layer layer, const ProbeSpec& spec, const ProbeResult& r, c
     case Layer::dns:
       return {"DNS", dns_layer_text(spec, r, url), r.timings.dns_ms};
     case Layer::reply:
+      if (is_mail(url.scheme)) {
+        return {std::string(mail_protocol_name(url.scheme)), mail_exchange_text(spec),
+                std::nullopt};
+      }
       return {"APP", exchange_text(spec, r), r.timings.first_byte_ms};
     case Layer::ping:
       return {"PING", icmp_text(spec, r), r.timings.connect_ms};
@@ -167,7 +172,9 @@ std::vector<Layer> layers_of(const ProbeSpec& spec, const ProbeResult& r, const 
   }
   if (url.uses_tls()) layers.push_back(Layer::tls);
   if (url.is_http()) layers.push_back(Layer::http);
-  if (spec.converses()) layers.push_back(Layer::reply);
+  if (spec.converses() || is_mail(url.scheme)) layers.push_back(Layer::reply);
+  // STARTTLS: TLS begins after the greeting and the capabilities.
+  if (spec.negotiates_tls() && !url.uses_tls()) layers.push_back(Layer::tls);
   return layers;
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "checks/mail_protocol.hpp"
 #include "checks/printable.hpp"
 
 namespace faultline {
@@ -92,6 +93,14 @@ void add_kind_json(nlohmann::ordered_json& out, const ProbeResult& r) {
     out["exchange"] = nullptr;
   }
   out["icmp"] = r.icmp ? icmp_json(*r.icmp) : nlohmann::ordered_json(nullptr);
+}
+
+std::string mail_exchange_text(const ProbeSpec& spec) {
+  std::string text = "greeting, capabilities";
+  if (spec.negotiates_tls() && !spec.url.uses_tls()) {
+    text += ", " + std::string(starttls_command(spec.url.scheme));
+  }
+  return text;
 }
 
 }  // namespace faultline

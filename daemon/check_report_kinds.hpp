@@ -26,6 +26,9 @@ std::string exchange_text(const ProbeSpec& spec, const ProbeResult& r);
 // The PING line's text (icmp:// targets): "127.0.0.1: 3 sent, 3 received, rtt
 // min/avg/max 0.04/0.05/0.07 ms"; the errors too when ICMP errors came back.
 std::string icmp_text(const ProbeSpec& spec, const ProbeResult& r);
+// The mail line's text (smtp(s), imap(s), pop3(s)): the steps the probe takes, "greeting,
+// capabilities, STARTTLS".
+std::string mail_exchange_text(const ProbeSpec& spec);
 
 // Adds "dns" {question, server, rcode, records, ttl, transport, response_ms} and "exchange"
 // {sent, received, reply} and "icmp" {address, sent, received, errors, loss_ratio, rtt_min_ms,

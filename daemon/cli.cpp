@@ -169,6 +169,9 @@ CLI::App* add_check(CLI::App& app, CheckOptions& check) {
   cmd->add_option("--expect-answer", check.expect_answer,
                   "dns://: a record the answer must hold, e.g. 192.0.2.1 or '10 "
                   "mail.example.com' (repeatable)");
+  cmd->add_flag("--no-starttls", check.no_starttls,
+                "smtp://, imap:// and pop3://: do not upgrade to TLS with STARTTLS; the "
+                "greeting and capabilities in clear are the whole probe");
   cmd->add_option("--idle", check.idle,
                   "Also run the idle-connection experiment with these idle times, e.g. "
                   "10s,30s,60s: finds the idle time after which a middlebox resets (or "

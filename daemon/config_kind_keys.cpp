@@ -71,9 +71,15 @@ void read_expect_answer(ConfigReader& r, const YAML::Node& v, ProbeSpec& probe) 
   if (ok) probe.expect_answer = std::move(values);
 }
 
+void read_starttls(ConfigReader& r, const YAML::Node& v, ProbeSpec& probe) {
+  if (auto on = r.boolean(v, "starttls")) probe.starttls = *on;
+}
+
 constexpr Scheme kConversationSchemes[] = {Scheme::tcp, Scheme::tls};
 constexpr Scheme kDnsSchemes[] = {Scheme::dns};
 constexpr Scheme kIcmpSchemes[] = {Scheme::icmp};
+// The plain mail schemes, which upgrade with STARTTLS (mail_protocol.hpp takes_starttls).
+constexpr Scheme kStarttlsSchemes[] = {Scheme::smtp, Scheme::imap, Scheme::pop3};
 constexpr Scheme kIdleSchemes[] = {Scheme::http, Scheme::https, Scheme::tcp, Scheme::tls};
 
 // Each key, the schemes it applies to, and how it reads there.
@@ -84,6 +90,7 @@ constexpr KindKeyRule kKindKeyRules[] = {
     {"count", kIcmpSchemes, &read_icmp_count},
     {"packet_interval", kIcmpSchemes, &read_icmp_packet_interval},
     {"min_replies", kIcmpSchemes, &read_icmp_min_replies},
+    {"starttls", kStarttlsSchemes, &read_starttls},
 };
 
 bool has(std::span<const Scheme> schemes, Scheme s) {

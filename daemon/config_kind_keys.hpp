@@ -18,8 +18,8 @@
 namespace faultline {
 
 // The target keys read here.
-inline constexpr std::string_view kKindKeys[] = {"send", "expect", "count", "packet_interval",
-                                                 "min_replies"};
+inline constexpr std::string_view kKindKeys[] = {
+    "send", "expect", "count", "packet_interval", "min_replies", "starttls"};
 
 // Whether `key` is one of kKindKeys.
 bool is_kind_key(std::string_view key);

@@ -48,7 +48,8 @@ constexpr std::string_view kTargetKeys[] = {"name",
                                             "expect",
                                             "count",
                                             "packet_interval",
-                                            "min_replies"};
+                                            "min_replies",
+                                            "starttls"};
 constexpr std::string_view kIdleProbeKeys[] = {"ladder", "keepalive_check"};
 constexpr Ms kMinIdleStep{1000};
 
@@ -184,7 +185,7 @@ void check_consistency(ConfigReader& r, const TargetConfig& target, const Settin
         own.client_cert_mark ? own.client_cert_mark : own.client_key_mark;
     r.error(where ? *where : entry, "target '" + target.name + "': " + *problem);
   }
-  if (!url.uses_tls() && own.tls_only_mark) {
+  if (!target.probe.negotiates_tls() && own.tls_only_mark) {
     r.warn(*own.tls_only_mark, "'" + own.tls_only_key + "' has no effect on " + scheme +
                                    ":// target '" + target.name + "'");
   }

@@ -14,6 +14,7 @@
 #include "tests/support/closed_port.hpp"
 #include "tests/support/fake_dns_server.hpp"
 #include "tests/support/loopback_server.hpp"
+#include "tests/support/mail_server.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_pki.hpp"
 
@@ -543,4 +544,49 @@ TEST_CASE("check: --send, --expect and --expect-answer are validated as the conf
   CHECK(config_message("targets:\n  - name: a\n    url: " + tcp + "\n    expect: 'a(b'\n") ==
         "'expect': pattern 'a(b' is not a valid regular expression: at character 4, missing "
         "closing parenthesis");
+}
+
+TEST_CASE("check smtp://: greeting, STARTTLS and the certificate in text and JSON") {
+  const TestPki& pki = shared_test_pki();
+  MailServerOptions o;
+  o.protocol = MailProtocol::smtp;
+  o.tls = pki.good.material();
+  MailServer server(o);
+  const std::string url = server.url("smtp");
+  Run text = run_faultline({"check", "--ca-file", pki.ca_path, url});
+  INFO(text.output);
+  CHECK(text.status == 0);
+  CHECK(text.output.find("SMTP greeting, capabilities, STARTTLS") != std::string::npos);
+  CHECK(text.output.find("TLS  TLSv1.3") != std::string::npos);
+  // The mail layer comes before the TLS it negotiates.
+  CHECK(text.output.find("SMTP greeting") < text.output.find("TLS  TLSv1.3"));
+
+  Run j = run_faultline({"check", "--json", "--ca-file", pki.ca_path, url});
+  CHECK(j.status == 0);
+  json out = json::parse(j.output);
+  CHECK(out["class"] == "ok");
+  CHECK(out["tls"]["version"] == "TLSv1.3");
+  CHECK(out["tls"]["not_after"].is_string());
+  CHECK(out["message"].get<std::string>().find("started TLSv1.3 with STARTTLS") !=
+        std::string::npos);
+
+  MailServerOptions bare = o;
+  bare.offer_starttls = false;
+  MailServer plain(bare);
+  Run none = run_faultline({"check", "--json", "--ca-file", pki.ca_path, plain.url("smtp")});
+  CHECK(none.status == 1);
+  json fail = json::parse(none.output);
+  CHECK(fail["class"] == "protocol");
+  CHECK(fail["phase"] == "response");
+  CHECK(fail["detail"] == "no_starttls");
+
+  Run clear = run_faultline({"check", "--no-starttls", plain.url("smtp")});
+  CHECK(clear.status == 0);
+  CHECK(clear.output.find("SMTP greeting, capabilities ") != std::string::npos);
+  CHECK(clear.output.find("TLS ") == std::string::npos);
+
+  Run misuse = run_faultline({"check", "--no-starttls", plain.url("smtps")});
+  CHECK(misuse.status == 2);
+  CHECK(misuse.output.find("--no-starttls only applies to smtp://, imap:// and pop3:// targets") !=
+        std::string::npos);
 }

@@ -126,3 +126,40 @@ TEST_CASE("config error: dns expect values that are not records of the URL's typ
                  "    expect: [{a: b}]\n") ==
         "t.yaml:4:14: 'expect' must be a single value, not a mapping");
 }
+
+TEST_CASE("config: mail targets, starttls true by default and false where written") {
+  Config c = valid(
+      "targets:\n"
+      "  - name: mx\n"
+      "    url: smtp://127.0.0.1\n"
+      "  - name: pop\n"
+      "    url: pop3://127.0.0.1\n"
+      "    starttls: false\n"
+      "  - name: imaps\n"
+      "    url: imaps://127.0.0.1\n");
+  REQUIRE(c.targets.size() == 3);
+  CHECK(c.targets[0].probe.url.port == 25);
+  CHECK(c.targets[0].probe.starttls);
+  CHECK(c.targets[0].probe.negotiates_tls());
+  CHECK(c.targets[1].probe.url.port == 110);
+  CHECK_FALSE(c.targets[1].probe.starttls);
+  CHECK_FALSE(c.targets[1].probe.negotiates_tls());
+  CHECK(c.targets[2].probe.url.port == 993);
+  CHECK(c.targets[2].probe.negotiates_tls());
+}
+
+TEST_CASE("config error: starttls where it does not apply, or not a boolean") {
+  CHECK(error_of("targets:\n  - name: s\n    url: smtps://127.0.0.1\n    starttls: true\n") ==
+        "t.yaml:4:5: 'starttls' only applies to smtp://, imap:// and pop3:// targets, and 's' "
+        "is smtps://");
+  CHECK(error_of("targets:\n  - name: t\n    url: tcp://127.0.0.1:25\n    starttls: true\n") ==
+        "t.yaml:4:5: 'starttls' only applies to smtp://, imap:// and pop3:// targets, and 't' "
+        "is tcp://");
+  CHECK(error_of("targets:\n  - name: s\n    url: smtp://127.0.0.1\n    starttls: maybe\n")
+            .find("t.yaml:4:15: ") == 0);
+  const std::string proxy = error_of(
+      "targets:\n  - name: s\n    url: smtp://127.0.0.1\n    proxy: http://127.0.0.1:3128\n");
+  CHECK(proxy.find("t.yaml:4:") == 0);
+  CHECK(proxy.find("'proxy' only applies to http://, https://, tcp:// and tls:// targets") !=
+        std::string::npos);
+}

@@ -12,7 +12,9 @@
 #include "tests/support/child_process.hpp"
 #include "tests/support/closed_port.hpp"
 #include "tests/support/loopback_server.hpp"
+#include "tests/support/mail_server.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_pki.hpp"
 
 using namespace faultline::testing;
 
@@ -199,4 +201,46 @@ TEST_CASE("faultline run: a metrics port in use stops the start with the address
   ChildProcess daemon({FAULTLINE_BINARY, "run", "-c", config}, {}, dir.file("out"));
   CHECK(daemon.wait(std::chrono::seconds(15)) == 1);
   CHECK(daemon.output().find(occupying.authority()) != std::string::npos);
+}
+
+TEST_CASE("faultline run: mail targets report their certificate and no_starttls like any kind") {
+  TempDir dir;
+  const TestPki& pki = shared_test_pki();
+  MailServerOptions good;
+  good.protocol = MailProtocol::smtp;
+  good.tls = pki.good.material();
+  MailServer smtp(good);
+  MailServerOptions bare;
+  bare.protocol = MailProtocol::imap;
+  bare.offer_starttls = false;
+  MailServer imap(bare);
+  const int metrics_port = closed_port();
+  const std::string db = dir.file("history.db");
+  const std::string config = dir.write(
+      "faultline.yaml", "storage: {path: " + db + "}\n" +
+                            "metrics: {listen: 127.0.0.1:" + std::to_string(metrics_port) + "}\n" +
+                            "defaults: {interval: 300ms, timeout: 250ms, ca_file: " + pki.ca_path +
+                            "}\n" + "targets:\n  - name: mx\n    url: " + smtp.url("smtp") +
+                            "\n  - name: imap\n    url: " + imap.url("imap") + "\n");
+  ChildProcess daemon({FAULTLINE_BINARY, "run", "-c", config}, {}, dir.file("daemon.log"));
+  INFO("daemon output:\n" << daemon.output());
+  REQUIRE(eventually_true(
+      [&] {
+        auto s = scrape(metrics_port);
+        return value_of(s, "faultline_target_up", {{"target", "mx"}}) == 1 &&
+               count(s, "imap", "protocol") >= 2;
+      },
+      std::chrono::seconds(15)));
+  CHECK(value_of(scrape(metrics_port), "faultline_tls_cert_not_after_timestamp_seconds",
+                 {{"target", "mx"}}) == static_cast<double>(pki.good.not_after));
+  CHECK(value_of(scrape(metrics_port), "faultline_target_up", {{"target", "imap"}}) == 0);
+  daemon.signal(SIGTERM);
+  REQUIRE(daemon.wait(std::chrono::seconds(15)) == 0);
+
+  auto kinds = query(db, "SELECT name, kind FROM targets ORDER BY name");
+  CHECK(kinds == std::vector<std::vector<std::string>>{{"imap", "imap"}, {"mx", "smtp"}});
+  auto failures = query(db,
+                        "SELECT DISTINCT class, phase, detail FROM failures f JOIN targets t ON "
+                        "t.id = f.target_id WHERE t.name = 'imap'");
+  CHECK(failures == std::vector<std::vector<std::string>>{{"protocol", "response", "no_starttls"}});
 }

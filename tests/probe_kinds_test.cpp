@@ -35,7 +35,7 @@ TEST_CASE("probe kinds: a spec no kind runs ends as local, from the loop, not in
   {
     ProbeKinds probers(&loop);
     auto spec = std::make_shared<ProbeSpec>();
-    spec->url = *parse_target_url("smtp://127.0.0.1", SchemeUse::any);
+    spec->url = *parse_target_url("grpc://127.0.0.1:50051", SchemeUse::any);
     probers.start(spec, [&](ProbeResult r) { result = std::move(r); });
     CHECK_FALSE(result);
     CHECK(probers.in_flight() == 1);
@@ -47,7 +47,7 @@ TEST_CASE("probe kinds: a spec no kind runs ends as local, from the loop, not in
   CHECK(uv_loop_close(&loop) == 0);
   REQUIRE(result);
   CHECK(result->cls == FailureClass::local);
-  CHECK(result->message.find("smtp://") != std::string::npos);
+  CHECK(result->message.find("grpc://") != std::string::npos);
 }
 
 TEST_CASE("probe kinds: ids are unique across kinds - cancel and in_flight cover every kind") {

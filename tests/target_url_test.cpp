@@ -75,10 +75,14 @@ TEST_CASE("target URLs: rejected with a reason") {
         "database); send them with `headers:` instead");
   CHECK(parse_target_url("ftp://example.com/").error() ==
         "unsupported scheme 'ftp://'; use http://, https://, tcp://host:port, tls://host:port, "
-        "dns://SERVER/NAME or icmp://host");
+        "dns://SERVER/NAME, icmp://host, smtp://host, smtps://host, imap://host, imaps://host, "
+        "pop3://host or "
+        "pop3s://host");
   CHECK(parse_target_url("example.com").error() ==
         "'example.com' has no scheme; use http://, https://, tcp://host:port, tls://host:port, "
-        "dns://SERVER/NAME or icmp://host");
+        "dns://SERVER/NAME, icmp://host, smtp://host, smtps://host, imap://host, imaps://host, "
+        "pop3://host or "
+        "pop3s://host");
   CHECK(parse_target_url("http://example.com/#top").error() ==
         "URL fragments ('#...') are never sent to the server; remove it");
   CHECK(parse_target_url("http://example.com:0/").error() == "port 0 cannot be probed");
@@ -141,8 +145,7 @@ TEST_CASE("target URLs: dns://SERVER[:PORT]/NAME?type=TYPE") {
 }
 
 TEST_CASE("target URLs: the rows of kinds not built yet parse by their rules, but are refused") {
-  for (const char* url : {"smtp://mail.example.com", "imaps://mail.example.com",
-                          "grpc://api.example.com:50051", "pop3s://mail.example.com"}) {
+  for (const char* url : {"grpc://api.example.com:50051", "grpcs://api.example.com:50051"}) {
     CAPTURE(url);
     auto refused = parse_target_url(url);
     REQUIRE_FALSE(refused);
@@ -199,5 +202,19 @@ TEST_CASE("target URLs: every scheme's name is its to_string, the kind in storag
   for (const SchemeRow& row : kSchemes) {
     CHECK(to_string(row.scheme) == row.name);
     CHECK(&scheme_row(row.scheme) == &row);
+  }
+}
+
+TEST_CASE("target URLs: the mail schemes are accepted, with their default ports") {
+  const std::pair<const char*, std::uint16_t> rows[] = {
+      {"smtp://mail.example.com", 25},  {"smtps://mail.example.com", 465},
+      {"imap://mail.example.com", 143}, {"imaps://mail.example.com", 993},
+      {"pop3://mail.example.com", 110}, {"pop3s://mail.example.com", 995}};
+  for (const auto& [url, port] : rows) {
+    CAPTURE(url);
+    auto parsed = parse_target_url(url);
+    REQUIRE(parsed);
+    CHECK(parsed->port == port);
+    CHECK(parsed->text == url);
   }
 }

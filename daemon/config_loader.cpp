@@ -8,6 +8,7 @@
 #include "daemon/config_reader.hpp"
 #include "daemon/config_sections.hpp"
 #include "daemon/config_settings.hpp"
+#include "daemon/config_target_slices.hpp"
 #include "daemon/config_targets.hpp"
 #include "daemon/config_validators.hpp"
 
@@ -59,17 +60,45 @@ void check_storage_path(ConfigReader& r, const StoragePathSource& source, const 
                                             printable(path) + ", but " + *problem);
 }
 
-ConfigLoad parse(std::string_view yaml, const std::string& path, StorageUse storage) {
+// Reads the list's items one slice at a time (config_target_slices.hpp). False when a slice
+// is not one mapping that parses on its own: the whole document must be read instead.
+bool read_target_slices(ConfigReader& r, std::string_view yaml, const TargetSlices& slices,
+                        const Settings& defaults, std::vector<TargetConfig>& out) {
+  TargetListReader reader(r, defaults, out);
+  for (const TargetSlice& slice : slices.items) {
+    YAML::Node item;
+    try {
+      item = YAML::Load(slice_text(yaml, slice));
+    } catch (const YAML::Exception&) {
+      return false;
+    }
+    if (!item.IsMap()) return false;
+    r.set_line_offset(slice.line);
+    reader.read(item);
+    r.set_line_offset(0);
+  }
+  return true;
+}
+
+// The config in `yaml`, its targets read from `slices` when given. Nullopt when the slices
+// cannot stand for the document (a YAML error in the rest of the file, or a slice that does
+// not parse alone): the caller reads the whole document, whose errors are then the file's own.
+std::optional<ConfigLoad> parse_document(std::string_view yaml, const TargetSlices* slices,
+                                         const std::string& path, StorageUse storage) {
   const fs::path absolute = fs::absolute(path).lexically_normal();
   ConfigReader r(path, absolute.parent_path());
   ConfigLoad out;
   Config config;
-  if (auto root = read_document(yaml, r)) {
+  auto root = read_document(slices ? std::string_view(slices->skeleton) : yaml, r);
+  if (!root && slices) return std::nullopt;
+  if (root) {
     config.path = absolute.string();
     config.storage.path = default_storage_path();
     const TopLevel top = read_sections(r, *root, config);
     if (!top.targets) {
       r.error(root->Mark(), "missing 'targets:' list (use 'targets: []' for none)");
+    } else if (slices) {
+      if (!read_target_slices(r, yaml, *slices, top.defaults, config.targets)) return std::nullopt;
     } else {
       read_targets(r, *top.targets, top.defaults, config.targets);
     }
@@ -79,6 +108,17 @@ ConfigLoad parse(std::string_view yaml, const std::string& path, StorageUse stor
   out.warnings = r.take_warnings();
   if (out.errors.empty()) out.config = std::move(config);
   return out;
+}
+
+// A config whose list is in the plain block form is read a target at a time, so that the
+// largest YAML tree held is the rest of the file or one target's; any other is read whole.
+ConfigLoad parse(std::string_view yaml, const std::string& path, StorageUse storage,
+                 TargetReading reading = TargetReading::sliced_when_plain) {
+  if (const auto slices =
+          reading == TargetReading::sliced_when_plain ? slice_targets(yaml) : std::nullopt) {
+    if (auto load = parse_document(yaml, &*slices, path, storage)) return std::move(*load);
+  }
+  return *parse_document(yaml, nullptr, path, storage);
 }
 
 }  // namespace
@@ -95,8 +135,8 @@ std::string default_storage_path() {
   return (fs::path(dir) / "faultline.db").string();
 }
 
-ConfigLoad parse_config(std::string_view yaml, const std::string& path) {
-  return parse(yaml, path, StorageUse::none);
+ConfigLoad parse_config(std::string_view yaml, const std::string& path, TargetReading reading) {
+  return parse(yaml, path, StorageUse::none, reading);
 }
 
 ConfigLoad load_config(const std::string& path, StorageUse storage) {

@@ -32,8 +32,16 @@ enum class StorageUse {
 // unreadable file and YAML syntax errors, is an entry in `errors`.
 ConfigLoad load_config(const std::string& path, StorageUse storage = StorageUse::write);
 
+// How the `targets:` list is read. The two give the same result for every text (the tests
+// hold them to it); the slices keep the largest YAML tree to one target's.
+enum class TargetReading {
+  sliced_when_plain,  // a target at a time when the list is in the plain block form
+  whole_document,     // one YAML tree of the whole file
+};
+
 // As load_config with StorageUse::none, but from text already in memory; `path` names it in
 // messages and anchors relative paths. Still checks the files the config names.
-ConfigLoad parse_config(std::string_view yaml, const std::string& path);
+ConfigLoad parse_config(std::string_view yaml, const std::string& path,
+                        TargetReading reading = TargetReading::sliced_when_plain);
 
 }  // namespace faultline

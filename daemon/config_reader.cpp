@@ -116,12 +116,21 @@ std::string ConfigReader::resolve_path(const std::string& p) const {
   return path.lexically_normal().string();
 }
 
+YAML::Mark ConfigReader::placed(const YAML::Mark& m) const {
+  if (m.is_null() || m.pos == kPlacedPos) return m;
+  YAML::Mark out = m;
+  out.pos = kPlacedPos;
+  out.line += line_offset_;
+  return out;
+}
+
 Diagnostic ConfigReader::make(const YAML::Mark& m, std::string message) const {
   Diagnostic d;
   d.file = file_;
   if (!m.is_null()) {
-    d.line = m.line + 1;
-    d.column = m.column + 1;
+    const YAML::Mark at = placed(m);
+    d.line = at.line + 1;
+    d.column = at.column + 1;
   }
   d.message = std::move(message);
   return d;

@@ -62,13 +62,24 @@ class ConfigReader {
   // `p` resolved against the config file's folder, normalised.
   std::string resolve_path(const std::string& p) const;
 
+  // While set, the nodes read come from a slice of the file that begins at 0-based line
+  // `lines` (config_target_slices.hpp): their marks are shifted down that many lines.
+  void set_line_offset(int lines) { line_offset_ = lines; }
+  // `m` placed in the file: a mark that keeps its position once the offset changes, for marks
+  // kept beyond the slice they come from (key marks, the first use of a name).
+  YAML::Mark placed(const YAML::Mark& m) const;
+
  private:
+  // The `pos` of a placed mark (yaml-cpp's own marks count bytes from 0; -1 is null).
+  static constexpr int kPlacedPos = -2;
+
   Diagnostic make(const YAML::Mark& m, std::string message) const;
 
   std::string file_;
   std::filesystem::path base_;
   std::vector<Diagnostic> errors_;
   std::vector<Diagnostic> warnings_;
+  int line_offset_ = 0;
 };
 
 template <class Fn>
@@ -91,7 +102,7 @@ void ConfigReader::each_key(const YAML::Node& map, std::string_view where, Keys 
             "unknown key " + quote(k) + " in " + std::string(where) + did_you_mean(k, allowed));
       continue;
     }
-    fn(k, it->second, key.Mark());
+    fn(k, it->second, placed(key.Mark()));
   }
 }
 

@@ -173,7 +173,7 @@ void read_connection_setting(ConfigReader& r, const std::string& key, const YAML
       s.ip_family = *family;
     else
       r.error(v.Mark(), family.error());
-    s.ip_family_mark = v.Mark();
+    s.ip_family_mark = r.placed(v.Mark());
   }
 }
 
@@ -207,10 +207,10 @@ void read_setting(ConfigReader& r, const std::string& key, const YAML::Node& v,
                   const YAML::Mark& key_mark, Settings& s) {
   if (key == "interval") {
     s.interval = r.duration(v, key, kMinInterval);
-    s.interval_mark = v.Mark();
+    s.interval_mark = r.placed(v.Mark());
   } else if (key == "timeout") {
     s.timeout = r.duration(v, key, Ms(1));
-    s.timeout_mark = v.Mark();
+    s.timeout_mark = r.placed(v.Mark());
   } else if (key == "failure_threshold") {
     s.failure_threshold = r.integer(v, key, 1, 1000);
   } else if (key == "success_threshold") {
@@ -233,7 +233,7 @@ void read_setting(ConfigReader& r, const std::string& key, const YAML::Node& v,
     read_http_body_setting(r, key, v, key_mark, s.http_body);
   } else if (key == "degraded_after") {
     s.degraded_after = r.duration(v, key, Ms(1));
-    s.degraded_after_mark = v.Mark();
+    s.degraded_after_mark = r.placed(v.Mark());
   } else if (key == "follow_redirects") {
     s.follow_redirects = r.integer(v, key, 0, kMaxRedirects);
   } else if (is_http_auth_key(key)) {

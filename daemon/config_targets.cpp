@@ -53,8 +53,8 @@ constexpr std::string_view kTargetKeys[] = {"name",
 constexpr std::string_view kIdleProbeKeys[] = {"ladder", "keepalive_check"};
 constexpr Ms kMinIdleStep{1000};
 
-// Where each name was first used, for the message about a second use.
-using NamesSeen = std::map<std::string, YAML::Mark>;
+// The 0-based line where each name was first used, for the message about a second use.
+using NamesSeen = std::map<std::string, int>;
 
 // A target as written, before merging.
 struct TargetEntry {
@@ -120,10 +120,10 @@ std::optional<std::string> read_name(ConfigReader& r, const YAML::Node& v, Names
     r.error(v.Mark(), *problem);
     return std::nullopt;
   }
-  auto [it, fresh] = names.emplace(*name, v.Mark());
+  auto [it, fresh] = names.emplace(*name, r.placed(v.Mark()).line);
   if (!fresh) {
     r.error(v.Mark(), "duplicate target name " + quote(*name) + " (first used at line " +
-                          std::to_string(it->second.line + 1) + ")");
+                          std::to_string(it->second + 1) + ")");
     return std::nullopt;
   }
   return name;
@@ -233,6 +233,35 @@ TargetEntry read_entry(ConfigReader& r, const YAML::Node& t, NamesSeen& names,
 
 }  // namespace
 
+TargetListReader::TargetListReader(ConfigReader& r, const Settings& defaults,
+                                   std::vector<TargetConfig>& out)
+    : r_(r), defaults_(defaults), out_(out) {}
+
+void TargetListReader::read(const YAML::Node& t) {
+  ConfigReader& r = r_;
+  if (!r.expect_map(t, "each target")) return;
+  TargetConfig target;
+  const YAML::Mark at = r.placed(t.Mark());
+  target.pos = {at.line + 1, at.column + 1};
+  TargetEntry e = read_entry(r, t, names_, target);
+  if (!e.name || !e.url || !e.idle_ok) return;
+  target.name = *e.name;
+  target.probe.url = *e.url;
+  merge_settings(defaults_, e.own, target);
+  check_consistency(r, target, e.own, t.Mark());
+  check_http_body_method(r, target, e.own.http_body);
+  check_http_auth_header(r, target, e.own.http_auth, defaults_.http_auth);
+  check_degraded_after(r, target, e.own, defaults_, t.Mark());
+  read_kind_keys(r, e.kind_keys, target.name, target.probe);
+  if (target.idle_probe && !takes_idle_probe(target.probe.url.scheme)) {
+    r.error(*e.idle_mark,
+            "'idle_probe' only applies to http://, https://, tcp:// and tls:// "
+            "targets, and '" +
+                target.name + "' is " + std::string(to_string(target.probe.url.scheme)) + "://");
+  }
+  out_.push_back(std::move(target));
+}
+
 void read_targets(ConfigReader& r, const YAML::Node& list, const Settings& defaults,
                   std::vector<TargetConfig>& out) {
   if (list.IsNull()) return;
@@ -240,29 +269,9 @@ void read_targets(ConfigReader& r, const YAML::Node& list, const Settings& defau
     r.error(list.Mark(), "'targets' must be a list of targets, not " + node_kind(list));
     return;
   }
-  NamesSeen names;
-  for (const auto& t : list) {
-    if (!r.expect_map(t, "each target")) continue;
-    TargetConfig target;
-    target.pos = {t.Mark().line + 1, t.Mark().column + 1};
-    TargetEntry e = read_entry(r, t, names, target);
-    if (!e.name || !e.url || !e.idle_ok) continue;
-    target.name = *e.name;
-    target.probe.url = *e.url;
-    merge_settings(defaults, e.own, target);
-    check_consistency(r, target, e.own, t.Mark());
-    check_http_body_method(r, target, e.own.http_body);
-    check_http_auth_header(r, target, e.own.http_auth, defaults.http_auth);
-    check_degraded_after(r, target, e.own, defaults, t.Mark());
-    read_kind_keys(r, e.kind_keys, target.name, target.probe);
-    if (target.idle_probe && !takes_idle_probe(target.probe.url.scheme)) {
-      r.error(*e.idle_mark,
-              "'idle_probe' only applies to http://, https://, tcp:// and tls:// "
-              "targets, and '" +
-                  target.name + "' is " + std::string(to_string(target.probe.url.scheme)) + "://");
-    }
-    out.push_back(std::move(target));
-  }
+  TargetListReader reader(r, defaults, out);
+  for (const auto& t : list)
+    reader.read(t);
 }
 
 }  // namespace faultline

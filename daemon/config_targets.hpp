@@ -4,6 +4,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <map>
+#include <string>
 #include <vector>
 
 #include "daemon/config.hpp"
@@ -11,6 +13,25 @@
 #include "daemon/config_settings.hpp"
 
 namespace faultline {
+
+// Reads the targets of one list, one item at a time, into `out` in order: only targets without
+// errors are added, each problem is reported to `r`, and a name used twice is an error
+// however the items are handed in (a whole list, or one slice of the file each).
+class TargetListReader {
+ public:
+  TargetListReader(ConfigReader& r, const Settings& defaults, std::vector<TargetConfig>& out);
+  TargetListReader(const TargetListReader&) = delete;
+  TargetListReader& operator=(const TargetListReader&) = delete;
+
+  // One item of the list; `r`'s line offset places its marks.
+  void read(const YAML::Node& item);
+
+ private:
+  ConfigReader& r_;
+  const Settings& defaults_;
+  std::vector<TargetConfig>& out_;
+  std::map<std::string, int> names_;  // the 0-based line where each name was first used
+};
 
 // Reads the value of `targets:` (a list, or nothing for none) into `out`, in order. Only
 // targets without errors are added; each problem is reported to `r`.

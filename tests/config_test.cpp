@@ -210,7 +210,8 @@ TEST_CASE("config error: duplicate target names") {
 TEST_CASE("config error: unsupported URL scheme") {
   CHECK(error_of("targets:\n  - name: a\n    url: ftp://a/\n") ==
         "t.yaml:3:10: 'url': unsupported scheme 'ftp://'; use http://, https://, tcp://host:port, "
-        "tls://host:port, dns://SERVER/NAME or icmp://host");
+        "tls://host:port, dns://SERVER/NAME, icmp://host, grpc://host:port or "
+        "grpcs://host:port");
 }
 
 TEST_CASE("config error: tcp target without a port") {
@@ -589,7 +590,8 @@ TEST_CASE("config error: values in messages are escaped and cut at 80 characters
   const std::string long_url = error_of("targets:\n  - name: a\n    url: " + huge + "\n");
   CHECK(long_url == "t.yaml:3:10: 'url': '" + std::string(80, 'x') +
                         "…' has no scheme; use http://, https://, tcp://host:port, "
-                        "tls://host:port, dns://SERVER/NAME or icmp://host");
+                        "tls://host:port, dns://SERVER/NAME, icmp://host, grpc://host:port or "
+                        "grpcs://host:port");
   // An explicit key ('? '): YAML limits implicit ones to 1024 characters.
   const std::string long_key = error_of("? " + huge + "\n: 1\ntargets: []\n");
   CHECK(long_key == "t.yaml:1:3: unknown key '" + std::string(80, 'x') + "…' in the top level");

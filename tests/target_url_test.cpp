@@ -75,10 +75,10 @@ TEST_CASE("target URLs: rejected with a reason") {
         "database); send them with `headers:` instead");
   CHECK(parse_target_url("ftp://example.com/").error() ==
         "unsupported scheme 'ftp://'; use http://, https://, tcp://host:port, tls://host:port, "
-        "dns://SERVER/NAME or icmp://host");
+        "dns://SERVER/NAME, icmp://host, grpc://host:port or grpcs://host:port");
   CHECK(parse_target_url("example.com").error() ==
         "'example.com' has no scheme; use http://, https://, tcp://host:port, tls://host:port, "
-        "dns://SERVER/NAME or icmp://host");
+        "dns://SERVER/NAME, icmp://host, grpc://host:port or grpcs://host:port");
   CHECK(parse_target_url("http://example.com/#top").error() ==
         "URL fragments ('#...') are never sent to the server; remove it");
   CHECK(parse_target_url("http://example.com:0/").error() == "port 0 cannot be probed");
@@ -141,8 +141,8 @@ TEST_CASE("target URLs: dns://SERVER[:PORT]/NAME?type=TYPE") {
 }
 
 TEST_CASE("target URLs: the rows of kinds not built yet parse by their rules, but are refused") {
-  for (const char* url : {"smtp://mail.example.com", "imaps://mail.example.com",
-                          "grpc://api.example.com:50051", "pop3s://mail.example.com"}) {
+  for (const char* url :
+       {"smtp://mail.example.com", "imaps://mail.example.com", "pop3s://mail.example.com"}) {
     CAPTURE(url);
     auto refused = parse_target_url(url);
     REQUIRE_FALSE(refused);
@@ -188,7 +188,8 @@ TEST_CASE("target URLs: the rows of kinds not built yet parse by their rules, bu
   CHECK(grpc->path == "/my.pkg.Service");
   CHECK(grpc->uses_tls());
   CHECK(grpc->text == "grpcs://api.example.com:443/my.pkg.Service");
-  CHECK(parse_target_url("grpc://api.example.com:50051", SchemeUse::any)->path.empty());
+  CHECK(parse_target_url("grpc://api.example.com:50051")->path.empty());
+  CHECK(parse_target_url("grpcs://api.example.com:443/my.pkg.Service")->scheme == Scheme::grpcs);
   CHECK(parse_target_url("grpc://api.example.com", SchemeUse::any).error() ==
         "grpc:// targets need a port: grpc://api.example.com:PORT");
   CHECK(parse_target_url("grpc://api:1/a/b", SchemeUse::any).error() ==

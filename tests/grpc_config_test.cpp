@@ -22,9 +22,11 @@ TEST_CASE("config: grpc:// and grpcs:// targets, with the TLS keys on grpcs://")
       "    url: grpc://10.0.0.7:50051\n"
       "  - name: users\n"
       "    url: grpcs://users.internal:443/users.v1.Users\n"
-      "    ca_file: " + ca + "\n"
-      "    server_name: users.example\n"
-      "    tls_min_version: \"1.3\"\n",
+      "    ca_file: " +
+          ca +
+          "\n"
+          "    server_name: users.example\n"
+          "    tls_min_version: \"1.3\"\n",
       "t.yaml");
   for (const Diagnostic& d : load.errors)
     FAIL_CHECK(d.to_string());

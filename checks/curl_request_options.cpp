@@ -4,6 +4,7 @@
 #include <cctype>
 #include <string>
 
+#include "checks/grpc_health_message.hpp"
 #include "checks/mail_protocol.hpp"
 
 namespace faultline {
@@ -23,7 +24,7 @@ void set_target(CURL* easy, const ProbeSpec& spec, std::string_view address,
   const TargetUrl& url = spec.url;
   // tcp:// and tls:// reuse libcurl's connect and TLS code through CONNECT_ONLY, so every kind
   // of target goes through the same layers and the same classifiers.
-  const bool connect_only = !url.is_http();
+  const bool connect_only = !url.is_http() && !url.is_grpc();
   // libcurl sends SNI, checks the certificate and writes the Host header for the URL's host, and
   // has no option to name another: a server_name goes into the URL, and CONNECT_TO still leads
   // the connection to the target's own address.
@@ -35,7 +36,8 @@ void set_target(CURL* easy, const ProbeSpec& spec, std::string_view address,
   const std::string scheme = is_mail(url.scheme) ? std::string(to_string(url.scheme))
                              : url.uses_tls()    ? "https"
                                                  : "http";
-  const std::string full = scheme + "://" + authority + (connect_only ? "/" : url.path);
+  const std::string path = url.is_grpc() ? std::string(kGrpcHealthCheckPath) : url.path;
+  const std::string full = scheme + "://" + authority + (connect_only ? "/" : path);
   curl_easy_setopt(easy, CURLOPT_URL, full.c_str());
   if (connect_only) curl_easy_setopt(easy, CURLOPT_CONNECT_ONLY, 1L);
   const std::string destination = address.empty() ? url.host : std::string(address);
@@ -159,6 +161,30 @@ void set_tls(CURL* easy, const ProbeSpec& spec) {
   set_client_certificate(easy, spec);
 }
 
+// grpc:// and grpcs://: the health check, a unary call of gRPC over HTTP/2 (grpc_health.hpp). A
+// gRPC server speaks nothing but HTTP/2: grpc:// starts it at once (prior knowledge: a server
+// would not answer an HTTP/1.1 Upgrade), grpcs:// by ALPN. The request is a POST of one
+// HealthCheckRequest message; "te: trailers" is how a gRPC client says it reads grpc-status from
+// the trailers, and gRPC servers refuse a request without it.
+void set_grpc_request(CURL* easy, const ProbeSpec& spec, const char* user_agent,
+                      CurlOptionLists& lists) {
+  const long version = spec.url.uses_tls() ? static_cast<long>(CURL_HTTP_VERSION_2TLS)
+                                           : static_cast<long>(CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+  curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, version);
+  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+  const std::string service = spec.url.path.empty() ? std::string() : spec.url.path.substr(1);
+  const std::string request = grpc_health_request(service);
+  curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.size()));
+  // Copied: the message holds NUL bytes, and the string goes away at the end of this call.
+  curl_easy_setopt(easy, CURLOPT_COPYPOSTFIELDS, request.data());
+  curl_slist* headers = nullptr;
+  for (const char* line : {"Content-Type: application/grpc", "TE: trailers", "Accept:", "Expect:"})
+    headers = curl_slist_append(headers, line);
+  lists.headers.reset(headers);
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(easy, CURLOPT_USERAGENT, user_agent);
+}
+
 // A proxy's own TLS (https:// proxies) is checked like the target's: against the ca_file when
 // there is one, else the system store, and not at all with tls_verify: false.
 void set_proxy_tls(CURL* easy, const ProbeSpec& spec) {
@@ -210,6 +236,7 @@ CurlOptionLists apply_probe_options(CURL* easy, const ProbeSpec& spec, const Tra
     set_auth(easy, spec);
   }
   if (is_mail(spec.url.scheme)) set_mail(easy, spec);
+  if (spec.url.is_grpc()) set_grpc_request(easy, spec, setup.user_agent, lists);
   if (spec.negotiates_tls()) set_tls(easy, spec);
   return lists;
 }

@@ -75,7 +75,7 @@ CurlTransfer::CurlTransfer(CurlHandlePool& pool, const ProbeSpec& spec, const st
     curl_easy_setopt(easy_, CURLOPT_MAXAGE_CONN, 30L * 24 * 3600);
   }
   // tls:// may wait for the server's verdict on its client certificate after the handshake.
-  if (kept_ == nullptr && spec.url.uses_tls() && !spec.url.is_http()) {
+  if (kept_ == nullptr && spec.url.uses_tls() && !spec.url.is_http() && !spec.url.is_grpc()) {
     keep_connection_for_client_verdict(easy_);
   }
   curl_easy_setopt(easy_, CURLOPT_ERRORBUFFER, error_.data());
@@ -89,7 +89,7 @@ CurlTransfer::CurlTransfer(CurlHandlePool& pool, const ProbeSpec& spec, const st
     curl_easy_setopt(easy_, CURLOPT_CLOSESOCKETFUNCTION, &KeptConnection::close_socket);
     curl_easy_setopt(easy_, CURLOPT_CLOSESOCKETDATA, kept_);
   }
-  if (spec.url.is_http()) {
+  if (spec.url.is_http() || spec.url.is_grpc()) {
     // An HTTP proxy's answer to CONNECT is not the target's: on_header must see only the
     // target's header blocks.
     if (spec.proxy) curl_easy_setopt(easy_, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
@@ -217,6 +217,7 @@ void CurlTransfer::socket_closing(curl_socket_t fd) {
 std::size_t CurlTransfer::on_header(char* data, std::size_t size, std::size_t n, void* self) {
   auto* t = static_cast<CurlTransfer*>(self);
   const std::size_t len = size * n;
+  if (t->spec_.url.is_grpc()) read_grpc_header(std::string_view(data, len), t->facts_.grpc);
   // The blank line ends a header block; an interim 1xx block is followed by the final one.
   if (len <= 2 && (len == 0 || data[0] == '\r' || data[0] == '\n')) {
     long status = 0;
@@ -251,7 +252,8 @@ std::size_t CurlTransfer::on_mail_line(char* data, std::size_t size, std::size_t
 std::size_t CurlTransfer::on_body(char* data, std::size_t size, std::size_t n, void* self) {
   auto* t = static_cast<CurlTransfer*>(self);
   const std::size_t len = size * n;
-  if (t->spec_.checks_body() && t->facts_.body.size() < t->spec_.body_limit) {
+  const bool keep = t->spec_.checks_body() || t->spec_.url.is_grpc();
+  if (keep && t->facts_.body.size() < t->spec_.body_limit) {
     t->facts_.body.append(data, std::min(len, t->spec_.body_limit - t->facts_.body.size()));
   }
   t->facts_.body_bytes += len;

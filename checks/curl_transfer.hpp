@@ -13,6 +13,7 @@
 
 #include "checks/curl_handle_pool.hpp"
 #include "checks/curl_request_options.hpp"
+#include "checks/grpc_health.hpp"
 #include "checks/kept_connection.hpp"
 #include "checks/probe_spec.hpp"
 #include "checks/socket_state.hpp"
@@ -49,6 +50,10 @@ struct TransferFacts {
   std::string body;
   // Where a redirect response points (CURLINFO_REDIRECT_URL: Location made absolute), or "".
   std::string redirect_url;
+  // grpc:// and grpcs://: grpc-status, grpc-message and the content type, from the response's
+  // headers and trailers (libcurl hands trailers to the header callback after the body). The
+  // body is kept in `body` for them whatever the spec checks.
+  GrpcReply grpc;
 
   // Through a proxy (ProbeSpec::proxy) the TCP connection is the proxy's; tcp_connected and
   // connect_ms above then mean the target reached through it, the proxy's exchange included.

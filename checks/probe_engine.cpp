@@ -18,6 +18,7 @@
 #include "checks/curl_transfer.hpp"
 #include "checks/dns_classifier.hpp"
 #include "checks/exchange_classifier.hpp"
+#include "checks/grpc_health.hpp"
 #include "checks/redirect_hop.hpp"
 #include "checks/target_url.hpp"
 #include "checks/tcp_exchange.hpp"
@@ -139,6 +140,7 @@ class ProbeEngine::Probe final : public TransferOwner {
           facts.appconnect_us, facts.headers_done, to_string(verdict.cls));
     }
     record_attempt(facts, remote, verdict);
+    if (hop_spec_->url.is_grpc() && facts.headers_done) record_grpc_health(facts);
     if (attempt_ == 1 && pickup_ && first_hop()) record_kept_use(facts);
 
     // The next address is worth a try when this one refused at once, as a client would: the
@@ -511,7 +513,8 @@ class ProbeEngine::Probe final : public TransferOwner {
     }
     t.tls_ms = f.tls_ms;
     t.first_byte_ms.reset();
-    const bool exchange_started = hop_spec_->url.is_http() && f.tcp_connected &&
+    const bool exchange_started = (hop_spec_->url.is_http() || hop_spec_->url.is_grpc()) &&
+                                  f.tcp_connected &&
                                   (!hop_spec_->url.uses_tls() || f.appconnect_us > 0 || f.reused);
     if (exchange_started && f.pretransfer_us > 0) {
       if (f.starttransfer_us > 0) {
@@ -520,6 +523,12 @@ class ProbeEngine::Probe final : public TransferOwner {
         t.first_byte_ms = us_to_ms(f.total_us - f.pretransfer_us);
       }
     }
+  }
+
+  // grpc:// and grpcs://: what the health check answered, once a reply came.
+  void record_grpc_health(const TransferFacts& f) {
+    const std::string& path = hop_spec_->url.path;
+    result_.grpc = grpc_health_of(f.grpc, f.body, path.empty() ? path : path.substr(1));
   }
 
   // What the kept connection's pick-up and the transfer say of it. A connection found ended

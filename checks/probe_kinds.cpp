@@ -25,11 +25,14 @@ constexpr Scheme kCurlSchemes[] = {Scheme::http, Scheme::https, Scheme::tcp,  Sc
 constexpr Scheme kDnsSchemes[] = {Scheme::dns};
 // Echo requests through the unprivileged ping socket on the loop.
 constexpr Scheme kIcmpSchemes[] = {Scheme::icmp};
+// grpc.health.v1.Health/Check over HTTP/2: libcurl's engine again, on multi handles of its own.
+constexpr Scheme kGrpcSchemes[] = {Scheme::grpc, Scheme::grpcs};
 
 constexpr std::array kProbeKinds = {
     ProbeKind{"curl", kCurlSchemes, &make<ProbeEngine>},
     ProbeKind{"dns", kDnsSchemes, &make<DnsProber>},
     ProbeKind{"icmp", kIcmpSchemes, &make<IcmpProber>},
+    ProbeKind{"grpc", kGrpcSchemes, &make<ProbeEngine>},
 };
 
 }  // namespace

@@ -90,6 +90,15 @@ struct Exchange {
 
 inline constexpr std::size_t kReplyExcerptBytes = 256;
 
+// grpc:// and grpcs:// probes: the health check asked and what it answered, whether or not the
+// probe succeeded. Empty strings where the reply did not get that far.
+struct GrpcHealth {
+  std::string service;         // the service asked about; "" for the server as a whole
+  std::string serving_status;  // "SERVING", "NOT_SERVING", ...: the response's status
+  std::optional<int> status;   // grpc-status, from the trailers (or a trailers-only reply)
+  std::string message;         // grpc-message, percent-decoded, raw
+};
+
 struct ProbeResult {
   FailureClass cls = FailureClass::ok;
   Phase phase = Phase::none;
@@ -107,6 +116,7 @@ struct ProbeResult {
   std::optional<DnsAnswer> dns;           // dns:// targets
   std::optional<Exchange> exchange;       // tcp:// and tls:// targets with send or expect
   std::optional<IcmpStats> icmp;          // icmp:// targets
+  std::optional<GrpcHealth> grpc;         // grpc:// and grpcs:// targets that got a reply
   std::int64_t started_at_ms = 0;         // unix milliseconds
   // Redirects followed before the last request, which the fields above describe (its layers,
   // address, status); a failure happened on hop redirects.size() + 1.

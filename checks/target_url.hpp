@@ -85,9 +85,9 @@ inline constexpr std::array kSchemes = {
     SchemeRow{Scheme::pop3s, "pop3s", PortRule::defaulted, 995, true, PathRule::none,
               "pop3s://host", true},
     SchemeRow{Scheme::grpc, "grpc", PortRule::required, 0, false, PathRule::grpc_service,
-              "grpc://host:port", false},
+              "grpc://host:port", true},
     SchemeRow{Scheme::grpcs, "grpcs", PortRule::required, 0, true, PathRule::grpc_service,
-              "grpcs://host:port", false},
+              "grpcs://host:port", true},
 };
 
 // The row of `s` in kSchemes.
@@ -110,6 +110,8 @@ struct TargetUrl {
 
   bool uses_tls() const { return scheme_row(scheme).implicit_tls; }
   bool is_http() const { return scheme == Scheme::http || scheme == Scheme::https; }
+  // grpc:// and grpcs://: an HTTP/2 request too, but the gRPC health check's own.
+  bool is_grpc() const { return scheme == Scheme::grpc || scheme == Scheme::grpcs; }
   // "host:port", with brackets around an IPv6 literal.
   std::string authority() const;
 

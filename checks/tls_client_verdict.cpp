@@ -33,7 +33,7 @@ std::string certificate_clause(const TlsFacts& facts) {
 }  // namespace
 
 bool awaits_client_verdict(const ProbeSpec& spec, const TlsFacts& tls) {
-  return spec.url.uses_tls() && !spec.url.is_http() && tls.handshake_done &&
+  return spec.url.uses_tls() && !spec.url.is_http() && !spec.url.is_grpc() && tls.handshake_done &&
          tls.protocol_version == TLS1_3_VERSION && tls.client_cert_requested;
 }
 

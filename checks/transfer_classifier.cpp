@@ -1,6 +1,7 @@
 #include "checks/transfer_classifier.hpp"
 
 #include "checks/connect_classifier.hpp"
+#include "checks/grpc_health.hpp"
 #include "checks/http_classifier.hpp"
 #include "checks/mail_classifier.hpp"
 #include "checks/mail_protocol.hpp"
@@ -94,6 +95,39 @@ Verdict proxy_failure(const TransferFacts& f, const ProbeSpec& spec, std::int64_
   return classify_proxy_failure(p);
 }
 
+// How the HTTP exchange of an attempt ended, for classify_http_exchange.
+HttpExchangeEnd exchange_end(const TransferFacts& f, const SocketSnapshot& socket,
+                             const ProbeSpec& spec, const std::string& remote) {
+  HttpExchangeEnd e;
+  e.curl_code = f.code;
+  e.os_errno = static_cast<int>(f.os_errno);
+  e.socket = socket;
+  e.request_sent = f.request_size > 0;
+  e.headers_done = f.headers_done;
+  e.body_limit_hit = f.body_limit_hit;
+  e.tls_records_rejected = spec.url.uses_tls() && f.tls.handshake_done && f.tls.alert_sent >= 0;
+  e.http_status = static_cast<int>(f.http_status);
+  e.expect = spec.expect_status;
+  e.address = remote;
+  const curl_off_t request_start = f.pretransfer_us > 0 ? f.pretransfer_us : f.connect_us;
+  e.elapsed_ms = ms(f.total_us - request_start);
+  e.library_error = f.error_text;
+  return e;
+}
+
+// grpc:// and grpcs://: an HTTP/2 exchange that did not end with status 200 is classified as an
+// https:// one (reset, timeout, closed, http/<status>); the health check's own verdict reads a
+// complete one. A body cut at the limit goes to the verdict too: no health response is that long.
+Verdict classify_grpc_exchange(const TransferFacts& f, const SocketSnapshot& socket,
+                               const ProbeSpec& spec, const std::string& remote) {
+  HttpExchangeEnd e = exchange_end(f, socket, spec, remote);
+  e.expect = StatusSet({{200, 200}});
+  const bool finished = f.code == CURLE_OK || (f.code == CURLE_WRITE_ERROR && f.body_limit_hit);
+  if (!finished || f.http_status != 200) return classify_http_exchange(e);
+  const std::string service = spec.url.path.empty() ? std::string() : spec.url.path.substr(1);
+  return classify_grpc_health(f.grpc, f.body, service, remote);
+}
+
 }  // namespace
 
 Verdict classify_transfer(const TransferFacts& f, const ProbeSpec& spec, const std::string& remote,
@@ -147,6 +181,8 @@ Verdict classify_transfer(const TransferFacts& f, const ProbeSpec& spec, const s
     return classify_tls_alert(tls_failure(f, socket, spec, remote, now_unix));
   }
 
+  if (url.is_grpc()) return classify_grpc_exchange(f, socket, spec, remote);
+
   // tls:// ends with an error after its handshake only when the wait for the server's verdict
   // on the client certificate heard the session end without an alert (tls_client_verdict.hpp).
   if (!url.is_http() && url.uses_tls() && f.code != CURLE_OK) {
@@ -160,21 +196,7 @@ Verdict classify_transfer(const TransferFacts& f, const ProbeSpec& spec, const s
     return ok;
   }
 
-  HttpExchangeEnd e;
-  e.curl_code = f.code;
-  e.os_errno = static_cast<int>(f.os_errno);
-  e.socket = socket;
-  e.request_sent = f.request_size > 0;
-  e.headers_done = f.headers_done;
-  e.body_limit_hit = f.body_limit_hit;
-  e.tls_records_rejected = url.uses_tls() && f.tls.handshake_done && f.tls.alert_sent >= 0;
-  e.http_status = static_cast<int>(f.http_status);
-  e.expect = spec.expect_status;
-  e.address = remote;
-  const curl_off_t request_start = f.pretransfer_us > 0 ? f.pretransfer_us : f.connect_us;
-  e.elapsed_ms = ms(f.total_us - request_start);
-  e.library_error = f.error_text;
-  return classify_http_exchange(e);
+  return classify_http_exchange(exchange_end(f, socket, spec, remote));
 }
 
 }  // namespace faultline

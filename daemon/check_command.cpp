@@ -264,7 +264,8 @@ Problem read_connection_options(const CheckOptions& o, ProbeSpec& spec) {
   if (auto problem = proxy_ip_family_problem(spec)) return problem;
   if (!spec.negotiates_tls() && (!o.server_name.empty() || !o.tls_min.empty() || !o.cert.empty()))
     return "--server-name, --tls-min, --cert and --key only apply to targets with TLS: https://, "
-           "tls://, smtps://, imaps://, pop3s:// and smtp://, imap://, pop3:// with STARTTLS";
+           "tls://, grpcs://, smtps://, imaps://, pop3s:// and smtp://, imap://, pop3:// with "
+           "STARTTLS";
   return std::nullopt;
 }
 

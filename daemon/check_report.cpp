@@ -19,7 +19,7 @@
 namespace faultline {
 namespace {
 
-enum class Layer { proxy, dns, tcp, tls, http, reply, ping };
+enum class Layer { proxy, dns, tcp, tls, http, reply, ping, grpc };
 
 Layer layer_of(Phase p, const TargetUrl& url) {
   switch (p) {
@@ -32,6 +32,7 @@ Layer layer_of(Phase p, const TargetUrl& url) {
     case Phase::proxy:
       return Layer::proxy;
     default:
+      if (url.is_grpc()) return Layer::grpc;
       return url.is_http() ? Layer::http : Layer::reply;
   }
 }
@@ -139,6 +140,8 @@ LayerLine layer_line(Layer layer, const ProbeSpec& spec, const ProbeResult& r, c
       return {"APP", exchange_text(spec, r), r.timings.first_byte_ms};
     case Layer::ping:
       return {"PING", icmp_text(spec, r), r.timings.connect_ms};
+    case Layer::grpc:
+      return {"GRPC", grpc_text(spec, r), r.timings.first_byte_ms};
     case Layer::tcp:
       return {"TCP", r.remote_addr.empty() ? url.authority() : r.remote_addr, r.timings.connect_ms};
     case Layer::tls: {
@@ -172,6 +175,7 @@ std::vector<Layer> layers_of(const ProbeSpec& spec, const ProbeResult& r, const 
   }
   if (url.uses_tls()) layers.push_back(Layer::tls);
   if (url.is_http()) layers.push_back(Layer::http);
+  if (url.is_grpc()) layers.push_back(Layer::grpc);
   if (spec.converses() || is_mail(url.scheme)) layers.push_back(Layer::reply);
   // STARTTLS: TLS begins after the greeting and the capabilities.
   if (spec.negotiates_tls() && !url.uses_tls()) layers.push_back(Layer::tls);

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "checks/grpc_health.hpp"
 #include "checks/mail_protocol.hpp"
 #include "checks/printable.hpp"
 
@@ -52,6 +53,20 @@ std::string icmp_text(const ProbeSpec& spec, const ProbeResult& r) {
   return text;
 }
 
+std::string grpc_text(const ProbeSpec& spec, const ProbeResult& r) {
+  const std::string& path = spec.url.path;
+  std::string text = "Health/Check " + (path.empty() ? std::string("(whole server)")
+                                                     : quote(std::string_view(path).substr(1)));
+  if (r.grpc && !r.grpc->serving_status.empty()) return text + " -> " + r.grpc->serving_status;
+  if (r.grpc && r.grpc->status) {
+    text += " -> grpc-status " + std::to_string(*r.grpc->status);
+    const std::string_view name = grpc_status_name(*r.grpc->status);
+    return name.empty() ? text : text + " " + std::string(name);
+  }
+  if (r.http_status != 0) text += " -> HTTP " + std::to_string(r.http_status);
+  return text;
+}
+
 namespace {
 
 // The "icmp" object of add_kind_json.
@@ -93,6 +108,16 @@ void add_kind_json(nlohmann::ordered_json& out, const ProbeResult& r) {
     out["exchange"] = nullptr;
   }
   out["icmp"] = r.icmp ? icmp_json(*r.icmp) : nlohmann::ordered_json(nullptr);
+  if (r.grpc) {
+    const GrpcHealth& g = *r.grpc;
+    out["grpc"] = {
+        {"service", g.service},
+        {"serving_status", g.serving_status.empty() ? json(nullptr) : json(g.serving_status)},
+        {"grpc_status", g.status ? json(*g.status) : json(nullptr)},
+        {"grpc_message", g.message.empty() ? json(nullptr) : json(g.message)}};
+  } else {
+    out["grpc"] = nullptr;
+  }
 }
 
 std::string mail_exchange_text(const ProbeSpec& spec) {

@@ -30,9 +30,14 @@ std::string icmp_text(const ProbeSpec& spec, const ProbeResult& r);
 // capabilities, STARTTLS".
 std::string mail_exchange_text(const ProbeSpec& spec);
 
+// The GRPC line's text (grpc:// and grpcs:// targets): "Health/Check 'api' -> SERVING", or the
+// grpc-status ("-> grpc-status 12 UNIMPLEMENTED") or HTTP status that came instead.
+std::string grpc_text(const ProbeSpec& spec, const ProbeResult& r);
+
 // Adds "dns" {question, server, rcode, records, ttl, transport, response_ms} and "exchange"
 // {sent, received, reply} and "icmp" {address, sent, received, errors, loss_ratio, rtt_min_ms,
-// rtt_avg_ms, rtt_max_ms} to `out`; null when the result has none.
+// rtt_avg_ms, rtt_max_ms} and "grpc" {service, serving_status, grpc_status, grpc_message} to
+// `out`; null when the result has none.
 void add_kind_json(nlohmann::ordered_json& out, const ProbeResult& r);
 
 }  // namespace faultline

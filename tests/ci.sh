@@ -27,6 +27,8 @@ packages=(
   libc-ares-dev libpcre2-dev
   # used by the tests themselves
   openssl sqlite3 iproute2 nftables procps
+  # the grpc:// tests: a real gRPC health server (tests/support/grpc_health_server.py)
+  python3-grpcio
   # packaging tests: systemd-analyze, man and groff, cpack's dpkg-shlibdeps and file, strace
   systemd man-db groff-base dpkg-dev file strace
   # promtool: lints a scrape of /metrics, unit-tests the alert rules in etc/prometheus/

@@ -211,7 +211,7 @@ TEST_CASE("config error: unsupported URL scheme") {
   CHECK(error_of("targets:\n  - name: a\n    url: ftp://a/\n") ==
         "t.yaml:3:10: 'url': unsupported scheme 'ftp://'; use http://, https://, tcp://host:port, "
         "tls://host:port, dns://SERVER/NAME, icmp://host, smtp://host, smtps://host, imap://host, "
-        "imaps://host, pop3://host or pop3s://host");
+        "imaps://host, pop3://host, pop3s://host, grpc://host:port or grpcs://host:port");
 }
 
 TEST_CASE("config error: tcp target without a port") {
@@ -592,7 +592,8 @@ TEST_CASE("config error: values in messages are escaped and cut at 80 characters
         "t.yaml:3:10: 'url': '" + std::string(80, 'x') +
             "…' has no scheme; use http://, https://, tcp://host:port, "
             "tls://host:port, dns://SERVER/NAME, icmp://host, smtp://host, smtps://host, "
-            "imap://host, imaps://host, pop3://host or pop3s://host");
+            "imap://host, imaps://host, pop3://host, pop3s://host, grpc://host:port or "
+            "grpcs://host:port");
   // An explicit key ('? '): YAML limits implicit ones to 1024 characters.
   const std::string long_key = error_of("? " + huge + "\n: 1\ntargets: []\n");
   CHECK(long_key == "t.yaml:1:3: unknown key '" + std::string(80, 'x') + "…' in the top level");

@@ -28,28 +28,6 @@ TEST_CASE("probe kinds: the accepted schemes are exactly those some kind runs") 
   }
 }
 
-TEST_CASE("probe kinds: a spec no kind runs ends as local, from the loop, not inside start") {
-  uv_loop_t loop;
-  uv_loop_init(&loop);
-  std::optional<ProbeResult> result;
-  {
-    ProbeKinds probers(&loop);
-    auto spec = std::make_shared<ProbeSpec>();
-    spec->url = *parse_target_url("grpc://127.0.0.1:50051", SchemeUse::any);
-    probers.start(spec, [&](ProbeResult r) { result = std::move(r); });
-    CHECK_FALSE(result);
-    CHECK(probers.in_flight() == 1);
-    while (!result && uv_run(&loop, UV_RUN_ONCE) != 0) {
-    }
-    CHECK(probers.in_flight() == 0);
-  }
-  uv_run(&loop, UV_RUN_DEFAULT);
-  CHECK(uv_loop_close(&loop) == 0);
-  REQUIRE(result);
-  CHECK(result->cls == FailureClass::local);
-  CHECK(result->message.find("grpc://") != std::string::npos);
-}
-
 TEST_CASE("probe kinds: ids are unique across kinds - cancel and in_flight cover every kind") {
   LoopbackServer silent(Behavior::accept_never_answer);
   FakeDnsServer dns;

@@ -76,13 +76,13 @@ TEST_CASE("target URLs: rejected with a reason") {
   CHECK(parse_target_url("ftp://example.com/").error() ==
         "unsupported scheme 'ftp://'; use http://, https://, tcp://host:port, tls://host:port, "
         "dns://SERVER/NAME, icmp://host, smtp://host, smtps://host, imap://host, imaps://host, "
-        "pop3://host or "
-        "pop3s://host");
+        "pop3://host, pop3s://host, "
+        "grpc://host:port or grpcs://host:port");
   CHECK(parse_target_url("example.com").error() ==
         "'example.com' has no scheme; use http://, https://, tcp://host:port, tls://host:port, "
         "dns://SERVER/NAME, icmp://host, smtp://host, smtps://host, imap://host, imaps://host, "
-        "pop3://host or "
-        "pop3s://host");
+        "pop3://host, pop3s://host, "
+        "grpc://host:port or grpcs://host:port");
   CHECK(parse_target_url("http://example.com/#top").error() ==
         "URL fragments ('#...') are never sent to the server; remove it");
   CHECK(parse_target_url("http://example.com:0/").error() == "port 0 cannot be probed");
@@ -144,14 +144,7 @@ TEST_CASE("target URLs: dns://SERVER[:PORT]/NAME?type=TYPE") {
         std::string::npos);
 }
 
-TEST_CASE("target URLs: the rows of kinds not built yet parse by their rules, but are refused") {
-  for (const char* url : {"grpc://api.example.com:50051", "grpcs://api.example.com:50051"}) {
-    CAPTURE(url);
-    auto refused = parse_target_url(url);
-    REQUIRE_FALSE(refused);
-    CHECK(refused.error().starts_with("unsupported scheme"));
-    CHECK(parse_target_url(url, SchemeUse::any));
-  }
+TEST_CASE("target URLs: icmp, mail and grpc URLs parse by their rows' rules") {
   auto icmp = parse_target_url("icmp://[2001:db8::1]");
   REQUIRE(icmp);
   CHECK(icmp->scheme == Scheme::icmp);
@@ -191,7 +184,8 @@ TEST_CASE("target URLs: the rows of kinds not built yet parse by their rules, bu
   CHECK(grpc->path == "/my.pkg.Service");
   CHECK(grpc->uses_tls());
   CHECK(grpc->text == "grpcs://api.example.com:443/my.pkg.Service");
-  CHECK(parse_target_url("grpc://api.example.com:50051", SchemeUse::any)->path.empty());
+  CHECK(parse_target_url("grpc://api.example.com:50051")->path.empty());
+  CHECK(parse_target_url("grpcs://api.example.com:443/my.pkg.Service")->scheme == Scheme::grpcs);
   CHECK(parse_target_url("grpc://api.example.com", SchemeUse::any).error() ==
         "grpc:// targets need a port: grpc://api.example.com:PORT");
   CHECK(parse_target_url("grpc://api:1/a/b", SchemeUse::any).error() ==

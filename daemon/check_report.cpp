@@ -12,6 +12,7 @@
 #include "checks/printable.hpp"
 #include "checks/utc_time.hpp"
 #include "daemon/check_report_kinds.hpp"
+#include "daemon/check_report_path.hpp"
 #include "daemon/duration.hpp"
 #include "daemon/terminal.hpp"
 
@@ -174,7 +175,7 @@ std::vector<Layer> layers_of(const ProbeSpec& spec, const ProbeResult& r, const 
 }  // namespace
 
 std::string render_check_text(const ProbeSpec& spec, const ProbeResult& r, std::int64_t now_unix,
-                              bool color) {
+                              bool color, const PathTrace* path) {
   const Painter p(color);
   const TargetUrl url = last_url(spec, r);
   const Layer failed_layer = layer_of(r.phase, url);
@@ -194,11 +195,14 @@ std::string render_check_text(const ProbeSpec& spec, const ProbeResult& r, std::
       tag += " (phase " + std::string(to_string(r.phase)) + ")";
       if (r.sys_errno != 0) tag += " " + errno_name(r.sys_errno);
       out += "        " + p.bad(tag) + "\n";
-      out += "        " + r.message + "\n\n";
+      out += "        " + r.message + "\n";
+      if (path != nullptr) out += path_lines(*path, p);
+      out += "\n";
       out += "  " + p.bold("What to check:") + " " + std::string(advice_for(r)) + "\n";
       break;
     }
   }
+  if (path != nullptr && r.ok()) out += path_lines(*path, p);
   out += "\n  " + (r.ok() ? p.ok("OK") : p.bad("FAILED")) + "  " +
          (r.ok() ? r.message + ", " : "") + "total " + ms_text(r.timings.total_ms) + "\n";
   if (r.slow && spec.degraded_after) {
@@ -208,7 +212,8 @@ std::string render_check_text(const ProbeSpec& spec, const ProbeResult& r, std::
   return out;
 }
 
-nlohmann::ordered_json check_json(const ProbeSpec& spec, const ProbeResult& r) {
+nlohmann::ordered_json check_json(const ProbeSpec& spec, const ProbeResult& r,
+                                  const PathTrace* path) {
   using json = nlohmann::ordered_json;
   auto opt = [](std::optional<double> v) { return v ? json(*v) : json(nullptr); };
   json out;
@@ -254,6 +259,7 @@ nlohmann::ordered_json check_json(const ProbeSpec& spec, const ProbeResult& r) {
   for (const RedirectHop& hop : r.redirects)
     out["redirects"].push_back({{"url", hop.url}, {"status", hop.status}});
   add_kind_json(out, r);
+  out["path"] = path != nullptr ? path_json(*path) : json(nullptr);
   const std::string_view advice = advice_for(r);
   out["advice"] = advice.empty() ? json(nullptr) : json(std::string(advice));
   return out;

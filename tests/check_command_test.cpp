@@ -60,9 +60,9 @@ TEST_CASE("check --json: exactly one object with the documented keys, exit 0 whe
   CHECK(r.status == 0);
   json j = json::parse(r.output);
   const std::vector<std::string> keys = {
-      "target",  "class",       "phase",       "detail",      "errno", "message",
-      "timings", "http_status", "remote_addr", "server_name", "tls",   "proxy",
-      "slow",    "redirects",   "dns",         "exchange",    "icmp",  "advice"};
+      "target",      "class",       "phase",       "detail", "errno", "message", "timings",
+      "http_status", "remote_addr", "server_name", "tls",    "proxy", "slow",    "redirects",
+      "dns",         "exchange",    "icmp",        "path",   "advice"};
   std::vector<std::string> got;
   for (auto& [k, v] : j.items())
     got.push_back(k);
@@ -80,6 +80,7 @@ TEST_CASE("check --json: exactly one object with the documented keys, exit 0 whe
   CHECK(j["exchange"].is_null());
   CHECK(j["server_name"].is_null());
   CHECK(j["icmp"].is_null());
+  CHECK(j["path"].is_null());  // ok: no trace without --trace
   CHECK(j["advice"].is_null());
   for (const char* t : {"dns_ms", "connect_ms", "tls_ms", "first_byte_ms", "total_ms"}) {
     CHECK(j["timings"].contains(t));

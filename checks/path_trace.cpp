@@ -1,5 +1,7 @@
 #include "checks/path_trace.hpp"
 
+#include <nlohmann/json.hpp>
+
 namespace faultline {
 namespace {
 
@@ -45,6 +47,19 @@ std::string host_part(const PathTrace& t) {
 std::string path_sentence(const PathTrace& trace) {
   if (!trace.ran()) return "the path trace could not run: " + trace.local_error;
   return port_part(trace) + "; " + host_part(trace);
+}
+
+std::string hops_json_text(const std::vector<PathHop>& hops) {
+  using json = nlohmann::ordered_json;
+  json out = json::array();
+  for (const PathHop& hop : hops) {
+    out.push_back({{"ttl", hop.ttl},
+                   {"address", hop.address.empty() ? json(nullptr) : json(hop.address)},
+                   {"reply", std::string(to_string(hop.reply))},
+                   {"code", hop.code.empty() ? json(nullptr) : json(hop.code)},
+                   {"rtt_ms", hop.rtt_ms ? json(*hop.rtt_ms) : json(nullptr)}});
+  }
+  return out.dump();
 }
 
 }  // namespace faultline

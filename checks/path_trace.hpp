@@ -46,4 +46,8 @@ struct PathTrace {
 // could not run: <why>".
 std::string path_sentence(const PathTrace& trace);
 
+// `hops` as compact JSON text, [{"ttl":1,"address":"10.0.0.1","reply":"time_exceeded",
+// "code":null,"rtt_ms":0.4}, ...], address and rtt_ms null for none: what the database stores.
+std::string hops_json_text(const std::vector<PathHop>& hops);
+
 }  // namespace faultline

@@ -5,10 +5,8 @@
 #include "checks/icmp_socket.hpp"
 
 namespace faultline {
-namespace {
 
-// "192.0.2.1:443" or "[2001:db8::1]:443".
-std::optional<TraceTarget> split_address(const std::string& text) {
+std::optional<TraceTarget> split_socket_address(const std::string& text) {
   const auto colon = text.rfind(':');
   if (colon == std::string::npos) return std::nullopt;
   std::string host = text.substr(0, colon);
@@ -23,8 +21,6 @@ std::optional<TraceTarget> split_address(const std::string& text) {
   return TraceTarget{host, port};
 }
 
-}  // namespace
-
 bool failure_warrants_trace(const ProbeResult& result) {
   return (result.cls == FailureClass::timeout && result.phase == Phase::connect) ||
          result.cls == FailureClass::unreachable;
@@ -35,7 +31,7 @@ std::optional<TraceTarget> trace_target(const ProbeSpec& spec, const ProbeResult
   if (scheme == Scheme::icmp || scheme == Scheme::dns || result.proxy) return std::nullopt;
   std::optional<TraceTarget> target;
   if (!result.remote_addr.empty()) {
-    target = split_address(result.remote_addr);
+    target = split_socket_address(result.remote_addr);
   } else if (!result.resolved.empty()) {
     target = TraceTarget{result.resolved.front(), spec.url.port};
   }

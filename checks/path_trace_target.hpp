@@ -21,6 +21,10 @@ struct TraceTarget {
   bool operator==(const TraceTarget&) const = default;
 };
 
+// "192.0.2.1:443" or "[2001:db8::1]:443" (ProbeResult::remote_addr) as address and port;
+// nullopt for anything else (a name, no port).
+std::optional<TraceTarget> split_socket_address(const std::string& text);
+
 // The address and TCP port `result`'s probe tried last (its remote_addr, else the first address
 // the name resolved to, with the URL's port). nullopt for kinds without a TCP port (icmp://,
 // dns://), for probes through a proxy (the path that failed may be the proxy's, not ours), and

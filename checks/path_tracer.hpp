@@ -16,15 +16,26 @@
 
 namespace faultline {
 
-class PathTracer {
+// What runs traces, as the daemon sees it: PathTracer, or a recording fake in tests.
+class Tracer {
  public:
   using TraceId = std::uint64_t;
   using TraceCallback = std::function<void(PathTrace)>;
 
+  virtual ~Tracer() = default;
+  // As PathTracer::start.
+  virtual TraceId start(const std::string& address, int port, TraceOptions options,
+                        TraceCallback done) = 0;
+  // Ends the trace without calling its callback; unknown ids are ignored.
+  virtual void cancel(TraceId id) = 0;
+};
+
+class PathTracer final : public Tracer {
+ public:
   // The loop must outlive the tracer and run again after it is destroyed.
   explicit PathTracer(uv_loop_t* loop);
   // Cancels every running trace (no callbacks).
-  ~PathTracer();
+  ~PathTracer() override;
   PathTracer(const PathTracer&) = delete;
   PathTracer& operator=(const PathTracer&) = delete;
 
@@ -33,10 +44,10 @@ class PathTracer {
   // answers settle the verdict, or at options.timeout; it may start or cancel traces. Options
   // past the limits are clamped (max_hops 1 .. kMaxTraceHops, probes 1 ..
   // kMaxTraceProbesPerHop).
-  TraceId start(const std::string& address, int port, TraceOptions options, TraceCallback done);
+  TraceId start(const std::string& address, int port, TraceOptions options,
+                TraceCallback done) override;
 
-  // Ends the trace without calling its callback; unknown ids are ignored.
-  void cancel(TraceId id);
+  void cancel(TraceId id) override;
 
   std::size_t in_flight() const { return traces_.size(); }
 

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "checks/advice.hpp"
+#include "checks/path_advice.hpp"
+#include "checks/path_trace_target.hpp"
 #include "checks/printable.hpp"
 #include "checks/utc_time.hpp"
 #include "daemon/check_report_kinds.hpp"
@@ -110,6 +112,15 @@ std::string sni_name(const ProbeSpec& spec, const TargetUrl& url) {
   return at_target ? spec.server_name : std::string();
 }
 
+// The advice for a failure; after a connect timeout or an unreachable that a path trace looked
+// into, the trace's verdict says what to check instead (issue 20).
+std::string advice_text(const ProbeResult& r, const PathTrace* path) {
+  if (path != nullptr && failure_warrants_trace(r)) {
+    if (std::string advice = path_advice(*path); !advice.empty()) return advice;
+  }
+  return std::string(advice_for(r));
+}
+
 // What one layer's line says: its name, what it did, how long it took.
 struct LayerLine {
   std::string name;
@@ -198,7 +209,7 @@ std::string render_check_text(const ProbeSpec& spec, const ProbeResult& r, std::
       out += "        " + r.message + "\n";
       if (path != nullptr) out += path_lines(*path, p);
       out += "\n";
-      out += "  " + p.bold("What to check:") + " " + std::string(advice_for(r)) + "\n";
+      out += "  " + p.bold("What to check:") + " " + advice_text(r, path) + "\n";
       break;
     }
   }
@@ -260,8 +271,8 @@ nlohmann::ordered_json check_json(const ProbeSpec& spec, const ProbeResult& r,
     out["redirects"].push_back({{"url", hop.url}, {"status", hop.status}});
   add_kind_json(out, r);
   out["path"] = path != nullptr ? path_json(*path) : json(nullptr);
-  const std::string_view advice = advice_for(r);
-  out["advice"] = advice.empty() ? json(nullptr) : json(std::string(advice));
+  const std::string advice = advice_text(r, path);
+  out["advice"] = advice.empty() ? json(nullptr) : json(advice);
   return out;
 }
 

@@ -1,6 +1,11 @@
 #include "exporters/path_metrics.hpp"
 
+#include <prometheus/check_names.h>
+
+#include <algorithm>
 #include <set>
+
+#include "exporters/own_labels.hpp"
 
 namespace faultline {
 namespace {
@@ -9,13 +14,23 @@ using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
 
-ClientMetric& add(MetricFamily& family, const Labels& constant, const std::string& target) {
-  ClientMetric& m = family.metric.emplace_back();
+// The labels of a target's series, as TargetMetrics puts them on its own: the constant ones,
+// the target's configured labels that can be exported (TargetMetrics warns about the others),
+// and `target`, sorted.
+std::vector<ClientMetric::Label> series_labels(const TargetInfo& target, const Labels& constant) {
   std::map<std::string, std::string> sorted(constant.begin(), constant.end());
-  sorted.emplace("target", target);
+  for (const auto& [name, value] : target.labels) {
+    const bool is_constant = std::any_of(constant.begin(), constant.end(),
+                                         [&](const auto& c) { return c.first == name; });
+    if (!set_on_target_series(name) && !is_constant && prometheus::CheckLabelName(name)) {
+      sorted.emplace(name, value);
+    }
+  }
+  sorted.emplace("target", target.name);
+  std::vector<ClientMetric::Label> out;
   for (const auto& [name, value] : sorted)
-    m.label.push_back({name, value});
-  return m;
+    out.push_back({name, value});
+  return out;
 }
 
 }  // namespace
@@ -34,7 +49,8 @@ void PathMetrics::record(const TargetInfo& target, const PathTrace& trace) {
   if (!trace.ran()) return;
   const PathFindings& f = trace.findings;
   std::lock_guard lock(mutex_);
-  latest_[target.name] = Latest{f.last_hop ? f.last_hop->ttl : 0, f.verdict};
+  latest_[target.name] =
+      Latest{series_labels(target, const_labels_), f.last_hop ? f.last_hop->ttl : 0, f.verdict};
 }
 
 std::vector<MetricFamily> PathMetrics::Collect() const {
@@ -49,9 +65,12 @@ std::vector<MetricFamily> PathMetrics::Collect() const {
   {
     std::lock_guard lock(mutex_);
     for (const auto& [target, latest] : latest_) {
-      add(hop, const_labels_, target).gauge.value = latest.last_hop;
+      ClientMetric& h = hop.metric.emplace_back();
+      h.label = latest.labels;
+      h.gauge.value = latest.last_hop;
       for (std::string_view name : kPathVerdictNames) {
-        ClientMetric& m = add(verdict, const_labels_, target);
+        ClientMetric& m = verdict.metric.emplace_back();
+        m.label = latest.labels;
         m.label.push_back({"verdict", std::string(name)});
         m.gauge.value = name == to_string(latest.verdict) ? 1 : 0;
       }

@@ -19,7 +19,8 @@ namespace faultline {
 // set_targets() and record() are for the event-loop thread; Collect() may run on any thread.
 class PathMetrics final : public prometheus::Collectable {
  public:
-  // `const_labels` go on every series, as on the exporter's other series.
+  // `const_labels` go on every series, and each target's configured labels on its own, as on
+  // the exporter's other series.
   explicit PathMetrics(Labels const_labels = {});
 
   // Forgets the traces of targets not in `targets` (by name).
@@ -37,6 +38,7 @@ class PathMetrics final : public prometheus::Collectable {
 
  private:
   struct Latest {
+    std::vector<prometheus::ClientMetric::Label> labels;  // of the target's series
     int last_hop = 0;
     PathVerdict verdict = PathVerdict::no_answer;
   };

@@ -39,3 +39,11 @@ TEST_CASE("path trace config: errors say where") {
   CHECK(error_of("engine: {trace_intervall: 5m}\ntargets: []\n").find("trace_interval") !=
         std::string::npos);
 }
+
+TEST_CASE(
+    "path trace config: a target label named verdict is refused, faultline_path_verdict has it") {
+  const std::string error =
+      error_of("targets:\n  - name: api\n    url: tcp://127.0.0.1:1\n    labels: {verdict: x}\n");
+  CHECK(error.starts_with("t.yaml:4:"));
+  CHECK(error.find("verdict") != std::string::npos);
+}

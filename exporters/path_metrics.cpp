@@ -19,11 +19,12 @@ using prometheus::MetricType;
 // and `target`, sorted.
 std::vector<ClientMetric::Label> series_labels(const TargetInfo& target, const Labels& constant) {
   std::map<std::string, std::string> sorted(constant.begin(), constant.end());
-  for (const auto& [name, value] : target.labels) {
+  for (const auto& label : target.labels) {
+    const std::string& name = label.first;
     const bool is_constant = std::any_of(constant.begin(), constant.end(),
                                          [&](const auto& c) { return c.first == name; });
     if (!set_on_target_series(name) && !is_constant && prometheus::CheckLabelName(name)) {
-      sorted.emplace(name, value);
+      sorted.emplace(name, label.second);
     }
   }
   sorted.emplace("target", target.name);

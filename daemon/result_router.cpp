@@ -32,6 +32,7 @@ void ResultRouter::announce_targets(const std::vector<const MonitoredTarget*>& t
   for (const auto& [id, gone] : health_) {
     drift_.forget(id);
     if (traces_ != nullptr) traces_->forget(id);
+    if (auto line = waiting_down_.extract(id)) spdlog::warn("{}", line.mapped());
   }
   health_ = std::move(kept);
   for (ResultSink* sink : sinks_)
@@ -111,10 +112,13 @@ bool ResultRouter::request_trace(const MonitoredTarget& target, const ProbeResul
   // announce_targets cancels the trace of a target that goes, so `target` outlives it.
   const MonitoredTarget* traced = &target;
   const bool went_down = !down.empty();
-  return traces_->request(target.id, *where, went_down,
-                          [this, traced, down = std::move(down)](const PathTrace& trace) {
-                            on_path_trace(*traced, trace, down);
-                          });
+  const bool requested =
+      traces_->request(target.id, *where, went_down, [this, traced](const PathTrace& trace) {
+        auto line = waiting_down_.extract(traced->id);
+        on_path_trace(*traced, trace, line ? line.mapped() : std::string());
+      });
+  if (requested && went_down) waiting_down_[target.id] = std::move(down);
+  return requested;
 }
 
 void ResultRouter::on_path_trace(const MonitoredTarget& target, const PathTrace& trace,
@@ -149,6 +153,9 @@ void ResultRouter::on_stats(const SchedulerStats& stats) {
 }
 
 void ResultRouter::flush(std::chrono::milliseconds budget) {
+  for (auto& [id, line] : waiting_down_)
+    spdlog::warn("{}", line);
+  waiting_down_.clear();
   const auto end = std::chrono::steady_clock::now() + budget;
   for (ResultSink* sink : sinks_) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(

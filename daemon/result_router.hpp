@@ -68,6 +68,7 @@ class ResultRouter final : public SchedulerListener {
   void on_stats(const SchedulerStats& stats);
 
   // Flushes every sink in order, sharing `budget`: each gets what the ones before it left.
+  // DOWN lines still waiting for their path trace are logged first, without a verdict.
   void flush(std::chrono::milliseconds budget);
 
   // The state the router holds for `target`; nullopt when it holds none (not announced, or
@@ -94,6 +95,9 @@ class ResultRouter final : public SchedulerListener {
   // removed one at the same address does not inherit its state.
   std::unordered_map<std::uint64_t, TargetHealth> health_;
   PathTraceScheduler* traces_ = nullptr;
+  // DOWN lines waiting for their trace's verdict, by target id: logged as they are when the
+  // trace is cancelled (a reload removes the target, faultline stops).
+  std::unordered_map<std::uint64_t, std::string> waiting_down_;
   AddressDrift drift_;
 };
 

@@ -192,15 +192,30 @@ TEST_CASE("path traces: a trace that cannot run is the daemon's trouble, logged 
   CHECK(f.sink.changes.size() == 1);
 }
 
-TEST_CASE("path traces: a reload that removes a target cancels its trace") {
+TEST_CASE("path traces: a reload that removes a target cancels its trace, the DOWN line stays") {
+  LogCapture log;
   Fixture f;
   const MonitoredTarget& api = f.add(target("api", 1));
   f.router.on_probe_finished(api, connect_timeout());
   REQUIRE(f.tracer.running() == 1);
+  CHECK_FALSE(log.has("is DOWN"));
   f.router.announce_targets({});
   CHECK(f.tracer.running() == 0);
   CHECK(f.tracer.cancelled.size() == 1);
   CHECK(f.sink.path_traces.empty());
+  CHECK(
+      log.has("warning api is DOWN after 1 failures: timeout during connect: no answer to the "
+              "TCP handshake\n"));
+}
+
+TEST_CASE("path traces: at stop, a DOWN line still waiting for its trace is logged") {
+  LogCapture log;
+  Fixture f;
+  const MonitoredTarget& api = f.add(target("api", 1));
+  f.router.on_probe_finished(api, connect_timeout());
+  CHECK_FALSE(log.has("is DOWN"));
+  f.router.flush(std::chrono::milliseconds(100));
+  CHECK(log.has("warning api is DOWN after 1 failures"));
 }
 
 TEST_CASE("address drift: a failure from another address than the last success says so") {

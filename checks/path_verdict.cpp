@@ -65,10 +65,12 @@ PathFindings judge_path(const std::vector<PathHop>& tcp, const std::vector<PathH
   }
   judge_tcp(tcp, out);
   if (out.last_hop) return out;
-  // Silence on every TCP hop. If hop 1 answers the echo trace, packets do leave this host; only
-  // the SYNs do not.
-  const bool hop1_echo = !echo.empty() && echo.front().answered_any();
-  out.verdict = hop1_echo ? PathVerdict::local_drop : PathVerdict::no_answer;
+  // Silence on every TCP hop. If a router at hop 1 answers the echo trace, packets do leave this
+  // host; only the SYNs do not. When hop 1 is the host itself, its silence and a drop here look
+  // alike: no verdict can say which.
+  const bool hop1_router = !echo.empty() && echo.front().answered_any() &&
+                           echo.front().reply != HopReply::echo_reply;
+  out.verdict = hop1_router ? PathVerdict::local_drop : PathVerdict::no_answer;
   return out;
 }
 

@@ -16,14 +16,15 @@ namespace faultline {
 enum class PathVerdict {
   // TCP probes to the port get answers (time exceeded) up to a hop and silence beyond it.
   dropped_after_hop,
-  // No TCP probe gets any answer, not even hop 1's time exceeded, while hop 1 answers the echo
-  // trace: the SYNs never leave this host (its own firewall).
+  // No TCP probe gets any answer, not even hop 1's time exceeded, while a router at hop 1
+  // answers the echo trace: the SYNs never leave this host (its own firewall).
   local_drop,
   // A router (or the host) answered destination unreachable.
   unreachable_at_hop,
   // The port answered (SYN-ACK or RST): the path works now.
   reached,
-  // Nothing answers anything.
+  // Nothing answers the SYNs, and no router at hop 1 answers the echo trace (the host may still
+  // answer ping: host_hop).
   no_answer,
 };
 

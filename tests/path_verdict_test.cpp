@@ -107,6 +107,10 @@ TEST_CASE("path verdict: TCP silence with hop 1 answering ping is a local drop")
         "nothing on the path to port 443 answers; the host does not answer ping");
   const PathTrace no_echo = trace_of(silent, {});
   CHECK(no_echo.findings.verdict == PathVerdict::no_answer);
+  // Hop 1 is the host itself: its silence on the port and a drop here look alike.
+  const PathTrace adjacent = trace_of(silent, {hop(1, HopReply::echo_reply, "10.0.0.5")});
+  CHECK(adjacent.findings.verdict == PathVerdict::no_answer);
+  CHECK(adjacent.findings.host_hop == 1);
 }
 
 TEST_CASE("path verdict: an answer at the last TTL traced says max_hops") {

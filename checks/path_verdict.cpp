@@ -68,8 +68,8 @@ PathFindings judge_path(const std::vector<PathHop>& tcp, const std::vector<PathH
   // Silence on every TCP hop. If a router at hop 1 answers the echo trace, packets do leave this
   // host; only the SYNs do not. When hop 1 is the host itself, its silence and a drop here look
   // alike: no verdict can say which.
-  const bool hop1_router = !echo.empty() && echo.front().answered_any() &&
-                           echo.front().reply != HopReply::echo_reply;
+  const bool hop1_router =
+      !echo.empty() && echo.front().answered_any() && echo.front().reply != HopReply::echo_reply;
   out.verdict = hop1_router ? PathVerdict::local_drop : PathVerdict::no_answer;
   return out;
 }

@@ -8,6 +8,8 @@
 
 #include "checks/client_certificate.hpp"
 #include "checks/idle_once.hpp"
+#include "checks/path_trace_once.hpp"
+#include "checks/path_trace_target.hpp"
 #include "checks/printable.hpp"
 #include "checks/probe_once.hpp"
 #include "checks/utc_time.hpp"
@@ -27,7 +29,20 @@ using Ms = std::chrono::milliseconds;
 struct CheckPlan {
   std::shared_ptr<ProbeSpec> spec = std::make_shared<ProbeSpec>();
   std::vector<Ms> ladder;  // empty: no idle experiment
+  bool trace_always = false;
+  bool trace_never = false;
 };
+
+// The path trace after the probe, when the options and the result call for one and the result
+// says where to (path_trace_target.hpp).
+std::optional<PathTrace> trace_after(const CheckPlan& plan, const ProbeResult& result) {
+  if (plan.trace_never || (!plan.trace_always && !failure_warrants_trace(result))) {
+    return std::nullopt;
+  }
+  const std::optional<TraceTarget> target = trace_target(*plan.spec, result);
+  if (!target) return std::nullopt;
+  return trace_once(target->address, target->port);
+}
 
 // "Name: value", the value without the white space after the colon.
 Expected<Header> parse_header(std::string_view line, const std::vector<Header>& earlier) {
@@ -304,6 +319,8 @@ Expected<CheckPlan> make_plan(const CheckOptions& o) {
   if (auto problem = read_connection_options(o, spec)) return unexpected(*problem);
   if (auto problem = read_kind_options(o, spec)) return unexpected(*problem);
   if (auto problem = read_icmp_options(o, spec)) return unexpected(*problem);
+  plan.trace_always = o.trace;
+  plan.trace_never = o.no_trace;
   if (!o.idle.empty()) {
     auto ladder = parse_ladder(o.idle);
     if (!ladder) return unexpected(ladder.error());
@@ -315,11 +332,13 @@ Expected<CheckPlan> make_plan(const CheckOptions& o) {
 int run_plan(const CheckPlan& plan, bool json) {
   const ProbeSpec& spec = *plan.spec;
   const ProbeResult result = probe_once(plan.spec);
+  const std::optional<PathTrace> path = trace_after(plan, result);
+  const PathTrace* trace = path ? &*path : nullptr;
   const std::int64_t now = unix_now_ms() / 1000;
   std::optional<IdleReport> idle;
   if (!plan.ladder.empty() && result.ok()) {
     if (!json) {
-      std::cout << render_check_text(spec, result, now, want_color());
+      std::cout << render_check_text(spec, result, now, want_color(), trace);
       std::cout << "\nIdle-connection experiment: up to " << format_duration(plan.ladder.back())
                 << " plus bisection, keepalive check...\n"
                 << std::flush;
@@ -329,7 +348,7 @@ int run_plan(const CheckPlan& plan, bool json) {
     idle = idle_experiment_once(plan.spec, plan.ladder, options);
   }
   if (json) {
-    auto out = check_json(spec, result);
+    auto out = check_json(spec, result, trace);
     if (!plan.ladder.empty()) out["idle"] = idle ? idle_json(*idle) : nlohmann::ordered_json();
     // A server's reply and TXT records may hold any bytes: those that are not UTF-8 become
     // U+FFFD instead of failing the dump.
@@ -337,7 +356,7 @@ int run_plan(const CheckPlan& plan, bool json) {
   } else if (idle) {
     std::cout << render_idle_text(*idle, want_color());
   } else {
-    std::cout << render_check_text(spec, result, now, want_color());
+    std::cout << render_check_text(spec, result, now, want_color(), trace);
   }
   const bool idle_bad = idle && (idle->finding.kind == IdleFindingKind::middlebox_reset ||
                                  idle->finding.kind == IdleFindingKind::server_reset);

@@ -47,6 +47,9 @@ struct CheckOptions {
   std::optional<int> min_replies;
   // smtp://, imap://, pop3://: --no-starttls, the greeting and capabilities in clear only.
   bool no_starttls = false;
+  // The path trace (issue 20): by default after a timeout during connect or an unreachable.
+  bool trace = false;     // --trace: whatever the result
+  bool no_trace = false;  // --no-trace: never
 };
 
 // Exit status: 0 when the target is ok, 1 for a classified failure (or, with `idle`, a

@@ -10,9 +10,12 @@
 
 #include "checks/advice.hpp"
 #include "checks/mail_protocol.hpp"
+#include "checks/path_advice.hpp"
+#include "checks/path_trace_target.hpp"
 #include "checks/printable.hpp"
 #include "checks/utc_time.hpp"
 #include "daemon/check_report_kinds.hpp"
+#include "daemon/check_report_path.hpp"
 #include "daemon/duration.hpp"
 #include "daemon/terminal.hpp"
 
@@ -111,6 +114,15 @@ std::string sni_name(const ProbeSpec& spec, const TargetUrl& url) {
   return at_target ? spec.server_name : std::string();
 }
 
+// The advice for a failure; after a connect timeout or an unreachable that a path trace looked
+// into, the trace's verdict says what to check instead (issue 20).
+std::string advice_text(const ProbeResult& r, const PathTrace* path) {
+  if (path != nullptr && failure_warrants_trace(r)) {
+    if (std::string advice = path_advice(*path); !advice.empty()) return advice;
+  }
+  return std::string(advice_for(r));
+}
+
 // What one layer's line says: its name, what it did, how long it took.
 struct LayerLine {
   std::string name;
@@ -185,7 +197,7 @@ std::vector<Layer> layers_of(const ProbeSpec& spec, const ProbeResult& r, const 
 }  // namespace
 
 std::string render_check_text(const ProbeSpec& spec, const ProbeResult& r, std::int64_t now_unix,
-                              bool color) {
+                              bool color, const PathTrace* path) {
   const Painter p(color);
   const TargetUrl url = last_url(spec, r);
   const Layer failed_layer = layer_of(r.phase, url);
@@ -205,11 +217,14 @@ std::string render_check_text(const ProbeSpec& spec, const ProbeResult& r, std::
       tag += " (phase " + std::string(to_string(r.phase)) + ")";
       if (r.sys_errno != 0) tag += " " + errno_name(r.sys_errno);
       out += "        " + p.bad(tag) + "\n";
-      out += "        " + r.message + "\n\n";
-      out += "  " + p.bold("What to check:") + " " + std::string(advice_for(r)) + "\n";
+      out += "        " + r.message + "\n";
+      if (path != nullptr) out += path_lines(*path, p);
+      out += "\n";
+      out += "  " + p.bold("What to check:") + " " + advice_text(r, path) + "\n";
       break;
     }
   }
+  if (path != nullptr && r.ok()) out += path_lines(*path, p);
   out += "\n  " + (r.ok() ? p.ok("OK") : p.bad("FAILED")) + "  " +
          (r.ok() ? r.message + ", " : "") + "total " + ms_text(r.timings.total_ms) + "\n";
   if (r.slow && spec.degraded_after) {
@@ -219,7 +234,8 @@ std::string render_check_text(const ProbeSpec& spec, const ProbeResult& r, std::
   return out;
 }
 
-nlohmann::ordered_json check_json(const ProbeSpec& spec, const ProbeResult& r) {
+nlohmann::ordered_json check_json(const ProbeSpec& spec, const ProbeResult& r,
+                                  const PathTrace* path) {
   using json = nlohmann::ordered_json;
   auto opt = [](std::optional<double> v) { return v ? json(*v) : json(nullptr); };
   json out;
@@ -265,8 +281,9 @@ nlohmann::ordered_json check_json(const ProbeSpec& spec, const ProbeResult& r) {
   for (const RedirectHop& hop : r.redirects)
     out["redirects"].push_back({{"url", hop.url}, {"status", hop.status}});
   add_kind_json(out, r);
-  const std::string_view advice = advice_for(r);
-  out["advice"] = advice.empty() ? json(nullptr) : json(std::string(advice));
+  out["path"] = path != nullptr ? path_json(*path) : json(nullptr);
+  const std::string advice = advice_text(r, path);
+  out["advice"] = advice.empty() ? json(nullptr) : json(advice);
   return out;
 }
 

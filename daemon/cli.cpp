@@ -139,6 +139,16 @@ void add_check_icmp(CLI::App& cmd, CheckOptions& check) {
                  "icmp://: replies needed for ok (default 1; as min_replies:)");
 }
 
+// The path trace after the probe (issue 20).
+void add_check_trace(CLI::App& cmd, CheckOptions& check) {
+  auto* trace = cmd.add_flag("--trace", check.trace,
+                             "Trace the path to the target's address and port whatever the "
+                             "result (by default only after a connect timeout or unreachable)");
+  cmd.add_flag("--no-trace", check.no_trace,
+               "Do not trace the path after a connect timeout or unreachable")
+      ->excludes(trace);
+}
+
 CLI::App* add_check(CLI::App& app, CheckOptions& check) {
   CLI::App* cmd = app.add_subcommand(
       "check", "Probe one target once and explain which layer failed; exit 0 ok, 1 failed");
@@ -180,6 +190,7 @@ CLI::App* add_check(CLI::App& app, CheckOptions& check) {
   add_check_body_options(*cmd, check);
   add_check_connection(*cmd, check);
   add_check_icmp(*cmd, check);
+  add_check_trace(*cmd, check);
   return cmd;
 }
 

@@ -86,6 +86,11 @@ struct LogConfig {
 struct EngineConfig {
   // Probes allowed to run at once; nullopt means "size it from RLIMIT_NOFILE at start".
   std::optional<int> max_in_flight;
+  // Path traces (issue 20): a target that goes down with a connect timeout or unreachable is
+  // traced then, and again at most every `trace_interval` while it stays down; at most
+  // `max_concurrent_traces` run at once (0: no traces).
+  std::chrono::milliseconds trace_interval{600'000};
+  int max_concurrent_traces = 4;
 
   bool operator==(const EngineConfig&) const = default;
 };

@@ -16,7 +16,8 @@ constexpr std::string_view kRetentionKeys[] = {"failures", "rollups"};
 constexpr std::string_view kMetricsKeys[] = {"listen", "histograms", "basic_auth"};
 constexpr std::string_view kBasicAuthKeys[] = {"username", "password_file"};
 constexpr std::string_view kLogKeys[] = {"level"};
-constexpr std::string_view kEngineKeys[] = {"max_in_flight"};
+constexpr std::string_view kEngineKeys[] = {"max_in_flight", "trace_interval",
+                                            "max_concurrent_traces"};
 constexpr std::string_view kClusterKeys[] = {"shard", "shards", "vantage"};
 
 constexpr Ms kMinRetention{3'600'000};
@@ -149,11 +150,25 @@ void read_log(ConfigReader& r, const YAML::Node& section, LogConfig& out) {
              });
 }
 
+// engine.trace_interval and engine.max_concurrent_traces (path traces, issue 20).
+void read_engine_traces(ConfigReader& r, const std::string& key, const YAML::Node& v,
+                        EngineConfig& out) {
+  if (key == "trace_interval") {
+    if (auto d = r.duration(v, "engine.trace_interval", Ms(1000))) out.trace_interval = *d;
+  } else if (auto n = r.integer(v, "engine.max_concurrent_traces", 0, 64)) {
+    out.max_concurrent_traces = *n;
+  }
+}
+
 void read_engine(ConfigReader& r, const YAML::Node& section, EngineConfig& out) {
   if (!r.expect_map(section, "'engine'")) return;
   r.each_key(section, "engine", kEngineKeys,
-             [&](const std::string&, const YAML::Node& v, const YAML::Mark&) {
-               out.max_in_flight = r.integer(v, "engine.max_in_flight", 1, 1'000'000);
+             [&](const std::string& k, const YAML::Node& v, const YAML::Mark&) {
+               if (k == "max_in_flight") {
+                 out.max_in_flight = r.integer(v, "engine.max_in_flight", 1, 1'000'000);
+               } else {
+                 read_engine_traces(r, k, v, out);
+               }
              });
 }
 

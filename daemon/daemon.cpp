@@ -87,8 +87,12 @@ Daemon::Daemon(uv_loop_t* loop, Config config, const Clock& clock, Prober& probe
       tick_timer_(std::make_unique<UvTimer>(loop)),
       grace_timer_(std::make_unique<UvTimer>(loop)),
       watchdog_timer_(std::make_unique<UvTimer>(loop)),
-      stats_timer_(std::make_unique<UvTimer>(loop)) {
+      stats_timer_(std::make_unique<UvTimer>(loop)),
+      own_tracer_(seams_.tracer != nullptr ? nullptr : std::make_unique<PathTracer>(loop)),
+      traces_(clock, seams_.tracer != nullptr ? *seams_.tracer : *own_tracer_) {
   router_.add_observer(idle_);
+  traces_.configure(config_.engine.trace_interval, config_.engine.max_concurrent_traces);
+  router_.set_path_traces(&traces_);
 }
 
 Daemon::~Daemon() {
@@ -239,6 +243,7 @@ void Daemon::apply_settings(Config& next) {
   if (next.engine.max_in_flight && next.engine != config_.engine) {
     scheduler_.set_max_in_flight(static_cast<std::size_t>(*next.engine.max_in_flight));
   }
+  traces_.configure(next.engine.trace_interval, next.engine.max_concurrent_traces);
 }
 
 void Daemon::apply_targets(Config& next) {

@@ -12,12 +12,14 @@
 #include <string>
 #include <vector>
 
+#include "checks/path_tracer.hpp"
 #include "checks/prober.hpp"
 #include "daemon/clock.hpp"
 #include "daemon/config.hpp"
 #include "daemon/config_loader.hpp"
 #include "daemon/idle_monitor.hpp"
 #include "daemon/notifier.hpp"
+#include "daemon/path_trace_scheduler.hpp"
 #include "daemon/process_sink.hpp"
 #include "daemon/result_router.hpp"
 #include "daemon/scheduler.hpp"
@@ -53,6 +55,8 @@ struct DaemonSeams {
   // Queues that work (uv_queue_work's signature); a non-zero return fails the reload.
   using QueueWork = int (*)(uv_loop_t*, uv_work_t*, uv_work_cb, uv_after_work_cb);
   QueueWork queue_work = uv_queue_work;
+  // Runs the path traces (issue 20); null: a PathTracer on the daemon's loop.
+  Tracer* tracer = nullptr;
 };
 
 // The loop's logic: the scheduler reports every probe to the ResultRouter, which holds the
@@ -117,6 +121,9 @@ class Daemon final {
   std::unique_ptr<UvTimer> watchdog_timer_;
   std::unique_ptr<UvTimer> stats_timer_;
   std::unique_ptr<UvSignals> signals_;
+  // Path traces: the tracer outlives the scheduler that cancels its traces.
+  std::unique_ptr<PathTracer> own_tracer_;
+  PathTraceScheduler traces_;
   ReloadWork* reload_in_progress_ = nullptr;
   bool reload_again_ = false;
   bool stopping_ = false;

@@ -8,6 +8,7 @@
 
 #include "checks/utc_time.hpp"
 #include "daemon/check_report.hpp"
+#include "daemon/report_path.hpp"
 #include "daemon/terminal.hpp"
 
 namespace faultline {
@@ -290,6 +291,10 @@ std::string render_report_text(const HistoryReport& r, const ReportSource& sourc
   if (!r.idle_findings.empty()) {
     out += "\n" + p.bold("Idle-connection findings") + "\n" + idle_section(r, p);
   }
+  if (!r.path_traces.empty()) {
+    out +=
+        "\n" + p.bold("Path traces (the latest of each target)") + "\n" + path_traces_section(r, p);
+  }
   return out;
 }
 
@@ -362,6 +367,7 @@ json report_json(const HistoryReport& r, const ReportSource& source) {
                     {"advice", f.advice}});
   }
   out["idle_findings"] = std::move(idle);
+  out["path_traces"] = path_traces_json(r);
   return out;
 }
 

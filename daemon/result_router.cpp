@@ -28,6 +28,12 @@ void ResultRouter::announce_targets(const std::vector<const MonitoredTarget*>& t
     }
     infos.push_back(&t->info);
   }
+  // What is left are the targets that went: their traces and addresses go with them.
+  for (const auto& [id, gone] : health_) {
+    drift_.forget(id);
+    if (traces_ != nullptr) traces_->forget(id);
+    if (auto line = waiting_down_.extract(id)) spdlog::warn("{}", line.mapped());
+  }
   health_ = std::move(kept);
   for (ResultSink* sink : sinks_)
     sink->on_targets(infos);
@@ -49,7 +55,14 @@ void ResultRouter::on_probe_started(const MonitoredTarget&, std::int64_t lag_ms)
   if (process_ != nullptr) process_->on_schedule_lag(lag_ms);
 }
 
-void ResultRouter::on_probe_finished(const MonitoredTarget& target, const ProbeResult& result) {
+void ResultRouter::on_probe_finished(const MonitoredTarget& target, const ProbeResult& probed) {
+  // A failure from another address than the last success's says so (issue 20).
+  std::optional<ProbeResult> drifted;
+  if (auto note = drift_.observe(target.id, probed, clock_.unix_ms())) {
+    drifted = probed;
+    drifted->message += "; " + *note;
+  }
+  const ProbeResult& result = drifted ? *drifted : probed;
   if (!result.ok()) {
     spdlog::debug("{}: {}/{} ({}): {}", target.info.name, to_string(result.cls),
                   detail_text(result), to_string(result.phase), result.message);
@@ -59,9 +72,15 @@ void ResultRouter::on_probe_finished(const MonitoredTarget& target, const ProbeR
   for (ResultSink* sink : sinks_)
     sink->on_result(target.info, result);
   if (change) {
-    log_change(target, health, *change, result);
+    // A DOWN line waits for the path trace that explains it.
+    const bool down = change->to == TargetState::down;
+    if (!down || !request_trace(target, result, down_line(target, health, *change, result))) {
+      log_change(target, health, *change, result);
+    }
     for (ResultSink* sink : sinks_)
       sink->on_state_change(target.info, *change);
+  } else if (!result.ok() && health.state() == TargetState::down) {
+    request_trace(target, result, "");
   }
   for (ResultObserver* observer : observers_)
     observer->on_probe_result(target, result);
@@ -70,13 +89,53 @@ void ResultRouter::on_probe_finished(const MonitoredTarget& target, const ProbeR
 void ResultRouter::log_change(const MonitoredTarget& target, const TargetHealth& health,
                               const StateChange& change, const ProbeResult& result) const {
   if (change.to == TargetState::down) {
-    std::string what(to_string(change.cls));
-    if (change.detail != Detail::none) what += "/" + detail_text(result);
-    spdlog::warn("{} is DOWN after {} failures: {} during {}: {}", target.info.name,
-                 health.consecutive_failures(), what, to_string(change.phase), change.message);
+    spdlog::warn("{}", down_line(target, health, change, result));
   } else {
     spdlog::info("{} is UP ({} -> up)", target.info.name, to_string(change.from));
   }
+}
+
+std::string ResultRouter::down_line(const MonitoredTarget& target, const TargetHealth& health,
+                                    const StateChange& change, const ProbeResult& result) const {
+  std::string what(to_string(change.cls));
+  if (change.detail != Detail::none) what += "/" + detail_text(result);
+  return target.info.name + " is DOWN after " + std::to_string(health.consecutive_failures()) +
+         " failures: " + what + " during " + std::string(to_string(change.phase)) + ": " +
+         change.message;
+}
+
+bool ResultRouter::request_trace(const MonitoredTarget& target, const ProbeResult& result,
+                                 std::string down) {
+  if (traces_ == nullptr || !failure_warrants_trace(result)) return false;
+  const std::optional<TraceTarget> where = trace_target(*target.spec, result);
+  if (!where) return false;
+  // announce_targets cancels the trace of a target that goes, so `target` outlives it.
+  const MonitoredTarget* traced = &target;
+  const bool went_down = !down.empty();
+  const bool requested =
+      traces_->request(target.id, *where, went_down, [this, traced](const PathTrace& trace) {
+        auto line = waiting_down_.extract(traced->id);
+        on_path_trace(*traced, trace, line ? line.mapped() : std::string());
+      });
+  if (requested && went_down) waiting_down_[target.id] = std::move(down);
+  return requested;
+}
+
+void ResultRouter::on_path_trace(const MonitoredTarget& target, const PathTrace& trace,
+                                 const std::string& down) const {
+  const std::string& name = target.info.name;
+  if (!trace.ran()) {
+    // The trace's own trouble, not the target's.
+    spdlog::warn("{}: path trace to {} port {} could not run (local): {}", name, trace.address,
+                 trace.port, trace.local_error);
+  }
+  if (!down.empty()) {
+    spdlog::warn("{}", trace.ran() ? down + "; " + path_sentence(trace) : down);
+  } else if (trace.ran()) {
+    spdlog::info("{} is still down: {}", name, path_sentence(trace));
+  }
+  for (ResultSink* sink : sinks_)
+    sink->on_path_trace(target.info, trace);
 }
 
 void ResultRouter::on_idle_finding(const TargetInfo& target, const IdleFinding& finding,
@@ -94,6 +153,9 @@ void ResultRouter::on_stats(const SchedulerStats& stats) {
 }
 
 void ResultRouter::flush(std::chrono::milliseconds budget) {
+  for (auto& [id, line] : waiting_down_)
+    spdlog::warn("{}", line);
+  waiting_down_.clear();
   const auto end = std::chrono::steady_clock::now() + budget;
   for (ResultSink* sink : sinks_) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(

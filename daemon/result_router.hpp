@@ -11,7 +11,9 @@
 #include <vector>
 
 #include "checks/idle_bracket.hpp"
+#include "daemon/address_drift.hpp"
 #include "daemon/clock.hpp"
+#include "daemon/path_trace_scheduler.hpp"
 #include "daemon/process_sink.hpp"
 #include "daemon/scheduler.hpp"
 #include "daemon/target_health.hpp"
@@ -38,6 +40,11 @@ class ResultRouter final : public SchedulerListener {
   // `observer` hears of every result after the sinks, until the router goes.
   void add_observer(ResultObserver& observer);
 
+  // Path traces (issue 20) from now on: a target that goes down with a connect timeout or
+  // unreachable is traced through `traces` (which must outlive the router; null: none), and
+  // its DOWN log line waits for the trace's verdict. Every trace goes to every sink.
+  void set_path_traces(PathTraceScheduler* traces) { traces_ = traces; }
+
   // Makes `targets` the configured set (start and after each reload) and tells every sink.
   // A target keeps its state while it stays the same MonitoredTarget (unchanged by a reload);
   // a removed target's state is forgotten, and a changed one (a new MonitoredTarget) starts
@@ -48,7 +55,9 @@ class ResultRouter final : public SchedulerListener {
   void on_probe_started(const MonitoredTarget& target, std::int64_t lag_ms) override;
   // Updates the target's state, then gives every sink the result and, when a threshold was
   // crossed, the state change (each sink sees the result first), then tells the observers.
-  // A `local` result changes no state.
+  // A `local` result changes no state. A failure from another address than the target's last
+  // success says so in its message (AddressDrift); a failure of a down target may start a path
+  // trace (set_path_traces).
   void on_probe_finished(const MonitoredTarget& target, const ProbeResult& result) override;
 
   // An idle-connection verdict for `target`, reached at `at_ms` (unix ms), to every sink.
@@ -59,6 +68,7 @@ class ResultRouter final : public SchedulerListener {
   void on_stats(const SchedulerStats& stats);
 
   // Flushes every sink in order, sharing `budget`: each gets what the ones before it left.
+  // DOWN lines still waiting for their path trace are logged first, without a verdict.
   void flush(std::chrono::milliseconds budget);
 
   // The state the router holds for `target`; nullopt when it holds none (not announced, or
@@ -69,6 +79,13 @@ class ResultRouter final : public SchedulerListener {
   TargetHealth& health_of(const MonitoredTarget& target);
   void log_change(const MonitoredTarget& target, const TargetHealth& health,
                   const StateChange& change, const ProbeResult& result) const;
+  std::string down_line(const MonitoredTarget& target, const TargetHealth& health,
+                        const StateChange& change, const ProbeResult& result) const;
+  // Asks for a trace after `result` of a down target; `down` is its DOWN line when the result
+  // made it go down (logged with the verdict), else "". True when a trace was started or queued.
+  bool request_trace(const MonitoredTarget& target, const ProbeResult& result, std::string down);
+  void on_path_trace(const MonitoredTarget& target, const PathTrace& trace,
+                     const std::string& down) const;
 
   const Clock& clock_;
   std::vector<ResultSink*> sinks_;
@@ -77,6 +94,11 @@ class ResultRouter final : public SchedulerListener {
   // Keyed by MonitoredTarget::id, which no other target ever has: a target that replaced a
   // removed one at the same address does not inherit its state.
   std::unordered_map<std::uint64_t, TargetHealth> health_;
+  PathTraceScheduler* traces_ = nullptr;
+  // DOWN lines waiting for their trace's verdict, by target id: logged as they are when the
+  // trace is cancelled (a reload removes the target, faultline stops).
+  std::unordered_map<std::uint64_t, std::string> waiting_down_;
+  AddressDrift drift_;
 };
 
 }  // namespace faultline

@@ -24,6 +24,7 @@ inline constexpr OwnLabel kOwnLabels[] = {
     {"target", OwnLabelScope::target_series},   {"class", OwnLabelScope::target_series},
     {"phase", OwnLabelScope::target_series},    {"le", OwnLabelScope::every_series},
     {"version", OwnLabelScope::process_series}, {"vantage", OwnLabelScope::constant},
+    {"verdict", OwnLabelScope::target_series},
 };
 
 // True when the exporter sets `name` itself on a target's series, so a target label of that

@@ -20,6 +20,7 @@
 
 #include "checks/utc_time.hpp"
 #include "exporters/own_labels.hpp"
+#include "exporters/path_metrics.hpp"
 #include "exporters/target_metrics.hpp"
 
 namespace faultline {
@@ -208,6 +209,7 @@ Expected<std::unique_ptr<PrometheusExporter>> PrometheusExporter::start(
   }
   exporter->exposer_->RegisterCollectable(exporter->registry_);
   exporter->exposer_->RegisterCollectable(exporter->targets_);
+  exporter->exposer_->RegisterCollectable(exporter->paths_);
   exporter->address_ = *address;
   exporter->address_.port = static_cast<std::uint16_t>(exporter->port());
   return exporter;
@@ -222,7 +224,8 @@ PrometheusExporter::PrometheusExporter(PrivateTag, const ExporterOptions& option
           *registry_, options.version,
           // start() has checked them.
           prometheus::Labels(options.const_labels.begin(), options.const_labels.end()))),
-      targets_(std::make_shared<TargetMetrics>(options.histograms, options.const_labels)) {
+      targets_(std::make_shared<TargetMetrics>(options.histograms, options.const_labels)),
+      paths_(std::make_shared<PathMetrics>(options.const_labels)) {
   process_->reload_ok.Set(1);
   process_->reload_time.Set(seconds_since_epoch());
 }
@@ -251,6 +254,7 @@ int PrometheusExporter::port() const {
 
 void PrometheusExporter::on_targets(const std::vector<const TargetInfo*>& targets) {
   targets_->set_targets(targets);
+  paths_->set_targets(targets);
   process_->targets.Set(static_cast<double>(targets_->size()));
 }
 
@@ -265,6 +269,10 @@ void PrometheusExporter::on_idle_finding(const TargetInfo& target, const IdleFin
 
 void PrometheusExporter::on_state_change(const TargetInfo& target, const StateChange& change) {
   targets_->set_state(target, change.to);
+}
+
+void PrometheusExporter::on_path_trace(const TargetInfo& target, const PathTrace& trace) {
+  paths_->record(target, trace);
 }
 
 void PrometheusExporter::flush(std::chrono::milliseconds) {}

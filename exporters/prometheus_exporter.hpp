@@ -23,6 +23,7 @@ class Registry;
 namespace faultline {
 
 class TargetMetrics;
+class PathMetrics;
 
 struct ExporterBasicAuth {
   std::string username;
@@ -93,6 +94,8 @@ class PrometheusExporter final : public ResultSink {
   // Sets faultline_target_up to 1 (up) or 0 (down); a change to `unknown` removes it, so the
   // series is absent while the daemon does not know.
   void on_state_change(const TargetInfo& target, const StateChange& change) override;
+  // faultline_path_last_responding_hop / faultline_path_verdict (exporters/path_metrics.hpp).
+  void on_path_trace(const TargetInfo& target, const PathTrace& trace) override;
   // faultline_idle_reset_detected / _threshold_seconds / faultline_idle_keepalive_verified.
   void on_idle_finding(const TargetInfo& target, const IdleFinding& finding,
                        std::int64_t at_ms) override;
@@ -125,6 +128,8 @@ class PrometheusExporter final : public ResultSink {
   std::shared_ptr<prometheus::Registry> registry_;  // the process metrics
   std::unique_ptr<ProcessMetrics> process_;
   std::shared_ptr<TargetMetrics> targets_;
+  // faultline_path_* (issue 20).
+  std::shared_ptr<PathMetrics> paths_;
   ListenAddress address_;  // with the port actually bound
   std::unique_ptr<prometheus::Exposer> exposer_;
 };

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "checks/idle_bracket.hpp"
+#include "checks/path_trace.hpp"
 #include "checks/probe_result.hpp"
 #include "sinks/target_info.hpp"
 #include "sinks/target_state.hpp"
@@ -32,6 +33,12 @@ class ResultSink {
   // at `at_ms` (unix milliseconds). Sinks that do not record findings ignore it.
   virtual void on_idle_finding(const TargetInfo& /*target*/, const IdleFinding& /*finding*/,
                                std::int64_t /*at_ms*/) {}
+
+  // A path trace of `target` (issue 20), each time one ends: when the target went down with a
+  // connect timeout or unreachable, and at most every engine.trace_interval while it stays
+  // down. A trace that could not run (PathTrace::ran() false) says nothing about the target.
+  // Sinks that do not record traces ignore it.
+  virtual void on_path_trace(const TargetInfo& /*target*/, const PathTrace& /*trace*/) {}
 
   // Persist or publish everything accepted so far, waiting at most `budget`. Called once at
   // shutdown, after the last result.

@@ -34,6 +34,12 @@ constexpr const char* kInsertState = R"sql(
 INSERT INTO state_changes (target_id, time, from_state, to_state, class, phase, detail, message)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8))sql";
 
+constexpr const char* kInsertPathTrace = R"sql(
+INSERT INTO path_traces (target_id, time, address, port, verdict, last_hop_ttl,
+                         last_hop_address, unreachable_code, host_answers_ping, host_hop,
+                         sentence, hops)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12))sql";
+
 // The target's latest verdict, extended when the new one is the same.
 constexpr const char* kConfirmIdle = R"sql(
 UPDATE idle_findings
@@ -133,6 +139,7 @@ struct BatchWriter::Statements {
   SqliteStatement upsert_rollup;
   SqliteStatement confirm_idle;
   SqliteStatement insert_idle;
+  SqliteStatement insert_path_trace;
 };
 
 BatchWriter::BatchWriter(bool record_successes) : record_successes_(record_successes) {}
@@ -159,6 +166,7 @@ Expected<BatchWriter> BatchWriter::create(SqliteConnection& db, bool record_succ
       {&st.upsert_rollup, kUpsertRollup},
       {&st.confirm_idle, kConfirmIdle},
       {&st.insert_idle, kInsertIdle},
+      {&st.insert_path_trace, kInsertPathTrace},
   };
   for (const auto& [slot, sql] : statements) {
     auto stmt = db.prepare(sql);
@@ -235,6 +243,8 @@ Status BatchWriter::write_rows(std::span<const QueuedRow> rows) {
       auto id = target_id(idle->target, idle->at_ms);
       if (!id) return unexpected(id.error());
       if (auto s = write_idle_finding(*id, *idle); !s) return s;
+    } else if (const auto* path = std::get_if<PathTraceRow>(&queued)) {
+      if (auto s = write_path_trace(*path); !s) return s;
     }
   }
 
@@ -284,6 +294,27 @@ Status BatchWriter::write_idle_finding(std::int64_t target_id, const IdleRow& ro
   if (sqlite3_changes(db_) > 0) return ok_status();
   stmts_->insert_idle.bind_real(15, f.keepalive_interval_s);
   return stmts_->insert_idle.run();
+}
+
+Status BatchWriter::write_path_trace(const PathTraceRow& row) {
+  const PathTrace& t = row.trace;
+  auto id = target_id(row.target, t.started_at_ms);
+  if (!id) return unexpected(id.error());
+  const PathFindings& f = t.findings;
+  SqliteStatement& st = stmts_->insert_path_trace;
+  st.bind_int(1, *id);
+  st.bind_int(2, t.started_at_ms);
+  st.bind_text(3, t.address);
+  st.bind_int(4, t.port);
+  st.bind_text(5, to_string(f.verdict));
+  st.bind_int(6, f.last_hop ? std::optional<std::int64_t>(f.last_hop->ttl) : std::nullopt);
+  st.bind_text_or_null(7, f.last_hop ? f.last_hop->address : std::string());
+  st.bind_text_or_null(8, f.unreachable_code);
+  st.bind_int(9, f.host_answers_ping ? 1 : 0);
+  st.bind_int(10, f.host_hop ? std::optional<std::int64_t>(*f.host_hop) : std::nullopt);
+  st.bind_text(11, path_sentence(t));
+  st.bind_text(12, hops_json_text(t.hops));
+  return st.run();
 }
 
 Expected<std::int64_t> BatchWriter::target_id(const TargetRef& target, std::int64_t seen_ms) {

@@ -51,6 +51,7 @@ class BatchWriter {
   Expected<std::int64_t> target_id(const TargetRef& target, std::int64_t seen_ms);
   Status insert_result(SqliteStatement& stmt, std::int64_t target_id, const ResultRow& row);
   Status write_idle_finding(std::int64_t target_id, const IdleRow& row);
+  Status write_path_trace(const PathTraceRow& row);
 
   bool record_successes_;
   sqlite3* db_ = nullptr;  // for sqlite3_changes(); owned by the SqliteConnection

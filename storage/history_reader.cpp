@@ -273,6 +273,9 @@ Expected<HistoryReport> HistoryReader::read(const HistoryWindow& window) {
       return unexpected(s.error());
     }
   }
+  auto paths = read_latest_path_traces(db_, version_, window.from_ms, window.to_ms, window.target);
+  if (!paths) return unexpected(paths.error());
+  report.path_traces = std::move(*paths);
 
   for (auto& [id, t] : by_id)
     report.targets.push_back(std::move(t));

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "checks/expected.hpp"
+#include "storage/path_trace_reader.hpp"
 #include "storage/sqlite_connection.hpp"
 
 namespace faultline {
@@ -87,6 +88,8 @@ struct HistoryReport {
   std::vector<FailureCount> failures;            // by target, then the most frequent first
   std::vector<OutageRecord> outages;             // overlapping the window, oldest first
   std::vector<IdleFindingRecord> idle_findings;  // of the listed targets, by target
+  // The latest path trace of each target traced in the window (issue 20), by target.
+  std::vector<PathTraceRecord> path_traces;
 };
 
 class HistoryReader {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "checks/idle_bracket.hpp"
+#include "checks/path_trace.hpp"
 #include "checks/probe_result.hpp"
 #include "sinks/target_info.hpp"
 #include "sinks/target_state.hpp"
@@ -66,6 +67,12 @@ struct IdleRow {
   IdleFinding finding;
 };
 
-using QueuedRow = std::variant<TargetsRow, ResultRow, StateRow, IdleRow>;
+// on_path_trace: a trace that ran (one that could not says nothing about the target).
+struct PathTraceRow {
+  TargetRef target;
+  PathTrace trace;
+};
+
+using QueuedRow = std::variant<TargetsRow, ResultRow, StateRow, IdleRow, PathTraceRow>;
 
 }  // namespace faultline

@@ -23,6 +23,8 @@ Expected<PruneOutcome> prune_expired(SqliteConnection& db, const StorageOptions&
       // A verdict no experiment has confirmed for that long is history like a state change.
       Table{"idle_findings", "rowid", "rowid", now_ms - options.retention_rollups.count(),
             "last_confirmed"},
+      // Path traces explain outages, and are kept as long as the state changes.
+      Table{"path_traces", "rowid", "rowid", now_ms - options.retention_rollups.count()},
   };
   PruneOutcome outcome;
   for (const Table& table : tables) {

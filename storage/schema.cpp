@@ -233,10 +233,42 @@ constexpr const char* kVersion5 = R"sql(
 ALTER TABLE rollups ADD COLUMN slow INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Version 6: path traces (issue 20). A row per trace the daemon ran for a target that went or
+// stayed down with a connect timeout or unreachable: where packets to its port stopped
+// (verdict, last_hop_*), whether and at which hop the host answers ping, the sentence the log
+// said, and every TCP hop as JSON. path_report shows each target's traces with its name.
+constexpr const char* kVersion6 = R"sql(
+CREATE TABLE path_traces (
+  id                INTEGER PRIMARY KEY,
+  target_id         INTEGER NOT NULL REFERENCES targets(id),
+  time              INTEGER NOT NULL,
+  address           TEXT NOT NULL,
+  port              INTEGER NOT NULL,
+  verdict           TEXT NOT NULL CHECK (verdict IN ('dropped_after_hop', 'local_drop',
+                                                     'unreachable_at_hop', 'reached',
+                                                     'no_answer')),
+  last_hop_ttl      INTEGER,
+  last_hop_address  TEXT,
+  unreachable_code  TEXT,
+  host_answers_ping INTEGER NOT NULL CHECK (host_answers_ping IN (0, 1)),
+  host_hop          INTEGER,
+  sentence          TEXT NOT NULL,
+  hops              TEXT NOT NULL CHECK (json_valid(hops))
+) STRICT;
+CREATE INDEX path_traces_by_target ON path_traces(target_id, time);
+CREATE INDEX path_traces_by_time ON path_traces(time);
+
+CREATE VIEW path_report AS
+SELECT t.name AS target, strftime('%Y-%m-%dT%H:%M:%fZ', p.time / 1000.0, 'unixepoch') AS time,
+       p.verdict, p.last_hop_ttl, p.last_hop_address, p.unreachable_code, p.host_answers_ping,
+       p.host_hop, p.address, p.port, p.sentence, p.hops, p.time AS time_ms
+FROM path_traces p JOIN targets t ON t.id = p.target_id;
+)sql";
+
 // kMigrations[i] takes the schema from version i to version i + 1: a new version is one more
 // entry here and a bump of kSchemaVersion; existing files run only the steps they lack.
 constexpr std::array<const char*, kSchemaVersion> kMigrations = {kVersion1, kVersion2, kVersion3,
-                                                                 kVersion4, kVersion5};
+                                                                 kVersion4, kVersion5, kVersion6};
 
 }  // namespace
 

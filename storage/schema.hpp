@@ -8,7 +8,7 @@
 namespace faultline {
 
 // The schema version this build creates and writes.
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 
 // Runs every migration from the file's user_version up to kSchemaVersion in one transaction that
 // also sets user_version, so an interrupted start leaves the file at its old version or the new

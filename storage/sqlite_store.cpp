@@ -102,6 +102,11 @@ void SqliteStore::on_idle_finding(const TargetInfo& target, const IdleFinding& f
   queue_.push(IdleRow{record_for(target), at_ms, finding});
 }
 
+void SqliteStore::on_path_trace(const TargetInfo& target, const PathTrace& trace) {
+  if (!trace.ran()) return;
+  queue_.push(PathTraceRow{record_for(target), trace});
+}
+
 void SqliteStore::flush(std::chrono::milliseconds budget) {
   if (!writer_->flush(budget)) {
     spdlog::warn("storage: {} rows not yet written to '{}' after waiting {}ms", queue_.pending(),

@@ -50,6 +50,8 @@ class SqliteStore final : public ResultSink {
   // new one.
   void on_idle_finding(const TargetInfo& target, const IdleFinding& finding,
                        std::int64_t at_ms) override;
+  // Records a trace that ran; one that could not run is not about the target.
+  void on_path_trace(const TargetInfo& target, const PathTrace& trace) override;
   // Commits everything queued so far, retrying a failing database once, and waits at most
   // `budget`; rows still queued then are logged as not yet written.
   void flush(std::chrono::milliseconds budget) override;

@@ -63,7 +63,7 @@ TEST_CASE("check --json: exactly one object with the documented keys, exit 0 whe
   const std::vector<std::string> keys = {
       "target",      "class",       "phase",       "detail", "errno", "message", "timings",
       "http_status", "remote_addr", "server_name", "tls",    "proxy", "slow",    "redirects",
-      "dns",         "exchange",    "icmp",        "grpc",   "advice"};
+      "dns",         "exchange",    "icmp",        "grpc",   "path",  "advice"};
   std::vector<std::string> got;
   for (auto& [k, v] : j.items())
     got.push_back(k);
@@ -82,6 +82,7 @@ TEST_CASE("check --json: exactly one object with the documented keys, exit 0 whe
   CHECK(j["server_name"].is_null());
   CHECK(j["icmp"].is_null());
   CHECK(j["grpc"].is_null());
+  CHECK(j["path"].is_null());  // ok: no trace without --trace
   CHECK(j["advice"].is_null());
   for (const char* t : {"dns_ms", "connect_ms", "tls_ms", "first_byte_ms", "total_ms"}) {
     CHECK(j["timings"].contains(t));

@@ -89,6 +89,10 @@ class RecordingSink final : public ResultSink {
     idle_findings.emplace_back(target.name, finding);
     note("idle " + target.name);
   }
+  void on_path_trace(const TargetInfo& target, const PathTrace& trace) override {
+    path_traces.emplace_back(target.name, trace);
+    note("path " + target.name);
+  }
   void flush(std::chrono::milliseconds budget) override {
     ++flushes;
     flush_budgets.push_back(budget);
@@ -101,6 +105,7 @@ class RecordingSink final : public ResultSink {
   std::vector<std::pair<std::string, IdleFinding>> idle_findings;
   std::vector<std::pair<std::string, ProbeResult>> results;
   std::vector<std::pair<std::string, StateChange>> changes;
+  std::vector<std::pair<std::string, PathTrace>> path_traces;
   int flushes = 0;
   std::vector<std::chrono::milliseconds> flush_budgets;
   std::chrono::milliseconds flush_takes{0};

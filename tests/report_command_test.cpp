@@ -307,7 +307,7 @@ TEST_CASE("report: the JSON object has the documented shape and the same numbers
     keys.push_back(k);
   CHECK(keys == std::vector<std::string>{"database", "schema_version", "faultline_running",
                                          "window", "targets", "failures", "outages",
-                                         "idle_findings"});
+                                         "idle_findings", "path_traces"});
   CHECK(j["faultline_running"] == true);
   CHECK(j["database"] == path);
   CHECK(j["window"]["from"] == "2024-04-30T12:00:00Z");

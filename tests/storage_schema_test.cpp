@@ -99,7 +99,8 @@ TEST_CASE("storage schema: a version 1 file gains idle_findings and keeps its ro
   {
     // Turn the new file back into what faultline 0.1 without idle findings wrote.
     TestDb db(path);
-    REQUIRE(db.exec("DROP VIEW idle_report; DROP TABLE idle_findings; "
+    REQUIRE(db.exec("DROP VIEW path_report; DROP TABLE path_traces; "
+                    "DROP VIEW idle_report; DROP TABLE idle_findings; "
                     "ALTER TABLE targets DROP COLUMN last_probe; "
                     "ALTER TABLE rollups DROP COLUMN slow; PRAGMA user_version = 1") == "");
     REQUIRE(db.exec("INSERT INTO targets (name, url, kind, first_seen, last_seen) "
@@ -122,7 +123,8 @@ TEST_CASE("storage schema: a version 2 file gains probe_observations and keeps i
   {
     // What faultline wrote before passive evidence: idle_findings without the column.
     TestDb db(path);
-    REQUIRE(db.exec("DROP VIEW idle_report; ALTER TABLE idle_findings DROP COLUMN "
+    REQUIRE(db.exec("DROP VIEW path_report; DROP TABLE path_traces; "
+                    "DROP VIEW idle_report; ALTER TABLE idle_findings DROP COLUMN "
                     "probe_observations; ALTER TABLE targets DROP COLUMN last_probe; "
                     "ALTER TABLE rollups DROP COLUMN slow; PRAGMA user_version = 2") == "");
     REQUIRE(db.exec("INSERT INTO targets (name, url, kind, first_seen, last_seen) "

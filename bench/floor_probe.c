@@ -11,8 +11,8 @@
  * Probes start at a fixed rate, round-robin over the targets. After --warmup seconds it measures
  * its own CPU (getrusage: user+sys) for --duration seconds and prints one line of key=value.
  *
- * Usage: floor_probe --mode tcp|http|tls|https|dns|icmp --targets FILE --rate N
- *                    --warmup S --duration S [--timeout-ms 5000] [--ca FILE]
+ * Usage: floor_probe --mode tcp|http|tls|https|dns|icmp --targets FILE --rate N --warmup S --duration S
+ *                    [--timeout-ms 5000] [--ca FILE]
  * FILE holds one target per line: "IP PORT". */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -237,8 +237,8 @@ static void send_datagram(struct conn* c) {
   size_t len;
   if (g_mode == MODE_DNS) {
     /* Header: id, flags RD, one question; then QNAME bench.test, QTYPE A, QCLASS IN. */
-    static const unsigned char question[] = {5,   'b', 'e', 'n', 'c', 'h', 4, 't',
-                                             'e', 's', 't', 0,   0,   1,   0, 1};
+    static const unsigned char question[] = {5, 'b', 'e', 'n', 'c', 'h', 4, 't', 'e', 's',
+                                             't', 0, 0, 1, 0, 1};
     const uint16_t id = ++g_query_id;
     const unsigned char header[12] = {id >> 8, id & 0xff, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0};
     memcpy(msg, header, sizeof header);

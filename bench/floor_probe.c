@@ -4,21 +4,17 @@
  *   tcp    closes as soon as the connection is up;
  *   http   sends a minimal GET, reads the response (headers + Content-Length body), closes;
  *   tls    does a full TLS handshake (certificate and name verified, no session resumption);
- *   https  does the TLS handshake, then the GET, then closes;
- *   dns    (a UDP socket instead) sends one A question for "bench.test" and reads the answer;
- *   icmp   (an unprivileged ping socket instead, PORT ignored) sends one echo request and
- *          reads the reply.
+ *   https  does the TLS handshake, then the GET, then closes.
  * Probes start at a fixed rate, round-robin over the targets. After --warmup seconds it measures
  * its own CPU (getrusage: user+sys) for --duration seconds and prints one line of key=value.
  *
- * Usage: floor_probe --mode tcp|http|tls|https|dns|icmp --targets FILE --rate N --warmup S --duration S
+ * Usage: floor_probe --mode tcp|http|tls|https --targets FILE --rate N --warmup S --duration S
  *                    [--timeout-ms 5000] [--ca FILE]
  * FILE holds one target per line: "IP PORT". */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <netinet/ip_icmp.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -33,8 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
-enum mode { MODE_TCP, MODE_HTTP, MODE_TLS, MODE_HTTPS, MODE_DNS, MODE_ICMP };
-enum stage { ST_CONNECT, ST_HANDSHAKE, ST_SEND, ST_RECV, ST_DATAGRAM };
+enum mode { MODE_TCP, MODE_HTTP, MODE_TLS, MODE_HTTPS };
+enum stage { ST_CONNECT, ST_HANDSHAKE, ST_SEND, ST_RECV };
 
 struct target {
   struct sockaddr_in addr;
@@ -49,7 +45,6 @@ struct conn {
   SSL* ssl;
   size_t sent;
   size_t got;
-  uint16_t query_id; /* dns: the question's id */
   char buf[2048];
   const struct target* target;
   struct conn* prev; /* in-flight list, oldest first, for timeouts */
@@ -229,52 +224,6 @@ static void advance(struct conn* c) {
   }
 }
 
-/* dns and icmp: one datagram out, the first one back decides. */
-static uint16_t g_query_id;
-
-static void send_datagram(struct conn* c) {
-  unsigned char msg[64];
-  size_t len;
-  if (g_mode == MODE_DNS) {
-    /* Header: id, flags RD, one question; then QNAME bench.test, QTYPE A, QCLASS IN. */
-    static const unsigned char question[] = {5, 'b', 'e', 'n', 'c', 'h', 4, 't', 'e', 's',
-                                             't', 0, 0, 1, 0, 1};
-    const uint16_t id = ++g_query_id;
-    const unsigned char header[12] = {id >> 8, id & 0xff, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0};
-    memcpy(msg, header, sizeof header);
-    memcpy(msg + sizeof header, question, sizeof question);
-    len = sizeof header + sizeof question;
-    c->query_id = id;
-  } else {
-    /* The kernel fills in the identifier and the checksum of a ping socket's echo request. */
-    struct icmphdr h = {.type = ICMP_ECHO};
-    h.un.echo.sequence = htons(++g_query_id);
-    memcpy(msg, &h, sizeof h);
-    memset(msg + sizeof h, 0xa5, 56);
-    len = sizeof h + 56;
-  }
-  if (send(c->fd, msg, len, 0) != (ssize_t)len) {
-    finish(c, 0);
-    return;
-  }
-  c->stage = ST_DATAGRAM;
-  watch(c, EPOLLIN);
-}
-
-static void on_datagram(struct conn* c) {
-  unsigned char buf[512];
-  ssize_t n = recv(c->fd, buf, sizeof buf, 0);
-  if (n < 0 && errno == EAGAIN) return;
-  if (g_mode == MODE_DNS) {
-    /* Our id, a response, RCODE 0 and at least one answer. */
-    const int ok = n >= 12 && ((buf[0] << 8) | buf[1]) == c->query_id && (buf[2] & 0x80) &&
-                   (buf[3] & 0x0f) == 0 && ((buf[6] << 8) | buf[7]) > 0;
-    finish(c, ok);
-    return;
-  }
-  finish(c, n >= (ssize_t)sizeof(struct icmphdr) && buf[0] == ICMP_ECHOREPLY);
-}
-
 static void start_probe(const struct target* t, int measured, double now) {
   struct conn* c = calloc(1, sizeof *c);
   c->target = t;
@@ -287,9 +236,7 @@ static void start_probe(const struct target* t, int measured, double now) {
     g_head = c;
   g_tail = c;
   if (measured) g_started_in_window++;
-  const int datagram = g_mode == MODE_DNS || g_mode == MODE_ICMP;
-  c->fd = socket(AF_INET, (datagram ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                 g_mode == MODE_ICMP ? IPPROTO_ICMP : 0);
+  c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (c->fd < 0) {
     c->fd = -1;
     list_remove(c);
@@ -300,13 +247,6 @@ static void start_probe(const struct target* t, int measured, double now) {
   int rc = connect(c->fd, (const struct sockaddr*)&t->addr, sizeof t->addr);
   struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = c};
   epoll_ctl(g_epoll, EPOLL_CTL_ADD, c->fd, &ev);
-  if (datagram) {
-    if (rc == 0)
-      send_datagram(c);
-    else
-      finish(c, 0);
-    return;
-  }
   if (rc == 0) {
     on_connected(c);
   } else if (errno != EINPROGRESS) {
@@ -372,10 +312,6 @@ int main(int argc, char** argv) {
     g_mode = MODE_TLS;
   else if (!strcmp(mode, "https"))
     g_mode = MODE_HTTPS;
-  else if (!strcmp(mode, "dns"))
-    g_mode = MODE_DNS;
-  else if (!strcmp(mode, "icmp"))
-    g_mode = MODE_ICMP;
   else {
     fprintf(stderr, "unknown mode %s\n", mode);
     return 2;
@@ -446,8 +382,6 @@ int main(int argc, char** argv) {
       struct conn* c = events[i].data.ptr;
       if (c->stage == ST_CONNECT)
         on_connected(c);
-      else if (c->stage == ST_DATAGRAM)
-        on_datagram(c);
       else
         advance(c);
     }

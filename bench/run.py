@@ -2,13 +2,11 @@
 """faultline's benchmark harness (issue 9). Run it through bench/run.sh, which puts it in a network
 namespace of its own (only a loopback interface) with a high fd limit; see docs/BENCHMARKS.md.
 
-For each workload (10,000 tcp://, 10,000 http://, 1,000 https://, 10,000 dns:// and 10,000
-icmp:// targets) and each repetition it measures, one after the other at the same probe rate
-against the same targets (nginx; bench/dns_responder.py; the kernel's own echo replies):
+For each workload (10,000 tcp://, 10,000 http://, 1,000 https:// targets) and each repetition it
+measures, one after the other at the same probe rate against the same nginx targets:
   faultline   `faultline run` on a generated config (CPU from /proc/PID/stat over a window),
   blackbox    prometheus-blackbox-exporter driven over /probe by bench/probe_driver.c,
-  floor       bench/floor_probe.c: non-blocking connect (+ GET, + TLS), or one UDP question,
-              or one echo request through a ping socket, on epoll,
+  floor       bench/floor_probe.c: non-blocking connect (+ GET, + TLS) on epoll,
 then a scale run of 100,000 mixed targets at a 60 s interval: startup (exec -> READY=1), reload
 (SIGHUP -> READY=1), CPU, schedule lag, skipped probes, RSS, storage rows, one scrape.
 Only the Python standard library is used.
@@ -32,7 +30,6 @@ ROOT = os.path.dirname(HERE)
 HTTPS_ADDRESSES = 64  # the test certificate names 127.3.0.1 .. 127.3.0.64 as IP SANs
 METRICS_PORT = 19469
 BLACKBOX = "127.0.0.1:9115"
-DNS_SERVER = "127.0.0.53"  # bench/dns_responder.py
 MASK = (1 << 64) - 1
 
 
@@ -48,9 +45,7 @@ def log(msg):
 def address(kind, i):
     if kind == "https":
         return f"127.3.0.{i % HTTPS_ADDRESSES + 1}"
-    if kind == "dns":
-        return DNS_SERVER
-    second = {"tcp": 1, "http": 2, "icmp": 4}[kind]
+    second = {"tcp": 1, "http": 2}[kind]
     return f"127.{second}.{i // 250}.{i % 250 + 1}"
 
 
@@ -63,10 +58,6 @@ def targets(kind, count):
             out.append((f"tcp-{i}", f"tcp://{ip}:80", ip, 80))
         elif kind == "http":
             out.append((f"http-{i}", f"http://{ip}/", ip, 80))
-        elif kind == "dns":
-            out.append((f"dns-{i}", f"dns://{ip}/t{i}.bench.test?type=A", ip, 53))
-        elif kind == "icmp":
-            out.append((f"icmp-{i}", f"icmp://{ip}", ip, 0))
         else:
             out.append((f"https-{i}", f"https://{ip}/", ip, 443))
     return out
@@ -145,11 +136,6 @@ http {{
     return subprocess.Popen(["nginx", "-p", work, "-c", conf, "-g", "daemon off;"])
 
 
-def start_dns_responder(work):
-    return subprocess.Popen([sys.executable, os.path.join(HERE, "dns_responder.py"), DNS_SERVER],
-                            stderr=open(f"{work}/dns-responder.log", "w"))
-
-
 def start_blackbox(work):
     conf = os.path.join(work, "blackbox.yml")
     with open(conf, "w") as f:
@@ -167,19 +153,6 @@ def start_blackbox(work):
     timeout: 5s
     http:
       preferred_ip_protocol: ip4
-  dns_a:
-    prober: dns
-    timeout: 5s
-    dns:
-      query_name: bench.test
-      query_type: A
-      transport_protocol: udp
-      preferred_ip_protocol: ip4
-      valid_rcodes: [NOERROR]
-  icmp_echo:
-    prober: icmp
-    timeout: 5s
-    icmp: {{preferred_ip_protocol: ip4}}
 """)
     # The listener is pinned to loopback explicitly (its default is every interface).
     p = subprocess.Popen(["prometheus-blackbox-exporter", f"--config.file={conf}",
@@ -304,10 +277,7 @@ log: {{level: warn}}
 targets:
 """)
         for name, url, _, _ in tlist:
-            # One echo request per icmp:// probe, as blackbox_exporter's icmp module and the
-            # floor send (faultline's default is 3).
-            extra = ", count: 1" if url.startswith("icmp://") else ""
-            f.write(f"  - {{name: {name}, url: \"{url}\"{extra}}}\n")
+            f.write(f"  - {{name: {name}, url: \"{url}\"}}\n")
     return path
 
 
@@ -432,14 +402,11 @@ def parse_kv(line):
 
 
 def run_blackbox(args, work, tlist, kind, rate, warmup, window, bb):
-    module = {"tcp": "tcp_connect", "http": "http_2xx", "https": "https_2xx", "dns": "dns_a",
-              "icmp": "icmp_echo"}[kind]
+    module = {"tcp": "tcp_connect", "http": "http_2xx", "https": "https_2xx"}[kind]
     tfile = f"{work}/bb-{kind}.txt"
     with open(tfile, "w") as f:
         for _, url, ip, port in tlist:
-            # dns: the server (its module names the question); icmp: the address.
-            line = {"tcp": f"{ip}:{port}", "dns": f"{ip}:{port}", "icmp": ip}.get(kind, url)
-            f.write(line + "\n")
+            f.write(f"{ip}:{port}\n" if kind == "tcp" else url + "\n")
     out = subprocess.run([args.driver, "--exporter", BLACKBOX, "--module", module, "--targets",
                           tfile, "--rate", str(rate), "--pid", str(bb.pid), "--warmup",
                           str(warmup), "--duration", str(window)],
@@ -465,7 +432,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("mode", nargs="?", default="quick", choices=["quick", "full"])
     ap.add_argument("--build", default=os.path.join(ROOT, "build-rel"))
-    ap.add_argument("--workloads", default="tcp,http,https,dns,icmp,scale")
+    ap.add_argument("--workloads", default="tcp,http,https,scale")
     ap.add_argument("--reps", type=int)
     ap.add_argument("--count", type=int, help="targets per workload instead of 10,000/1,000")
     ap.add_argument("--out", default=os.path.join(ROOT, "build-rel", "bench-results.json"))
@@ -489,8 +456,7 @@ def main():
     warmup, window = (4, 10) if quick else (5, 30)
     scale_warmup, scale_window = (10, 60) if quick else (20, 120)
     workloads = args.workloads.split(",")
-    plan = {"tcp": (10_000, 10), "http": (10_000, 10), "https": (1_000, 10),
-            "dns": (10_000, 10), "icmp": (10_000, 10)}
+    plan = {"tcp": (10_000, 10), "http": (10_000, 10), "https": (1_000, 10)}
     if args.count:
         plan = {k: (args.count, v[1]) for k, v in plan.items()}
 
@@ -500,7 +466,6 @@ def main():
     trust_test_ca(work)
     nginx = start_nginx(work)
     wait_http("http://127.1.0.1/", 10)
-    dns = start_dns_responder(work)
     bb = start_blackbox(work)
     results = {"mode": args.mode, "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "runs": [],
                "scale": None}
@@ -518,8 +483,7 @@ def main():
                                                          record=False)
                 log(f"rep {rep + 1}/{reps} {kind}: blackbox_exporter at {rate:.0f}/s")
                 run["blackbox"] = run_blackbox(args, work, tl, kind, rate, warmup, window, bb)
-                floor_modes = {"tcp": ["tcp"], "http": ["http"], "https": ["https", "tls"],
-                               "dns": ["dns"], "icmp": ["icmp"]}[kind]
+                floor_modes = {"tcp": ["tcp"], "http": ["http"], "https": ["https", "tls"]}[kind]
                 for m in floor_modes:
                     log(f"rep {rep + 1}/{reps} {kind}: floor ({m}) at {rate:.0f}/s")
                     run["floor_" + m] = run_floor(args, work, tl, m, rate, warmup, window)
@@ -532,10 +496,8 @@ def main():
     finally:
         bb.terminate()
         nginx.terminate()
-        dns.terminate()
         bb.wait()
         nginx.wait()
-        dns.wait()
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
@@ -566,7 +528,7 @@ def print_tables(results):
         print("| workload | rate /s | faultline | faultline +rows | blackbox | floor | "
               "faultline / blackbox | faultline / floor | +rows / blackbox | +rows / floor |")
         print("|---|---|---|---|---|---|---|---|---|---|")
-    for kind in ("tcp", "http", "https", "dns", "icmp"):
+    for kind in ("tcp", "http", "https"):
         rs = [r for r in runs if r["kind"] == kind]
         if not rs:
             continue
@@ -587,7 +549,7 @@ def print_tables(results):
         print("| workload | probes/s | lag p50 / p99 / max ms | peak RSS MB | storage rows/s | "
               "ok % | blackbox ok % | floor ok % | loop waiting for CPU % |")
         print("|---|---|---|---|---|---|---|---|---|")
-    for kind in ("tcp", "http", "https", "dns", "icmp"):
+    for kind in ("tcp", "http", "https"):
         rs = [r for r in runs if r["kind"] == kind]
         if not rs:
             continue

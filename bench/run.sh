@@ -3,7 +3,7 @@
 # loopback targets served by nginx, then 100,000 mixed targets at 60 s. Prints the tables that
 # docs/BENCHMARKS.md quotes.
 #
-#   bench/run.sh [quick|full] [--workloads tcp,http,https,dns,icmp,scale] [--reps N] [--keep]
+#   bench/run.sh [quick|full] [--workloads tcp,http,https,scale] [--reps N] [--keep]
 #
 # quick: one repetition, 10 s windows, a 60 s scale window (a few minutes); full: three
 # repetitions, 30 s windows, a 120 s scale window. Needs root (a network namespace of its own,
@@ -37,7 +37,5 @@ exec unshare --net --mount --propagation private -- bash -c '
   ip link set lo up
   # Ephemeral ports: the widest range; each target has its own destination address anyway.
   sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
-  # icmp:// probes (and the floor) use the unprivileged ping socket: every group may open one.
-  sysctl -qw net.ipv4.ping_group_range="0 2147483647"
   ulimit -n "$(ulimit -Hn)"  # faultline raises it too; the hard limit needs CAP_SYS_RESOURCE
   FAULTLINE_BENCH_NAMESPACES=1 exec python3 "$0" --build "$1" "${@:2}"' "$root/bench/run.py" "$build" "$@"

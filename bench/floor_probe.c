@@ -4,13 +4,20 @@
  *   tcp    closes as soon as the connection is up;
  *   http   sends a minimal GET, reads the response (headers + Content-Length body), closes;
  *   tls    does a full TLS handshake (certificate and name verified, no session resumption);
- *   https  does the TLS handshake, then the GET, then closes.
+ *   https  does the TLS handshake, then the GET, then closes;
+ *   dns    (a connected UDP socket) sends one query for the target's name, type A, recursion
+ *          desired (as c-ares and blackbox_exporter ask), reads the answer and takes it as ok
+ *          when its ID matches and it is a NOERROR response with at least one answer record;
+ *   icmp   (the unprivileged ping socket, as faultline and blackbox_exporter use it: no
+ *          connect) sends one echo request with 56 bytes of data and waits for the echo reply
+ *          with its sequence number. The kernel sets the identifier and the checksum.
  * Probes start at a fixed rate, round-robin over the targets. After --warmup seconds it measures
  * its own CPU (getrusage: user+sys) for --duration seconds and prints one line of key=value.
  *
- * Usage: floor_probe --mode tcp|http|tls|https --targets FILE --rate N --warmup S --duration S
- *                    [--timeout-ms 5000] [--ca FILE]
- * FILE holds one target per line: "IP PORT". */
+ * Usage: floor_probe --mode tcp|http|tls|https|dns|icmp --targets FILE --rate N --warmup S
+ *                    --duration S [--timeout-ms 5000] [--ca FILE]
+ * FILE holds one target per line: "IP PORT", and for dns "IP PORT NAME" (the name to ask); the
+ * port of an icmp target is ignored. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,12 +36,15 @@
 #include <time.h>
 #include <unistd.h>
 
-enum mode { MODE_TCP, MODE_HTTP, MODE_TLS, MODE_HTTPS };
+enum mode { MODE_TCP, MODE_HTTP, MODE_TLS, MODE_HTTPS, MODE_DNS, MODE_ICMP };
 enum stage { ST_CONNECT, ST_HANDSHAKE, ST_SEND, ST_RECV };
 
 struct target {
   struct sockaddr_in addr;
   char host[INET_ADDRSTRLEN];
+  /* dns: the whole query message, its ID (the first two bytes) set per probe. */
+  unsigned char query[300];
+  size_t query_len;
 };
 
 struct conn {
@@ -49,6 +59,7 @@ struct conn {
   const struct target* target;
   struct conn* prev; /* in-flight list, oldest first, for timeouts */
   struct conn* next;
+  uint16_t id; /* dns: the query's ID; icmp: the echo's sequence number */
 };
 
 static enum mode g_mode;
@@ -57,6 +68,7 @@ static int g_epoll;
 static struct conn* g_head;
 static struct conn* g_tail;
 static long g_ok, g_failed, g_started_in_window, g_timeouts;
+static uint32_t g_random = 2463534242u; /* xorshift32 state: DNS query IDs */
 
 static double now_s(void) {
   struct timespec ts;
@@ -69,6 +81,19 @@ static double cpu_s(void) {
   getrusage(RUSAGE_SELF, &ru);
   return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
          (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* VmRSS and VmHWM of this process, in kB. Not getrusage's ru_maxrss: that keeps the peak of the
+ * process image before exec, i.e. the Python harness that forked us. */
+static void self_memory_kb(long* rss_kb, long* hwm_kb) {
+  char line[256];
+  FILE* f = fopen("/proc/self/status", "r");
+  if (!f) return;
+  while (fgets(line, sizeof line, f)) {
+    if (!strncmp(line, "VmRSS:", 6)) *rss_kb = atol(line + 6);
+    if (!strncmp(line, "VmHWM:", 6)) *hwm_kb = atol(line + 6);
+  }
+  fclose(f);
 }
 
 static void list_remove(struct conn* c) {
@@ -224,6 +249,63 @@ static void advance(struct conn* c) {
   }
 }
 
+static uint16_t next_query_id(void) {
+  g_random ^= g_random << 13;
+  g_random ^= g_random >> 17;
+  g_random ^= g_random << 5;
+  return (uint16_t)g_random;
+}
+
+/* dns: a whole answer to our query, NOERROR, with at least one answer record. */
+static int dns_answer_ok(const struct conn* c, size_t len) {
+  const unsigned char* m = (const unsigned char*)c->buf;
+  if (len < 12) return 0;
+  const unsigned id = (unsigned)m[0] << 8 | m[1];
+  const unsigned ancount = (unsigned)m[6] << 8 | m[7];
+  return id == c->id && (m[2] & 0x80) && (m[3] & 0x0f) == 0 && ancount > 0;
+}
+
+/* icmp: an echo reply (type 0) to our sequence number; the ping socket hands over the ICMP
+ * message without the IP header, and only replies to this socket's identifier. */
+static int icmp_reply_ok(const struct conn* c, size_t len) {
+  const unsigned char* m = (const unsigned char*)c->buf;
+  if (len < 8) return 0;
+  return m[0] == 0 && ((unsigned)m[6] << 8 | m[7]) == c->id;
+}
+
+/* dns / icmp: the socket is readable (or has an error queued). */
+static void on_datagram(struct conn* c) {
+  ssize_t n = recv(c->fd, c->buf, sizeof c->buf, 0);
+  if (n < 0 && errno == EAGAIN) return;
+  if (n < 0) { /* ECONNREFUSED (port unreachable), EHOSTUNREACH, ... */
+    finish(c, 0);
+    return;
+  }
+  finish(c, g_mode == MODE_DNS ? dns_answer_ok(c, (size_t)n) : icmp_reply_ok(c, (size_t)n));
+}
+
+static int send_datagram(struct conn* c) {
+  const struct target* t = c->target;
+  if (g_mode == MODE_DNS) {
+    unsigned char query[sizeof t->query];
+    memcpy(query, t->query, t->query_len);
+    c->id = next_query_id();
+    query[0] = (unsigned char)(c->id >> 8);
+    query[1] = (unsigned char)c->id;
+    if (connect(c->fd, (const struct sockaddr*)&t->addr, sizeof t->addr) != 0) return -1;
+    return send(c->fd, query, t->query_len, 0) == (ssize_t)t->query_len ? 0 : -1;
+  }
+  static uint16_t sequence;
+  unsigned char echo[8 + 56] = {8 /* echo request */, 0};
+  c->id = ++sequence;
+  echo[6] = (unsigned char)(c->id >> 8);
+  echo[7] = (unsigned char)c->id;
+  return sendto(c->fd, echo, sizeof echo, 0, (const struct sockaddr*)&t->addr, sizeof t->addr) ==
+                 (ssize_t)sizeof echo
+             ? 0
+             : -1;
+}
+
 static void start_probe(const struct target* t, int measured, double now) {
   struct conn* c = calloc(1, sizeof *c);
   c->target = t;
@@ -236,12 +318,21 @@ static void start_probe(const struct target* t, int measured, double now) {
     g_head = c;
   g_tail = c;
   if (measured) g_started_in_window++;
-  c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  const int datagram = g_mode == MODE_DNS || g_mode == MODE_ICMP;
+  c->fd = socket(AF_INET, (datagram ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                 g_mode == MODE_ICMP ? IPPROTO_ICMP : 0);
   if (c->fd < 0) {
     c->fd = -1;
     list_remove(c);
     if (measured) g_failed++;
     free(c);
+    return;
+  }
+  if (datagram) {
+    c->stage = ST_RECV;
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+    epoll_ctl(g_epoll, EPOLL_CTL_ADD, c->fd, &ev);
+    if (send_datagram(c) != 0) finish(c, 0);
     return;
   }
   int rc = connect(c->fd, (const struct sockaddr*)&t->addr, sizeof t->addr);
@@ -254,6 +345,27 @@ static void start_probe(const struct target* t, int measured, double now) {
   }
 }
 
+/* The DNS query for `name`, type A, class IN, recursion desired, ID 0 (set per probe). */
+static int encode_query(const char* name, struct target* t) {
+  unsigned char* q = t->query;
+  static const unsigned char header[12] = {0, 0, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
+  memcpy(q, header, sizeof header);
+  size_t at = sizeof header;
+  while (*name) {
+    const char* dot = strchr(name, '.');
+    size_t len = dot ? (size_t)(dot - name) : strlen(name);
+    if (len == 0 || len > 63 || at + 1 + len + 5 > sizeof t->query) return -1;
+    q[at++] = (unsigned char)len;
+    memcpy(q + at, name, len);
+    at += len;
+    name += len + (dot ? 1 : 0);
+  }
+  static const unsigned char tail[5] = {0, 0, 1 /* A */, 0, 1 /* IN */};
+  memcpy(q + at, tail, sizeof tail);
+  t->query_len = at + sizeof tail;
+  return 0;
+}
+
 static int load_targets(const char* path, struct target** out) {
   FILE* f = fopen(path, "r");
   if (!f) {
@@ -262,9 +374,11 @@ static int load_targets(const char* path, struct target** out) {
   }
   size_t cap = 1024, n = 0;
   struct target* ts = malloc(cap * sizeof *ts);
-  char ip[64];
+  char line[512], ip[64], name[256];
   int port;
-  while (fscanf(f, "%63s %d", ip, &port) == 2) {
+  while (fgets(line, sizeof line, f)) {
+    name[0] = 0;
+    if (sscanf(line, "%63s %d %255s", ip, &port, name) < 2) continue;
     if (n == cap) {
       cap *= 2;
       ts = realloc(ts, cap * sizeof *ts);
@@ -273,6 +387,11 @@ static int load_targets(const char* path, struct target** out) {
     ts[n].addr.sin_family = AF_INET;
     ts[n].addr.sin_port = htons((uint16_t)port);
     if (inet_pton(AF_INET, ip, &ts[n].addr.sin_addr) != 1) continue;
+    if (g_mode == MODE_ICMP) ts[n].addr.sin_port = 0;
+    if (g_mode == MODE_DNS && (!name[0] || encode_query(name, &ts[n]) != 0)) {
+      fprintf(stderr, "%s: a dns target needs a valid name: %s", path, line);
+      continue;
+    }
     inet_ntop(AF_INET, &ts[n].addr.sin_addr, ts[n].host, sizeof ts[n].host);
     n++;
   }
@@ -312,6 +431,10 @@ int main(int argc, char** argv) {
     g_mode = MODE_TLS;
   else if (!strcmp(mode, "https"))
     g_mode = MODE_HTTPS;
+  else if (!strcmp(mode, "dns"))
+    g_mode = MODE_DNS;
+  else if (!strcmp(mode, "icmp"))
+    g_mode = MODE_ICMP;
   else {
     fprintf(stderr, "unknown mode %s\n", mode);
     return 2;
@@ -380,21 +503,23 @@ int main(int argc, char** argv) {
     int n = epoll_wait(g_epoll, events, 256, wait_ms);
     for (int i = 0; i < n; i++) {
       struct conn* c = events[i].data.ptr;
-      if (c->stage == ST_CONNECT)
+      if (g_mode == MODE_DNS || g_mode == MODE_ICMP)
+        on_datagram(c);
+      else if (c->stage == ST_CONNECT)
         on_connected(c);
       else
         advance(c);
     }
   }
   if (in_window == 1) cpu_end = cpu_s();
-  struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
+  long rss_kb = 0, hwm_kb = 0;
+  self_memory_kb(&rss_kb, &hwm_kb);
   const double cpu = cpu_end - cpu_start;
   const long probes = g_ok + g_failed;
   printf(
       "mode=%s rate=%.1f window_s=%.1f probes=%ld ok=%ld failed=%ld timeouts=%ld cpu_s=%.4f "
-      "cpu_ms_per_1000=%.2f probes_per_s=%.1f maxrss_kb=%ld\n",
+      "cpu_ms_per_1000=%.2f probes_per_s=%.1f rss_kb=%ld hwm_kb=%ld\n",
       mode, rate, duration, probes, g_ok, g_failed, g_timeouts, cpu,
-      probes ? cpu * 1e6 / (double)probes : 0.0, (double)probes / duration, ru.ru_maxrss);
+      probes ? cpu * 1e6 / (double)probes : 0.0, (double)probes / duration, rss_kb, hwm_kb);
   return 0;
 }

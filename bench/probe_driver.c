@@ -1,7 +1,8 @@
 /* Load driver for prometheus-blackbox-exporter: asks its /probe endpoint for probes at a fixed
  * rate, round-robin over the targets, over kept-alive HTTP/1.1 connections (a new one is opened
  * whenever every open one is busy), and measures the exporter's CPU (utime+stime of --pid, from
- * /proc) over the measurement window, so the figure is the exporter's and not this driver's.
+ * /proc) over the measurement window, so the figure is the exporter's and not this driver's, and
+ * the exporter's resident memory (VmRSS and VmHWM) when the window closes.
  *
  * Usage: probe_driver --exporter IP:PORT --module NAME --targets FILE --rate N --pid PID
  *                     [--warmup S] [--duration S]
@@ -59,6 +60,24 @@ static double proc_cpu_s(int pid) {
   if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
     return -1;
   return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* A "Key:   N kB" line of /proc/PID/status, in kB; 0 if absent. */
+static long proc_status_kb(int pid, const char* key) {
+  char path[64], line[256];
+  snprintf(path, sizeof path, "/proc/%d/status", pid);
+  FILE* f = fopen(path, "r");
+  if (!f) return 0;
+  long kb = 0;
+  const size_t len = strlen(key);
+  while (fgets(line, sizeof line, f)) {
+    if (!strncmp(line, key, len) && line[len] == ':') {
+      kb = atol(line + len + 1);
+      break;
+    }
+  }
+  fclose(f);
+  return kb;
 }
 
 static int open_conn(void) {
@@ -166,6 +185,7 @@ int main(int argc, char** argv) {
   const double t0 = now_s();
   const double window_start = t0 + warmup, window_end = window_start + duration;
   double cpu_start = 0, cpu_end = 0;
+  long rss_kb = 0, hwm_kb = 0;
   int in_window = 0;
   long issued = 0, late = 0;
   size_t next_target = 0;
@@ -178,6 +198,8 @@ int main(int argc, char** argv) {
     }
     if (in_window == 1 && now >= window_end) {
       cpu_end = proc_cpu_s(pid);
+      rss_kb = proc_status_kb(pid, "VmRSS");
+      hwm_kb = proc_status_kb(pid, "VmHWM");
       in_window = 2;
     }
     if (in_window == 2 && busy == 0) break;
@@ -249,13 +271,17 @@ int main(int argc, char** argv) {
       busy--;
     }
   }
-  if (in_window == 1) cpu_end = proc_cpu_s(pid);
+  if (in_window == 1) {
+    cpu_end = proc_cpu_s(pid);
+    rss_kb = proc_status_kb(pid, "VmRSS");
+    hwm_kb = proc_status_kb(pid, "VmHWM");
+  }
   const double cpu = cpu_end - cpu_start;
   const long probes = g_ok + g_failed;
   printf(
       "module=%s rate=%.1f window_s=%.1f probes=%ld ok=%ld failed=%ld errors=%ld late=%ld "
-      "connections=%d cpu_s=%.4f cpu_ms_per_1000=%.2f probes_per_s=%.1f\n",
+      "connections=%d cpu_s=%.4f cpu_ms_per_1000=%.2f probes_per_s=%.1f rss_kb=%ld hwm_kb=%ld\n",
       module, rate, duration, probes, g_ok, g_failed, g_errors, late, g_nconns, cpu,
-      probes ? cpu * 1e6 / (double)probes : 0.0, (double)probes / duration);
+      probes ? cpu * 1e6 / (double)probes : 0.0, (double)probes / duration, rss_kb, hwm_kb);
   return 0;
 }

@@ -2,11 +2,14 @@
 """faultline's benchmark harness (issue 9). Run it through bench/run.sh, which puts it in a network
 namespace of its own (only a loopback interface) with a high fd limit; see docs/BENCHMARKS.md.
 
-For each workload (10,000 tcp://, 10,000 http://, 1,000 https:// targets) and each repetition it
-measures, one after the other at the same probe rate against the same nginx targets:
+For each workload (10,000 tcp://, 10,000 http://, 1,000 https:// targets against nginx, 10,000
+dns:// targets against nsd, 10,000 icmp:// targets against the namespace's own addresses) and each
+repetition it measures, one after the other at the same probe rate against the same targets:
   faultline   `faultline run` on a generated config (CPU from /proc/PID/stat over a window),
-  blackbox    prometheus-blackbox-exporter driven over /probe by bench/probe_driver.c,
-  floor       bench/floor_probe.c: non-blocking connect (+ GET, + TLS) on epoll,
+  blackbox    prometheus-blackbox-exporter driven over /probe by bench/probe_driver.c (a fresh
+              exporter per measurement, so its RSS is that workload's),
+  floor       bench/floor_probe.c: non-blocking connect (+ GET, + TLS), a UDP query, or a ping
+              socket echo, on epoll,
 then a scale run of 100,000 mixed targets at a 60 s interval: startup (exec -> READY=1), reload
 (SIGHUP -> READY=1), CPU, schedule lag, skipped probes, RSS, storage rows, one scrape.
 Only the Python standard library is used.
@@ -28,6 +31,8 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 HTTPS_ADDRESSES = 64  # the test certificate names 127.3.0.1 .. 127.3.0.64 as IP SANs
+DNS_SERVERS = 64  # nsd answers on 127.4.0.1 .. 127.4.0.64
+DNS_NAME = "www.bench.test"  # the one A record every dns probe asks for
 METRICS_PORT = 19469
 BLACKBOX = "127.0.0.1:9115"
 MASK = (1 << 64) - 1
@@ -45,7 +50,9 @@ def log(msg):
 def address(kind, i):
     if kind == "https":
         return f"127.3.0.{i % HTTPS_ADDRESSES + 1}"
-    second = {"tcp": 1, "http": 2}[kind]
+    if kind == "dns":
+        return f"127.4.0.{i % DNS_SERVERS + 1}"
+    second = {"tcp": 1, "http": 2, "icmp": 5}[kind]
     return f"127.{second}.{i // 250}.{i % 250 + 1}"
 
 
@@ -58,6 +65,10 @@ def targets(kind, count):
             out.append((f"tcp-{i}", f"tcp://{ip}:80", ip, 80))
         elif kind == "http":
             out.append((f"http-{i}", f"http://{ip}/", ip, 80))
+        elif kind == "dns":
+            out.append((f"dns-{i}", f"dns://{ip}/{DNS_NAME}?type=A", ip, 53))
+        elif kind == "icmp":
+            out.append((f"icmp-{i}", f"icmp://{ip}", ip, 0))
         else:
             out.append((f"https-{i}", f"https://{ip}/", ip, 443))
     return out
@@ -136,6 +147,69 @@ http {{
     return subprocess.Popen(["nginx", "-p", work, "-c", conf, "-g", "daemon off;"])
 
 
+def start_nsd(work):
+    """NSD (an authoritative-only server) for the zone bench.test on 127.4.0.1-64, port 53.
+    Each address is listed, so every answer leaves from the address its query went to (c-ares
+    and the floor connect their UDP sockets and take nothing else)."""
+    with open(os.path.join(work, "bench.test.zone"), "w") as f:
+        f.write(f"""$ORIGIN bench.test.
+$TTL 300
+@    IN SOA ns.bench.test. hostmaster.bench.test. 1 3600 600 86400 300
+@    IN NS  ns
+ns   IN A   127.4.0.1
+www  IN A   127.1.0.1
+""")
+    conf = os.path.join(work, "nsd.conf")
+    with open(conf, "w") as f:
+        f.write("server:\n")
+        for i in range(1, DNS_SERVERS + 1):
+            f.write(f"  ip-address: 127.4.0.{i}\n")
+        f.write(f"""  port: 53
+  server-count: 1
+  username: ""
+  chroot: ""
+  zonesdir: "{work}"
+  database: ""
+  zonelistfile: "{work}/nsd-zone.list"
+  xfrdfile: "{work}/nsd-xfrd.state"
+  xfrdir: "{work}"
+  pidfile: "{work}/nsd.pid"
+  logfile: "{work}/nsd.log"
+  verbosity: 0
+  # Response rate limiting off: it is on by default (200 answers/s for one question from one
+  # /24) and would drop or truncate most of the bench's 1,000 queries/s, all from 127.0.0.1.
+  rrl-ratelimit: 0
+  rrl-whitelist-ratelimit: 0
+remote-control:
+  control-enable: no
+zone:
+  name: bench.test
+  zonefile: "{work}/bench.test.zone"
+""")
+    subprocess.run(["nsd-checkconf", conf], check=True)
+    p = subprocess.Popen(["nsd", "-d", "-c", conf], stdout=subprocess.DEVNULL,
+                         stderr=open(f"{work}/nsd.log", "a"))
+    wait_dns("127.4.0.1", DNS_NAME, 10)
+    return p
+
+
+def wait_dns(server, name, timeout_s):
+    """Until `server` answers a query for `name` (any answer: it is up)."""
+    labels = b"".join(bytes([len(x)]) + x.encode() for x in name.split("."))
+    query = b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00" + labels + b"\x00\x00\x01\x00\x01"
+    end = time.monotonic() + timeout_s
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(0.2)
+        while time.monotonic() < end:
+            try:
+                s.sendto(query, (server, 53))
+                if s.recv(512)[:2] == b"\x12\x34":
+                    return
+            except OSError:
+                time.sleep(0.05)
+    raise RuntimeError(f"no DNS answer from {server} within {timeout_s}s")
+
+
 def start_blackbox(work):
     conf = os.path.join(work, "blackbox.yml")
     with open(conf, "w") as f:
@@ -153,6 +227,18 @@ def start_blackbox(work):
     timeout: 5s
     http:
       preferred_ip_protocol: ip4
+  dns_a:
+    prober: dns
+    timeout: 5s
+    dns:
+      preferred_ip_protocol: ip4
+      transport_protocol: udp
+      query_name: {DNS_NAME}
+      query_type: A
+  icmp_echo:
+    prober: icmp
+    timeout: 5s
+    icmp: {{preferred_ip_protocol: ip4}}
 """)
     # The listener is pinned to loopback explicitly (its default is every interface).
     p = subprocess.Popen(["prometheus-blackbox-exporter", f"--config.file={conf}",
@@ -277,7 +363,9 @@ log: {{level: warn}}
 targets:
 """)
         for name, url, _, _ in tlist:
-            f.write(f"  - {{name: {name}, url: \"{url}\"}}\n")
+            # icmp: one echo per probe, as blackbox_exporter's icmp module and the floor send.
+            extra = ", count: 1" if url.startswith("icmp:") else ""
+            f.write(f"  - {{name: {name}, url: \"{url}\"{extra}}}\n")
     return path
 
 
@@ -401,16 +489,29 @@ def parse_kv(line):
     return out
 
 
-def run_blackbox(args, work, tlist, kind, rate, warmup, window, bb):
-    module = {"tcp": "tcp_connect", "http": "http_2xx", "https": "https_2xx"}[kind]
+def run_blackbox(args, work, tlist, kind, rate, warmup, window):
+    """A fresh exporter for each measurement, so its RSS (VmRSS at the window's end, VmHWM) is
+    this workload's and not the heap an earlier one left behind."""
+    module = {"tcp": "tcp_connect", "http": "http_2xx", "https": "https_2xx", "dns": "dns_a",
+              "icmp": "icmp_echo"}[kind]
     tfile = f"{work}/bb-{kind}.txt"
     with open(tfile, "w") as f:
         for _, url, ip, port in tlist:
-            f.write(f"{ip}:{port}\n" if kind == "tcp" else url + "\n")
-    out = subprocess.run([args.driver, "--exporter", BLACKBOX, "--module", module, "--targets",
-                          tfile, "--rate", str(rate), "--pid", str(bb.pid), "--warmup",
-                          str(warmup), "--duration", str(window)],
-                         check=True, capture_output=True, text=True).stdout
+            if kind in ("tcp", "dns"):
+                f.write(f"{ip}:{port}\n")
+            elif kind == "icmp":
+                f.write(ip + "\n")
+            else:
+                f.write(url + "\n")
+    bb = start_blackbox(work)
+    try:
+        out = subprocess.run([args.driver, "--exporter", BLACKBOX, "--module", module,
+                              "--targets", tfile, "--rate", str(rate), "--pid", str(bb.pid),
+                              "--warmup", str(warmup), "--duration", str(window)],
+                             check=True, capture_output=True, text=True).stdout
+    finally:
+        bb.terminate()
+        bb.wait()
     return parse_kv(out)
 
 
@@ -418,7 +519,7 @@ def run_floor(args, work, tlist, mode, rate, warmup, window):
     tfile = f"{work}/floor.txt"
     with open(tfile, "w") as f:
         for _, _, ip, port in tlist:
-            f.write(f"{ip} {port}\n")
+            f.write(f"{ip} {port} {DNS_NAME}\n" if mode == "dns" else f"{ip} {port}\n")
     out = subprocess.run([args.floor, "--mode", mode, "--targets", tfile, "--rate", str(rate),
                           "--warmup", str(warmup), "--duration", str(window)],
                          check=True, capture_output=True, text=True).stdout
@@ -432,7 +533,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("mode", nargs="?", default="quick", choices=["quick", "full"])
     ap.add_argument("--build", default=os.path.join(ROOT, "build-rel"))
-    ap.add_argument("--workloads", default="tcp,http,https,scale")
+    ap.add_argument("--workloads", default="tcp,http,https,dns,icmp,scale")
     ap.add_argument("--reps", type=int)
     ap.add_argument("--count", type=int, help="targets per workload instead of 10,000/1,000")
     ap.add_argument("--out", default=os.path.join(ROOT, "build-rel", "bench-results.json"))
@@ -456,7 +557,8 @@ def main():
     warmup, window = (4, 10) if quick else (5, 30)
     scale_warmup, scale_window = (10, 60) if quick else (20, 120)
     workloads = args.workloads.split(",")
-    plan = {"tcp": (10_000, 10), "http": (10_000, 10), "https": (1_000, 10)}
+    plan = {"tcp": (10_000, 10), "http": (10_000, 10), "https": (1_000, 10), "dns": (10_000, 10),
+            "icmp": (10_000, 10)}
     if args.count:
         plan = {k: (args.count, v[1]) for k, v in plan.items()}
 
@@ -466,7 +568,7 @@ def main():
     trust_test_ca(work)
     nginx = start_nginx(work)
     wait_http("http://127.1.0.1/", 10)
-    bb = start_blackbox(work)
+    nsd = start_nsd(work) if "dns" in workloads else None
     results = {"mode": args.mode, "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "runs": [],
                "scale": None}
     try:
@@ -482,8 +584,9 @@ def main():
                 run["faultline_default"] = run_faultline(args, work, tl, interval, warmup, window,
                                                          record=False)
                 log(f"rep {rep + 1}/{reps} {kind}: blackbox_exporter at {rate:.0f}/s")
-                run["blackbox"] = run_blackbox(args, work, tl, kind, rate, warmup, window, bb)
-                floor_modes = {"tcp": ["tcp"], "http": ["http"], "https": ["https", "tls"]}[kind]
+                run["blackbox"] = run_blackbox(args, work, tl, kind, rate, warmup, window)
+                floor_modes = {"tcp": ["tcp"], "http": ["http"], "https": ["https", "tls"],
+                               "dns": ["dns"], "icmp": ["icmp"]}[kind]
                 for m in floor_modes:
                     log(f"rep {rep + 1}/{reps} {kind}: floor ({m}) at {rate:.0f}/s")
                     run["floor_" + m] = run_floor(args, work, tl, m, rate, warmup, window)
@@ -494,10 +597,10 @@ def main():
             results["scale"] = run_faultline(args, work, mixed_targets(100_000), 60,
                                              scale_warmup, scale_window, scale=True)
     finally:
-        bb.terminate()
-        nginx.terminate()
-        bb.wait()
-        nginx.wait()
+        for server in (nginx, nsd):
+            if server:
+                server.terminate()
+                server.wait()
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
@@ -520,6 +623,9 @@ def med(values):
     return statistics.median(values) if values else float("nan")
 
 
+KINDS = ("tcp", "http", "https", "dns", "icmp")
+
+
 def print_tables(results):
     runs = results["runs"]
     if runs:
@@ -528,7 +634,7 @@ def print_tables(results):
         print("| workload | rate /s | faultline | faultline +rows | blackbox | floor | "
               "faultline / blackbox | faultline / floor | +rows / blackbox | +rows / floor |")
         print("|---|---|---|---|---|---|---|---|---|---|")
-    for kind in ("tcp", "http", "https"):
+    for kind in KINDS:
         rs = [r for r in runs if r["kind"] == kind]
         if not rs:
             continue
@@ -545,11 +651,20 @@ def print_tables(results):
             print(f"| https: floor doing the TLS handshake alone | | | | | {med(tls):.1f} | | "
                   f"{ratio(fd, tls):.2f} | | {ratio(fl, tls):.2f} |")
     if runs:
+        print("\nPer repetition, in run order (faultline default / blackbox; faultline default / "
+              "floor):\n")
+    for kind in KINDS:
+        rs = [r for r in runs if r["kind"] == kind]
+        if rs:
+            per = lambda who: ", ".join(f"{r['faultline_default']['cpu_ms_per_1000'] / r[who]['cpu_ms_per_1000']:.3f}"
+                                        for r in rs)
+            print(f"- {kind}://: {per('blackbox')}; {per('floor_' + kind)}")
+    if runs:
         print("\nfaultline with a row per probe (record_successes), same runs:\n")
         print("| workload | probes/s | lag p50 / p99 / max ms | peak RSS MB | storage rows/s | "
               "ok % | blackbox ok % | floor ok % | loop waiting for CPU % |")
         print("|---|---|---|---|---|---|---|---|---|")
-    for kind in ("tcp", "http", "https"):
+    for kind in KINDS:
         rs = [r for r in runs if r["kind"] == kind]
         if not rs:
             continue
@@ -559,6 +674,25 @@ def print_tables(results):
               f"{f('lag_p50_ms'):.0f} / {f('lag_p99_ms'):.0f} / {f('lag_max_ms'):.0f} | "
               f"{f('rss_peak_mb'):.0f} | {f('storage_rows_per_s'):.0f} | {okp('faultline'):.1f} | "
               f"{okp('blackbox'):.1f} | {okp('floor_' + kind):.1f} | {f('runq_wait_pct'):.1f} |")
+    if runs:
+        print("\nResident memory, MB: faultline (default storage) and blackbox_exporter at the "
+              "window's end / their peak (VmHWM; a fresh exporter per workload); the floor the "
+              "same, at its exit.\n")
+        print("| workload | faultline | faultline +rows | blackbox | floor |")
+        print("|---|---|---|---|---|")
+    for kind in KINDS:
+        rs = [r for r in runs if r["kind"] == kind]
+        if not rs:
+            continue
+        fm = lambda who, key: med([r[who][key] for r in rs])
+        bm = lambda key: med([r["blackbox"].get(key, float("nan")) / 1024 for r in rs])
+        print(f"| {rs[0]['targets']:,} {kind}:// | "
+              f"{fm('faultline_default', 'rss_window_mb'):.0f} / "
+              f"{fm('faultline_default', 'rss_window_peak_mb'):.0f} | "
+              f"{fm('faultline', 'rss_window_mb'):.0f} / {fm('faultline', 'rss_window_peak_mb'):.0f} | "
+              f"{bm('rss_kb'):.0f} / {bm('hwm_kb'):.0f} | "
+              f"{med([r['floor_' + kind]['rss_kb'] / 1024 for r in rs]):.1f} / "
+              f"{med([r['floor_' + kind]['hwm_kb'] / 1024 for r in rs]):.1f} |")
     if runs:
         print(f"\n{len(runs) // max(1, len({r['kind'] for r in runs}))} repetition(s); medians; "
               "ratios are medians of per-repetition ratios.")

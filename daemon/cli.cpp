@@ -190,11 +190,11 @@ CLI::App* add_report(CLI::App& app, ReportOptions& report) {
                              "else " +
                                  default_storage_path() +
                                  "); repeat it to read several (shards, vantage points) as one "
-                                 "history, each row naming the file that holds it");
+                                 "history, each row naming the files it comes from");
   cmd->add_option("-c,--config", report.config,
                   "Take the database from this config; repeat it to read several as one "
-                  "history, each row naming its instance (cluster.vantage and shard, else the "
-                  "database's path)")
+                  "history, each row naming its instances (cluster.vantage and shard, else "
+                  "storage.path)")
       ->excludes(db);
   cmd->add_option("--since", report.since, "How far back, e.g. 24h, 7d, 90m")
       ->capture_default_str();

@@ -202,8 +202,14 @@ CLI::App* add_report(CLI::App& app, ReportOptions& report) {
   auto* db = cmd->add_option("--db", report.db,
                              "History database, read-only (default: storage.path of --config, "
                              "else " +
-                                 default_storage_path() + ")");
-  cmd->add_option("-c,--config", report.config, "Take the database from this config")->excludes(db);
+                                 default_storage_path() +
+                                 "); repeat it to read several (shards, vantage points) as one "
+                                 "history, each row naming the files it comes from");
+  cmd->add_option("-c,--config", report.config,
+                  "Take the database from this config; repeat it to read several as one "
+                  "history, each row naming its instances (cluster.vantage and shard, else "
+                  "storage.path)")
+      ->excludes(db);
   cmd->add_option("--since", report.since, "How far back, e.g. 24h, 7d, 90m")
       ->capture_default_str();
   cmd->add_option("--target", report.target, "Only this target");

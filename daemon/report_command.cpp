@@ -5,9 +5,10 @@
 #include <iostream>
 
 #include "checks/utc_time.hpp"
-#include "daemon/config_loader.hpp"
+#include "daemon/config.hpp"
 #include "daemon/duration.hpp"
 #include "daemon/report_output.hpp"
+#include "daemon/report_sources.hpp"
 #include "daemon/terminal.hpp"
 #include "storage/history_reader.hpp"
 
@@ -41,21 +42,9 @@ int run(const ReportOptions& o, std::int64_t now_ms, std::ostream& out, std::ost
     return 2;
   }
 
-  std::string path = o.db;
-  if (path.empty() && !o.config.empty()) {
-    // Only read: whether the daemon could write there is not the report's concern.
-    ConfigLoad load = load_config(o.config, StorageUse::none);
-    if (!load.config) {
-      for (const Diagnostic& e : load.errors)
-        err << e.to_string() << "\n";
-      err << "faultline report: cannot take storage.path from " << o.config << "\n";
-      return 1;
-    }
-    path = load.config->storage.path;
-  }
-  if (path.empty()) path = default_storage_path();
-
-  auto reader = HistoryReader::open(path);
+  auto sources = report_sources(o.db, o.config, default_storage_path(), err);
+  if (!sources) return 1;
+  auto reader = HistoryReader::open(*sources);
   if (!reader) {
     err << "faultline report: " << reader.error() << "\n";
     return 1;
@@ -67,8 +56,10 @@ int run(const ReportOptions& o, std::int64_t now_ms, std::ostream& out, std::ost
       static_cast<int>(std::clamp<std::int64_t>(since->count() / kMinuteMs, 1, kBuckets));
   if (!o.target.empty()) window.target = o.target;
   auto report = reader->read(window);
+  // Over several files, an error names the file it is about itself.
+  const std::string path = sources->size() == 1 ? sources->front().path : "";
   if (!report) {
-    err << "faultline report: " << path << ": " << report.error() << "\n";
+    err << "faultline report: " << (path.empty() ? "" : path + ": ") << report.error() << "\n";
     return 1;
   }
   const ReportSource source{path, o.since};

@@ -146,8 +146,38 @@ double outage_seconds(const OutageRecord& o, std::int64_t now_ms) {
   return static_cast<double>(o.ended_ms.value_or(now_ms) - o.started_ms) / 1000.0;
 }
 
+// A report over several sources names, on each row, the instance whose file holds it.
+bool several_sources(const HistoryReport& r) {
+  return r.sources.size() > 1;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items)
+    out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+// Puts the instance column after TARGET in every row, when there is more than one source.
+void add_instance_column(const HistoryReport& r, const std::string& title,
+                         std::vector<Column>& columns, std::vector<std::vector<Cell>>& rows,
+                         const std::vector<std::string>& instances) {
+  if (!several_sources(r)) return;
+  columns.insert(columns.begin() + 1, Column{title});
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    rows[i].insert(rows[i].begin() + 1, Cell{instances[i]});
+}
+
+// "3 histories: eu-west (/var/lib/a.db), /var/lib/b.db".
+std::string sources_heading(const HistoryReport& r) {
+  std::vector<std::string> names;
+  for (const HistorySourceStatus& s : r.sources)
+    names.push_back(s.instance == s.path ? s.path : s.instance + " (" + s.path + ")");
+  return std::to_string(r.sources.size()) + " histories: " + joined(names);
+}
+
 std::string targets_section(const HistoryReport& r, const Painter& p, Charset charset) {
-  const std::vector<Column> columns = {
+  std::vector<Column> columns = {
       {"TARGET"},       {"UPTIME", true},
       {"PROBES", true}, {"FAILED", true},
       {"SLOW", true},  // ok, but slower than degraded_after
@@ -168,13 +198,17 @@ std::string targets_section(const HistoryReport& r, const Painter& p, Charset ch
         {sparkline(slots, charset), t.failures > 0 ? Paint::bad : Paint::dim},
     });
   }
+  std::vector<std::string> instances;
+  for (const TargetHistory& t : r.targets)
+    instances.push_back(joined(t.instances));
+  add_instance_column(r, "INSTANCES", columns, rows, instances);
   return render_table(columns, rows, p);
 }
 
 std::string failures_section(const HistoryReport& r, const Painter& p) {
   if (r.failures.empty()) return p.dim("No failures.") + "\n";
-  const std::vector<Column> columns = {{"TARGET"}, {"CLASS"},       {"PHASE"},
-                                       {"DETAIL"}, {"COUNT", true}, {"LAST"}};
+  std::vector<Column> columns = {{"TARGET"}, {"CLASS"},       {"PHASE"},
+                                 {"DETAIL"}, {"COUNT", true}, {"LAST"}};
   std::vector<std::vector<Cell>> rows;
   for (const FailureCount& f : r.failures) {
     rows.push_back({{f.target},
@@ -184,6 +218,10 @@ std::string failures_section(const HistoryReport& r, const Painter& p) {
                     {std::to_string(f.count)},
                     {minute_text(f.last_ms)}});
   }
+  std::vector<std::string> instances;
+  for (const FailureCount& f : r.failures)
+    instances.push_back(joined(f.instances));
+  add_instance_column(r, "INSTANCES", columns, rows, instances);
   return render_table(columns, rows, p);
 }
 
@@ -200,8 +238,8 @@ Cell ended_cell(const OutageRecord& o, Charset charset) {
 
 std::string outages_section(const HistoryReport& r, const Painter& p, Charset charset) {
   if (r.outages.empty()) return p.dim("No outages.") + "\n";
-  const std::vector<Column> columns = {{"TARGET"}, {"STARTED"}, {"ENDED"},  {"DURATION", true},
-                                       {"CLASS"},  {"PHASE"},   {"DETAIL"}, {"MESSAGE"}};
+  std::vector<Column> columns = {{"TARGET"}, {"STARTED"}, {"ENDED"},  {"DURATION", true},
+                                 {"CLASS"},  {"PHASE"},   {"DETAIL"}, {"MESSAGE"}};
   std::vector<std::vector<Cell>> rows;
   for (const OutageRecord& o : r.outages) {
     rows.push_back({{o.target},
@@ -213,6 +251,10 @@ std::string outages_section(const HistoryReport& r, const Painter& p, Charset ch
                     {o.detail},
                     {o.message}});
   }
+  std::vector<std::string> instances;
+  for (const OutageRecord& o : r.outages)
+    instances.push_back(o.instance);
+  add_instance_column(r, "INSTANCE", columns, rows, instances);
   return render_table(columns, rows, p);
 }
 
@@ -232,15 +274,21 @@ std::string evidence_text(const IdleFindingRecord& f) {
   return out;
 }
 
+// "web", or "web (eu-west)" over several sources.
+std::string idle_name(const HistoryReport& r, const IdleFindingRecord& f) {
+  return several_sources(r) ? f.target + " (" + f.instance + ")" : f.target;
+}
+
 std::string idle_section(const HistoryReport& r, const Painter& p) {
   std::size_t width = 0;
   for (const IdleFindingRecord& f : r.idle_findings)
-    width = std::max(width, display_width(f.target));
+    width = std::max(width, display_width(idle_name(r, f)));
   std::string out;
   for (const IdleFindingRecord& f : r.idle_findings) {
     const bool bad = f.kind == "middlebox_reset" || f.kind == "server_reset";
     const std::string indent(width + 2, ' ');
-    out += p.bold(f.target) + std::string(width - display_width(f.target) + 2, ' ') +
+    const std::string name = idle_name(r, f);
+    out += p.bold(name) + std::string(width - display_width(name) + 2, ' ') +
            (bad                ? p.bad(f.kind)
             : f.kind == "none" ? p.ok(f.kind)
                                : p.warn(f.kind)) +
@@ -251,6 +299,27 @@ std::string idle_section(const HistoryReport& r, const Painter& p) {
     if (!f.advice.empty()) out += indent + p.bold("What to do:") + " " + f.advice + "\n";
   }
   return out;
+}
+
+// Over several sources: the instance of each row, and what was read from each source.
+void add_instances_json(const HistoryReport& r, json& out) {
+  for (std::size_t i = 0; i < r.targets.size(); ++i)
+    out["targets"][i]["instances"] = r.targets[i].instances;
+  for (std::size_t i = 0; i < r.failures.size(); ++i)
+    out["failures"][i]["instances"] = r.failures[i].instances;
+  for (std::size_t i = 0; i < r.outages.size(); ++i)
+    out["outages"][i]["instance"] = r.outages[i].instance;
+  for (std::size_t i = 0; i < r.idle_findings.size(); ++i)
+    out["idle_findings"][i]["instance"] = r.idle_findings[i].instance;
+  json sources = json::array();
+  for (const HistorySourceStatus& s : r.sources) {
+    sources.push_back(
+        {{"instance", s.instance},
+         {"database", s.path},
+         {"schema_version", s.schema_version},
+         {"faultline_running", s.faultline_running ? json(*s.faultline_running) : json(nullptr)}});
+  }
+  out["sources"] = std::move(sources);
 }
 
 }  // namespace
@@ -278,7 +347,8 @@ std::string render_report_text(const HistoryReport& r, const ReportSource& sourc
                                Charset charset) {
   const Painter p(color);
   const std::string arrow = charset == Charset::unicode ? "\u2192" : "to";
-  std::string out = p.bold("faultline report") + "  " + source.database + "\n";
+  std::string out = p.bold("faultline report") + "  " +
+                    (several_sources(r) ? sources_heading(r) : source.database) + "\n";
   out += "Last " + source.since + ": " + minute_text(r.window.from_ms) + " " + arrow + " " +
          minute_text(r.window.to_ms) + " UTC, " + std::to_string(r.targets.size()) +
          (r.targets.size() == 1 ? " target" : " targets") + "\n";
@@ -302,7 +372,7 @@ json report_json(const HistoryReport& r, const ReportSource& source) {
   auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
   auto text_or_null = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
   json out;
-  out["database"] = source.database;
+  out["database"] = several_sources(r) ? json(nullptr) : json(source.database);
   out["schema_version"] = r.schema_version;
   out["faultline_running"] = r.faultline_running ? json(*r.faultline_running) : json(nullptr);
   out["window"] = {{"from", iso_text(r.window.from_ms)},
@@ -368,6 +438,7 @@ json report_json(const HistoryReport& r, const ReportSource& source) {
   }
   out["idle_findings"] = std::move(idle);
   out["path_traces"] = path_traces_json(r);
+  if (several_sources(r)) add_instances_json(r, out);
   return out;
 }
 

@@ -13,7 +13,7 @@ namespace faultline {
 
 // What the report was asked for, for its heading.
 struct ReportSource {
-  std::string database;  // the file read
+  std::string database;  // the file read; over several, HistoryReport::sources names them
   std::string since;     // the window as written on the command line ("24h")
 };
 
@@ -21,7 +21,9 @@ struct ReportSource {
 // sparkline of failures), failures by class and phase, outages (one faultline stopped during
 // ends "unknown since <its last probe> - faultline stopped", with an em dash in Unicode),
 // idle-connection findings. Times are UTC. ANSI colours only when `color`; block characters or
-// ASCII as `charset` says.
+// ASCII as `charset` says. Over several sources the heading names each (instance and path),
+// and an INSTANCES (targets, failures) or INSTANCE (outages) column after TARGET (the idle
+// findings: "(instance)" after the target) says whose files hold each row.
 std::string render_report_text(const HistoryReport& report, const ReportSource& source, bool color,
                                Charset charset);
 
@@ -37,7 +39,9 @@ std::string render_report_text(const HistoryReport& report, const ReportSource& 
 //                 probe_observations, summary, advice}]}
 // Times are ISO-8601 UTC; values that do not apply (no probes, no detail, still going on) null.
 // ended_by is "up" or "faultline_stopped" (ended at the last probe faultline made);
-// faultline_running null when the history's lock could not be asked.
+// faultline_running null when the history's lock could not be asked. Over several sources:
+// database null, targets/failures[].instances[], outages/idle_findings[].instance, and last
+// sources[{instance, database, schema_version, faultline_running}].
 nlohmann::ordered_json report_json(const HistoryReport& report, const ReportSource& source);
 
 // "45s", "7m 3s", "2h" (not "2h 0m"), "3d 4h": the two largest units, rounded down.

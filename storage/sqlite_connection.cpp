@@ -1,6 +1,9 @@
 #include "storage/sqlite_connection.hpp"
 
+#include <cctype>
 #include <cstring>
+#include <filesystem>
+#include <system_error>
 
 #include "checks/probe_result.hpp"
 
@@ -134,6 +137,42 @@ Expected<SqliteConnection> SqliteConnection::open(const std::string& path) {
 Expected<SqliteConnection> SqliteConnection::open_read_only(const std::string& path) {
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  SqliteConnection conn(raw);
+  if (rc != SQLITE_OK) return unexpected(sqlite_error_text(raw));
+  sqlite3_extended_result_codes(raw, 1);
+  return conn;
+}
+
+namespace {
+
+// A `file:` URI for `path`: absolute, with every byte outside the unreserved characters and '/'
+// percent-encoded, so a '?', '#' or '%' in a file name stays part of the name.
+std::string file_uri(const std::string& path) {
+  std::error_code ec;
+  std::string absolute = std::filesystem::absolute(path, ec).string();
+  if (ec) absolute = path;
+  std::string uri = "file://";
+  for (const char c : absolute) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) != 0 || std::strchr("/._-~", c) != nullptr) {
+      uri += c;
+    } else {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      uri += '%';
+      uri += kHex[u >> 4];
+      uri += kHex[u & 0xf];
+    }
+  }
+  return uri;
+}
+
+}  // namespace
+
+Expected<SqliteConnection> SqliteConnection::open_immutable(const std::string& path) {
+  sqlite3* raw = nullptr;
+  const std::string uri = file_uri(path) + "?mode=ro&immutable=1";
+  int rc = sqlite3_open_v2(uri.c_str(), &raw,
+                           SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr);
   SqliteConnection conn(raw);
   if (rc != SQLITE_OK) return unexpected(sqlite_error_text(raw));
   sqlite3_extended_result_codes(raw, 1);

@@ -79,6 +79,11 @@ class SqliteConnection {
   // Opens an existing `path` for reading only: never creates, migrates or writes it, and works
   // beside a daemon writing to it (WAL). The error is SQLite's explanation, as for open().
   static Expected<SqliteConnection> open_read_only(const std::string& path);
+  // open_read_only() for a file nothing writes to while it is read: SQLite's `immutable` URI
+  // parameter, so it takes no locks and creates no "-wal" or "-shm" file beside a WAL-mode
+  // database (a plain read-only open leaves both behind). It reads the main file only: a "-wal"
+  // file that holds commits must be read with open_read_only().
+  static Expected<SqliteConnection> open_immutable(const std::string& path);
 
   // Runs one or more statements that return no rows.
   Status exec(std::string_view sql);

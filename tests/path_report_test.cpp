@@ -50,7 +50,7 @@ TEST_CASE("path report: the latest trace of each target traced in the period") {
     (*store)->flush(std::chrono::seconds(10));
   }
   ReportOptions options;
-  options.db = path;
+  options.db = {path};
   options.since = "24h";
   std::ostringstream out, err;
   REQUIRE(run_report(options, kNow, out, err) == 0);

@@ -296,7 +296,7 @@ TEST_CASE("report: the JSON object has the documented shape and the same numbers
   const auto running = populate(path);
   std::ostringstream out, err;
   ReportOptions options;
-  options.db = path;
+  options.db = {path};
   options.json = true;
   REQUIRE(run_report(options, kNow, out, err) == 0);
   CHECK(err.str().empty());
@@ -444,7 +444,7 @@ TEST_CASE("report: an outage faultline stopped during ends at its last probe, no
 
   std::ostringstream out, err;
   ReportOptions options;
-  options.db = path;
+  options.db = {path};
   options.json = true;
   REQUIRE(run_report(options, kNow, out, err) == 0);
   const auto j = nlohmann::ordered_json::parse(out.str());
@@ -492,7 +492,7 @@ TEST_CASE("report: a --since reaching back before 1970 is refused, never printed
     INFO("--since " << since);
     std::ostringstream out, err;
     ReportOptions options;
-    options.db = path;
+    options.db = {path};
     options.since = since;
     CHECK(run_report(options, kNow, out, err) == 2);
     CHECK(out.str().empty());
@@ -502,7 +502,7 @@ TEST_CASE("report: a --since reaching back before 1970 is refused, never printed
   }
   std::ostringstream out, err;
   ReportOptions options;
-  options.db = path;
+  options.db = {path};
   options.since = "19844d";
   options.json = true;
   REQUIRE(run_report(options, kNow, out, err) == 0);

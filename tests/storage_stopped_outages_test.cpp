@@ -34,7 +34,7 @@ DaemonLaunch launch(const std::string& config) {
 // `faultline report --json` on `db` as if run `minutes_later` minutes from now.
 nlohmann::json report_later(const std::string& db, int minutes_later) {
   ReportOptions options;
-  options.db = db;
+  options.db = {db};
   options.since = "2h";
   options.json = true;
   std::ostringstream out, err;

@@ -228,17 +228,7 @@ Status BatchWriter::write_rows(std::span<const QueuedRow> rows) {
     } else if (const auto* state = std::get_if<StateRow>(&queued)) {
       auto id = target_id(state->target, state->change.at_ms);
       if (!id) return unexpected(id.error());
-      const StateChange& c = state->change;
-      SqliteStatement& st = stmts_->insert_state;
-      st.bind_int(1, *id);
-      st.bind_int(2, c.at_ms);
-      st.bind_text(3, to_string(c.from));
-      st.bind_text(4, to_string(c.to));
-      st.bind_text(5, to_string(c.cls));
-      st.bind_text(6, to_string(c.phase));
-      st.bind_text_or_null(7, state_detail_text(c));
-      st.bind_text(8, c.message);
-      if (auto s = st.run(); !s) return s;
+      if (auto s = write_state_change(*id, state->change); !s) return s;
     } else if (const auto* idle = std::get_if<IdleRow>(&queued)) {
       auto id = target_id(idle->target, idle->at_ms);
       if (!id) return unexpected(id.error());
@@ -269,6 +259,19 @@ Status BatchWriter::write_rows(std::span<const QueuedRow> rows) {
     if (auto s = st.run(); !s) return s;
   }
   return ok_status();
+}
+
+Status BatchWriter::write_state_change(std::int64_t target_id, const StateChange& c) {
+  SqliteStatement& st = stmts_->insert_state;
+  st.bind_int(1, target_id);
+  st.bind_int(2, c.at_ms);
+  st.bind_text(3, to_string(c.from));
+  st.bind_text(4, to_string(c.to));
+  st.bind_text(5, to_string(c.cls));
+  st.bind_text(6, to_string(c.phase));
+  st.bind_text_or_null(7, state_detail_text(c));
+  st.bind_text(8, c.message);
+  return st.run();
 }
 
 Status BatchWriter::write_idle_finding(std::int64_t target_id, const IdleRow& row) {

@@ -50,6 +50,8 @@ class BatchWriter {
   Status write_rows(std::span<const QueuedRow> rows);
   Expected<std::int64_t> target_id(const TargetRef& target, std::int64_t seen_ms);
   Status insert_result(SqliteStatement& stmt, std::int64_t target_id, const ResultRow& row);
+  // One state change of the target `target_id`.
+  Status write_state_change(std::int64_t target_id, const StateChange& c);
   Status write_idle_finding(std::int64_t target_id, const IdleRow& row);
   Status write_path_trace(const PathTraceRow& row);
 

@@ -115,9 +115,13 @@ TEST_CASE("run: slow probes are counted, the degraded gauge follows the last pro
   std::vector<Sample> samples;
   REQUIRE(eventually(
       [&] {
+        // A scrape may fall between a probe's two counters (probes_total, then slow_total),
+        // so wait until one scrape shows both at 2 rather than assume they move together.
         samples = parse_exposition(http_get(port).body);
         return value_of(samples, "faultline_probes_slow_total", {{"target", "slow"}}).value_or(0) >=
-               2;
+                   2 &&
+               value_of(samples, "faultline_probes_total", {{"target", "slow"}, {"class", "ok"}})
+                       .value_or(0) >= 2;
       },
       seconds(20)));
   CHECK(value_of(samples, "faultline_target_degraded", {{"target", "slow"}}) == 1);

@@ -1,10 +1,12 @@
-// What one scrape of /metrics costs the exporter: CPU seconds (user+sys of the whole process),
-// wall time and bytes, plain and gzipped, for a fleet like bench/run.py's scale workload (half
-// tcp://, 40 % http://, 10 % https://, every target probed once).
-// Usage: exporter_scrape_bench [TARGETS [SCRAPES]]
+// What one scrape of /metrics costs the exporter: CPU seconds, wall time, peak RSS and bytes,
+// plain or gzipped, for a fleet like bench/run.py's scale workload (half tcp://, 40 % http://,
+// 10 % https://, every target probed once and up).
+// Usage: exporter_scrape_bench [TARGETS [plain|gzip|both [SCRAPES]]]
 //
-// The client reads the response over a plain socket and throws it away, so nearly all of the
-// CPU counted is the server's: writing the text, gzip, and the kernel's copies.
+// The client (this program's main thread) reads the response over a plain socket and throws it
+// away; its own CPU time is taken out, so the CPU reported is the server's: writing the text,
+// gzip, and the kernel's copies. Peak RSS is the process's high-water mark (ru_maxrss) after the
+// scrapes against the one before the first: run one mode per process to see each mode's peak.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
@@ -76,24 +78,29 @@ ProbeResult result_for(Scheme scheme) {
   return r;
 }
 
-}  // namespace
+// Seconds of CPU (user + system) of this thread only.
+double thread_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_THREAD, &u);
+  auto sec = [](timeval t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return sec(u.ru_utime) + sec(u.ru_stime);
+}
 
-int main(int argc, char** argv) {
-  const int count = argc > 1 ? std::atoi(argv[1]) : 100'000;
-  const int scrapes = argc > 2 ? std::atoi(argv[2]) : 3;
-  ExporterOptions options;
-  options.listen = "127.0.0.1:0";
-  options.const_labels = {{"vantage", "bench"}};
-  auto started = PrometheusExporter::start(options);
-  if (!started) {
-    std::fprintf(stderr, "%s\n", started.error().c_str());
-    return 1;
+long rss_now_kb() {
+  long pages = 0, resident = 0;
+  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
   }
-  PrometheusExporter& exporter = **started;
+  return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+// Targets named like the scale workload's, each probed once and up.
+std::vector<TargetInfo> fill(PrometheusExporter& exporter, int count) {
   std::vector<TargetInfo> targets;
   targets.reserve(static_cast<std::size_t>(count));
   for (int i = 0; i < count; ++i) {
-    const int tenth = i * 10 / count;
+    const int tenth = i % 10;
     const Scheme scheme = tenth < 5 ? Scheme::tcp : tenth < 9 ? Scheme::http : Scheme::https;
     const std::string kind = scheme == Scheme::tcp    ? "tcp"
                              : scheme == Scheme::http ? "http"
@@ -110,16 +117,40 @@ int main(int argc, char** argv) {
     up.to = TargetState::up;
     exporter.on_state_change(t, up);
   }
-  std::printf("%d targets, max RSS before scraping %ld MB\n", count, max_rss_kb() / 1024);
+  return targets;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int count = argc > 1 ? std::atoi(argv[1]) : 100'000;
+  const std::string mode = argc > 2 ? argv[2] : "both";
+  const int scrapes = argc > 3 ? std::atoi(argv[3]) : 1;
+  ExporterOptions options;
+  options.listen = "127.0.0.1:0";
+  options.const_labels = {{"vantage", "bench"}};
+  auto started = PrometheusExporter::start(options);
+  if (!started) {
+    std::fprintf(stderr, "%s\n", started.error().c_str());
+    return 1;
+  }
+  PrometheusExporter& exporter = **started;
+  const std::vector<TargetInfo> targets = fill(exporter, count);
+  const long peak_before = max_rss_kb();
+  std::printf("%d targets: RSS %ld MB, peak %ld MB before scraping\n", count, rss_now_kb() / 1024,
+              peak_before / 1024);
   for (int i = 0; i < scrapes; ++i) {
     for (bool gzip : {false, true}) {
-      const double c0 = cpu_seconds();
+      if (mode != "both" && (mode == "gzip") != gzip) continue;
+      const double c0 = cpu_seconds(), client0 = thread_cpu_seconds();
       const auto t0 = std::chrono::steady_clock::now();
       const std::size_t bytes = scrape(exporter.port(), gzip);
       const double wall =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      std::printf("%-5s %8.2f MB  %.3f s  %.3f CPU s  max RSS %ld MB\n", gzip ? "gzip" : "plain",
-                  static_cast<double>(bytes) / 1e6, wall, cpu_seconds() - c0, max_rss_kb() / 1024);
+      const double server_cpu = (cpu_seconds() - c0) - (thread_cpu_seconds() - client0);
+      std::printf("%-5s %8.2f MB  %.3f s wall  %.3f CPU s  peak RSS +%ld MB  RSS now %ld MB\n",
+                  gzip ? "gzip" : "plain", static_cast<double>(bytes) / 1e6, wall, server_cpu,
+                  (max_rss_kb() - peak_before) / 1024, rss_now_kb() / 1024);
     }
   }
   return 0;

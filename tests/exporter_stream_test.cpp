@@ -4,7 +4,6 @@
 // results on the loop thread.
 #include <doctest/doctest.h>
 #include <sys/socket.h>
-#include <zlib.h>
 
 #include <atomic>
 #include <chrono>
@@ -77,28 +76,6 @@ std::unique_ptr<PrometheusExporter> start(std::optional<ExporterBasicAuth> auth 
 std::string header(const HttpResponse& r, const std::string& name) {
   auto it = r.headers.find(name);
   return it == r.headers.end() ? "" : it->second;
-}
-
-// gunzip with zlib; fails the test on a stream that does not end cleanly.
-std::string gunzip(const std::string& data) {
-  z_stream zs{};
-  REQUIRE(inflateInit2(&zs, 15 + 16) == Z_OK);
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  std::string out;
-  int rc = Z_OK;
-  while (rc == Z_OK) {
-    char buf[1 << 16];
-    zs.next_out = reinterpret_cast<Bytef*>(buf);
-    zs.avail_out = sizeof buf;
-    rc = inflate(&zs, Z_NO_FLUSH);
-    out.append(buf, sizeof buf - zs.avail_out);
-  }
-  const uInt left = zs.avail_in;
-  inflateEnd(&zs);
-  REQUIRE_MESSAGE(rc == Z_STREAM_END, "gzip stream broken: zlib says " << rc);
-  CHECK(left == 0);
-  return out;
 }
 
 // The text without the server's own exposer_* series, whose values change with every scrape.

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <cctype>
 #include <csignal>
@@ -169,6 +170,27 @@ HttpResponse http_request(int port, const HttpRequest& request) {
   if (auto it = r.headers.find("www-authenticate"); it != r.headers.end())
     r.www_authenticate = it->second;
   return r;
+}
+
+std::string gunzip(const std::string& data) {
+  z_stream zs{};
+  REQUIRE(inflateInit2(&zs, 15 + 16) == Z_OK);
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  std::string out;
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    char buf[1 << 16];
+    zs.next_out = reinterpret_cast<Bytef*>(buf);
+    zs.avail_out = sizeof buf;
+    rc = inflate(&zs, Z_NO_FLUSH);
+    out.append(buf, sizeof buf - zs.avail_out);
+  }
+  const uInt left = zs.avail_in;
+  inflateEnd(&zs);
+  REQUIRE_MESSAGE(rc == Z_STREAM_END, "gzip stream broken: zlib says " << rc);
+  CHECK(left == 0);
+  return out;
 }
 
 std::vector<Sample> parse_exposition(const std::string& text) {

@@ -41,6 +41,9 @@ struct HttpRequest {
 // GET http://127.0.0.1:PORT/PATH as `request` says (blocking, 30 s timeout, no proxy).
 HttpResponse http_request(int port, const HttpRequest& request);
 
+// The gunzipped `data` (zlib); fails the calling test unless it is one whole gzip stream.
+std::string gunzip(const std::string& data);
+
 using SampleLabels = std::map<std::string, std::string>;
 
 struct Sample {

@@ -85,4 +85,9 @@ std::vector<MetricFamily> PathMetrics::Collect() const {
   return out;
 }
 
+void PathMetrics::write(ExpositionWriter& out) const {
+  for (const MetricFamily& f : Collect())
+    out.family(f);
+}
+
 }  // namespace faultline

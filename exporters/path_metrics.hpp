@@ -1,6 +1,7 @@
-// The path-trace series of the Prometheus exporter (issue 20), as a Collectable of their own:
+// The path-trace series of the Prometheus exporter (issue 20):
 // faultline_path_last_responding_hop{target} and faultline_path_verdict{target,verdict}, from
-// each target's latest trace that ran.
+// each target's latest trace that ran. Streamed into a scrape by write(); Collect() gives the
+// same families as prometheus-cpp objects.
 #pragma once
 
 #include <prometheus/collectable.h>
@@ -12,11 +13,13 @@
 #include <vector>
 
 #include "checks/path_trace.hpp"
+#include "exporters/exposition_writer.hpp"
 #include "sinks/target_info.hpp"
 
 namespace faultline {
 
-// set_targets() and record() are for the event-loop thread; Collect() may run on any thread.
+// set_targets() and record() are for the event-loop thread; write() and Collect() may run on any
+// thread.
 class PathMetrics final : public prometheus::Collectable {
  public:
   // `const_labels` go on every series, and each target's configured labels on its own, as on
@@ -35,6 +38,9 @@ class PathMetrics final : public prometheus::Collectable {
   // 0 when none did. faultline_path_verdict: 1 for the latest verdict, 0 for the others, all
   // five present. Both absent for a target never traced.
   std::vector<prometheus::MetricFamily> Collect() const override;
+  // The same families into a scrape. Only targets traced while down have series, so they are
+  // copied out under the lock and written without it: a slow scraper never holds record().
+  void write(ExpositionWriter& out) const;
 
  private:
   struct Latest {

@@ -2,23 +2,20 @@
 
 #include <prometheus/check_names.h>
 #include <prometheus/counter.h>
-#include <prometheus/exposer.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <spdlog/spdlog.h>
 
-#include <atomic>
 #include <cctype>
 #include <exception>
 #include <fstream>
 #include <iterator>
-#include <string_view>
-#include <thread>
 #include <unordered_map>
 #include <utility>
 
 #include "checks/utc_time.hpp"
+#include "exporters/metrics_server.hpp"
 #include "exporters/own_labels.hpp"
 #include "exporters/path_metrics.hpp"
 #include "exporters/target_metrics.hpp"
@@ -48,16 +45,6 @@ Expected<prometheus::Labels> constant_labels(const Labels& labels) {
 
 // Schedule lag: well under a millisecond on an idle loop; seconds mean the loop is starved.
 const Histogram::BucketBoundaries kLagBuckets = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5};
-
-// Compares every byte whatever the input, so the time a wrong guess takes does not tell how
-// much of it was right.
-bool same_secret(std::string_view guess, std::string_view secret) {
-  unsigned char diff = guess.size() == secret.size() ? 0 : 1;
-  for (std::size_t i = 0; i < guess.size(); ++i) {
-    diff |= static_cast<unsigned char>(guess[i] ^ (i < secret.size() ? secret[i] : 0));
-  }
-  return diff == 0;
-}
 
 Expected<std::string> read_password(const std::string& path) {
   std::ifstream in(path);
@@ -179,39 +166,20 @@ Expected<std::unique_ptr<PrometheusExporter>> PrometheusExporter::start(
   }
 
   auto exporter = std::make_unique<PrometheusExporter>(PrivateTag{}, options);
-  try {
-    // Two threads: one answers a scrape while the other may be held by a slow client.
-    exporter->exposer_ = std::make_unique<prometheus::Exposer>(
-        std::vector<std::string>{"listening_ports", address->to_string(), "num_threads", "2"});
-  } catch (const std::exception&) {
-    // civetweb logs the cause through a callback that prometheus-cpp's Exposer does not let us
-    // receive (it would mean linking civetweb directly), so ask the socket layer again.
-    std::string cause = listen_failure(*address);
-    if (cause.empty()) {
-      // The socket layer is fine with the address, so civetweb itself refused it; the one
-      // known case is IPv6 in a civetweb built without it, which rejects the address syntax.
-      cause = address->ipv6 ? "the HTTP server refused the address; civetweb builds without IPv6 "
-                              "support (Debian 12's among them) cannot listen on IPv6"
-                            : "the HTTP server failed to start";
-    }
-    return unexpected("cannot serve metrics on " + address->to_string() + ": " + cause);
-  }
-  if (options.basic_auth) {
-    // The hook is installed before the metrics are registered, so no scrape ever sees them
-    // without credentials (the server is already listening at this point).
-    exporter->exposer_->RegisterAuth(
-        [username = options.basic_auth->username, password = *password](const std::string& user,
-                                                                        const std::string& pass) {
-          // `&`, not `&&`: check the password even when the username is wrong.
-          return same_secret(user, username) & same_secret(pass, password);
-        },
-        "faultline");
-  }
-  exporter->exposer_->RegisterCollectable(exporter->registry_);
-  exporter->exposer_->RegisterCollectable(exporter->targets_);
-  exporter->exposer_->RegisterCollectable(exporter->paths_);
-  exporter->address_ = *address;
-  exporter->address_.port = static_cast<std::uint16_t>(exporter->port());
+  std::optional<ScrapeCredentials> credentials;
+  if (options.basic_auth) credentials = ScrapeCredentials{options.basic_auth->username, *password};
+  // Raw pointers: the server stops (in the destructor) before any of them goes.
+  auto server = MetricsServer::start(*address, std::move(credentials),
+                                     [registry = exporter->registry_.get(),
+                                      targets = exporter->targets_.get(),
+                                      paths = exporter->paths_.get()](ExpositionWriter& out) {
+                                       for (const prometheus::MetricFamily& f : registry->Collect())
+                                         out.family(f);
+                                       targets->write(out);
+                                       paths->write(out);
+                                     });
+  if (!server) return unexpected(server.error());
+  exporter->server_ = std::move(*server);
   return exporter;
 }
 
@@ -230,26 +198,10 @@ PrometheusExporter::PrometheusExporter(PrivateTag, const ExporterOptions& option
   process_->reload_time.Set(seconds_since_epoch());
 }
 
-PrometheusExporter::~PrometheusExporter() {
-  if (!exposer_) return;
-  // civetweb's accept loop looks at its stop flag only between poll()s of up to two seconds,
-  // so stopping would take that long; a connection ends the poll at once. The knocks go on
-  // until the server is gone, because the first may land before the flag is set.
-  std::atomic<bool> stopped{false};
-  std::thread waker([&] {
-    while (!stopped.load()) {
-      knock(address_);
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-  });
-  exposer_.reset();
-  stopped = true;
-  waker.join();
-}
+PrometheusExporter::~PrometheusExporter() = default;
 
 int PrometheusExporter::port() const {
-  auto ports = exposer_->GetListeningPorts();
-  return ports.empty() ? 0 : ports.front();
+  return server_->port();
 }
 
 void PrometheusExporter::on_targets(const std::vector<const TargetInfo*>& targets) {

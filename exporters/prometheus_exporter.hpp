@@ -1,6 +1,7 @@
 // The Prometheus sink: per-target metrics (with the failure class as a label) and process
-// metrics, served on /metrics by prometheus-cpp's pull exposer. The metric names and labels are
-// a contract, listed in README.md ("Metrics") and used by etc/prometheus/faultline-rules.yml.
+// metrics, streamed to each scrape of /metrics (exporters/metrics_server.hpp). The metric names
+// and labels are a contract, listed in README.md ("Metrics") and used by
+// etc/prometheus/faultline-rules.yml.
 #pragma once
 
 #include <chrono>
@@ -16,12 +17,12 @@
 #include "sinks/result_sink.hpp"
 
 namespace prometheus {
-class Exposer;
 class Registry;
 }  // namespace prometheus
 
 namespace faultline {
 
+class MetricsServer;
 class TargetMetrics;
 class PathMetrics;
 
@@ -49,9 +50,10 @@ struct ExporterOptions {
 };
 
 // Every method, the ResultSink ones included, is for the event-loop thread only and returns
-// without blocking on I/O: it updates in-memory series that the exposer's own HTTP threads read
-// when /metrics is scraped. Per-target series carry `target` (the target's name) plus the
-// target's configured labels.
+// without blocking on I/O: it updates in-memory series that the HTTP server's own threads read
+// when /metrics is scraped. A lock the loop shares with a scrape is held for a pointer swap or
+// one histogram's copy, never while a scraper is written to (exporters/target_metrics.hpp).
+// Per-target series carry `target` (the target's name) plus the target's configured labels.
 class PrometheusExporter final : public ResultSink {
   // Keeps construction to start(); explicit so that `{}` cannot stand in for it.
   struct PrivateTag {
@@ -124,14 +126,13 @@ class PrometheusExporter final : public ResultSink {
  private:
   struct ProcessMetrics;
 
-  // Declared before exposer_ so the HTTP server, which reads them, stops first.
+  // Declared before server_ so the HTTP server, which reads them, stops first.
   std::shared_ptr<prometheus::Registry> registry_;  // the process metrics
   std::unique_ptr<ProcessMetrics> process_;
   std::shared_ptr<TargetMetrics> targets_;
   // faultline_path_* (issue 20).
   std::shared_ptr<PathMetrics> paths_;
-  ListenAddress address_;  // with the port actually bound
-  std::unique_ptr<prometheus::Exposer> exposer_;
+  std::unique_ptr<MetricsServer> server_;
 };
 
 }  // namespace faultline

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <unordered_set>
 #include <utility>
+#include <vector>
 
 #include "exporters/own_labels.hpp"
 
@@ -68,48 +69,6 @@ bool usable_label(const std::string& name, const Labels& constant) {
   return prometheus::CheckLabelName(name);
 }
 
-MetricFamily family(std::string name, std::string help, MetricType type) {
-  return {std::move(name), std::move(help), type, {}};
-}
-
-// A sample for `labels`, plus one more label when `extra_name` is given.
-ClientMetric& add_metric(MetricFamily& f, const std::vector<ClientMetric::Label>& labels,
-                         std::string_view extra_name = {}, std::string_view extra_value = {}) {
-  ClientMetric& m = f.metric.emplace_back();
-  m.label = labels;
-  if (!extra_name.empty()) m.label.push_back({std::string(extra_name), std::string(extra_value)});
-  return m;
-}
-
-void add_gauge(MetricFamily& f, const std::vector<ClientMetric::Label>& labels, const Value& v,
-               std::string_view extra_name = {}, std::string_view extra_value = {}) {
-  double value = get(v);
-  if (std::isnan(value)) return;
-  add_metric(f, labels, extra_name, extra_value).gauge.value = value;
-}
-
-// faultline_probes_slow_total and faultline_target_degraded (degraded_after), without series.
-std::pair<MetricFamily, MetricFamily> slow_families() {
-  return {family("faultline_probes_slow_total",
-                 "Successful probes slower than the target's degraded_after.", MetricType::Counter),
-          family("faultline_target_degraded",
-                 "1 while the last probe was slow (ok, but slower than degraded_after), else 0.",
-                 MetricType::Gauge)};
-}
-
-// faultline_icmp_packet_loss_ratio and faultline_icmp_rtt_seconds (icmp:// targets only),
-// without series.
-std::pair<MetricFamily, MetricFamily> icmp_families() {
-  return {family("faultline_icmp_packet_loss_ratio",
-                 "Share of the last probe's echo requests that got no reply (0 to 1); icmp:// "
-                 "targets only, absent when no request could be sent.",
-                 MetricType::Gauge),
-          family("faultline_icmp_rtt_seconds",
-                 "Average round trip of the last probe's echo replies; icmp:// targets only, "
-                 "absent when none came back.",
-                 MetricType::Gauge)};
-}
-
 }  // namespace
 
 // One target's values, in one block. Absent gauges hold kAbsent.
@@ -129,6 +88,7 @@ struct TargetMetrics::Series {
     sorted.emplace("target", target.name);
     for (auto& [name, value] : sorted)
       labels.push_back({name, value});
+    rendered = render_labels(labels);
     success = kAbsent;
     up = kAbsent;
     tls_not_after = kAbsent;
@@ -149,6 +109,8 @@ struct TargetMetrics::Series {
   const TargetInfo info;
   // `target`, the configured labels and the constant ones, sorted.
   std::vector<ClientMetric::Label> labels;
+  // The same as the inside of a series' braces, rendered once (render_labels()).
+  std::string rendered;
   // All classes from the start, at 0: rate() and increase() need a sample before the first
   // failure of a class to see that failure.
   std::array<Value, kAllClasses.size()> probes{};
@@ -164,8 +126,140 @@ struct TargetMetrics::Series {
   Value degraded;
   // icmp:// targets: the last probe's loss ratio and average RTT (seconds).
   Value icmp_loss, icmp_rtt;
-  std::optional<prometheus::Histogram> duration;  // has its own lock against Collect()
+  std::optional<prometheus::Histogram> duration;  // has its own lock against scrapes
 };
+
+namespace {
+
+using Series = TargetMetrics::Series;
+
+// Where one target's samples of a family go: the text of a scrape, or prometheus-cpp families.
+class SeriesOut {
+ public:
+  virtual ~SeriesOut() = default;
+  // One sample, with one more label when `extra_name` is given.
+  virtual void sample(const Series& s, double value, std::string_view extra_name = {},
+                      std::string_view extra_value = {}) = 0;
+  virtual void histogram(const Series& s, const prometheus::Histogram& h) = 0;
+};
+
+// A gauge that may be absent (kAbsent: its series is left out).
+void gauge(SeriesOut& out, const Series& s, const Value& v, std::string_view extra_name = {},
+           std::string_view extra_value = {}) {
+  const double value = get(v);
+  if (!std::isnan(value)) out.sample(s, value, extra_name, extra_value);
+}
+
+// A per-target family: its name, help and type, and what one target contributes to it. A new
+// family is one more entry in kFamilies; scrapes and collect() both take it from there.
+struct TargetFamily {
+  std::string_view name;
+  std::string_view help;
+  MetricType type;
+  void (*samples)(const Series& s, SeriesOut& out);
+};
+
+const TargetFamily kFamilies[] = {
+    {"faultline_probes_total", "Probes finished, by failure class (class=\"ok\" for successes).",
+     MetricType::Counter,
+     [](const Series& s, SeriesOut& out) {
+       for (FailureClass c : kAllClasses)
+         out.sample(s, get(s.probes[static_cast<std::size_t>(c)]), "class", to_string(c));
+     }},
+    {"faultline_probe_success", "1 if the last probe succeeded, 0 if it failed.", MetricType::Gauge,
+     [](const Series& s, SeriesOut& out) { gauge(out, s, s.success); }},
+    {"faultline_target_up", "Damped target state: 1 up, 0 down; absent while unknown.",
+     MetricType::Gauge, [](const Series& s, SeriesOut& out) { gauge(out, s, s.up); }},
+    {"faultline_probe_phase_seconds",
+     "The last probe's time in each layer; absent for layers it did not reach.", MetricType::Gauge,
+     [](const Series& s, SeriesOut& out) {
+       for (std::size_t i = 0; i < kTimingLayers.size(); ++i)
+         gauge(out, s, s.phase[i], "phase", kTimingLayers[i].name);
+     }},
+    {"faultline_last_failure_timestamp_seconds",
+     "Start time of the last failed probe of each class.", MetricType::Gauge,
+     [](const Series& s, SeriesOut& out) {
+       for (FailureClass c : kAllClasses)
+         gauge(out, s, s.last_failure[static_cast<std::size_t>(c)], "class", to_string(c));
+     }},
+    {"faultline_tls_cert_not_after_timestamp_seconds",
+     "Expiry (notAfter) of the last certificate the target served.", MetricType::Gauge,
+     [](const Series& s, SeriesOut& out) { gauge(out, s, s.tls_not_after); }},
+    {"faultline_idle_reset_detected",
+     "1 when the idle-connection experiment found a middlebox resetting connections that sit "
+     "idle, else 0; absent before the first experiment.",
+     MetricType::Gauge, [](const Series& s, SeriesOut& out) { gauge(out, s, s.idle_detected); }},
+    {"faultline_idle_reset_threshold_seconds",
+     "Longest idle time that survived below the middlebox's threshold (the bracket's lower "
+     "bound): keep TCP keepalive shorter than this.",
+     MetricType::Gauge, [](const Series& s, SeriesOut& out) { gauge(out, s, s.idle_threshold); }},
+    {"faultline_idle_keepalive_verified",
+     "1 when TCP keepalive below the threshold kept an idle connection alive in a verification "
+     "run, 0 when it did not or was not tried.",
+     MetricType::Gauge, [](const Series& s, SeriesOut& out) { gauge(out, s, s.idle_keepalive); }},
+    {"faultline_probes_slow_total", "Successful probes slower than the target's degraded_after.",
+     MetricType::Counter,
+     [](const Series& s, SeriesOut& out) { out.sample(s, get(s.slow_total)); }},
+    {"faultline_target_degraded",
+     "1 while the last probe was slow (ok, but slower than degraded_after), else 0.",
+     MetricType::Gauge, [](const Series& s, SeriesOut& out) { gauge(out, s, s.degraded); }},
+    {"faultline_icmp_packet_loss_ratio",
+     "Share of the last probe's echo requests that got no reply (0 to 1); icmp:// targets only, "
+     "absent when no request could be sent.",
+     MetricType::Gauge, [](const Series& s, SeriesOut& out) { gauge(out, s, s.icmp_loss); }},
+    {"faultline_icmp_rtt_seconds",
+     "Average round trip of the last probe's echo replies; icmp:// targets only, absent when "
+     "none came back.",
+     MetricType::Gauge, [](const Series& s, SeriesOut& out) { gauge(out, s, s.icmp_rtt); }},
+    {"faultline_probe_duration_seconds", "Probe durations, all layers together.",
+     MetricType::Histogram,
+     [](const Series& s, SeriesOut& out) {
+       if (s.duration) out.histogram(s, *s.duration);
+     }},
+};
+
+// Into a scrape's text.
+class TextOut final : public SeriesOut {
+ public:
+  explicit TextOut(ExpositionWriter& w) : w_(w) {}
+  void sample(const Series& s, double value, std::string_view extra_name,
+              std::string_view extra_value) override {
+    w_.sample(s.rendered, value, extra_name, extra_value);
+  }
+  void histogram(const Series& s, const prometheus::Histogram& h) override {
+    w_.histogram(s.rendered, h.Collect().histogram);
+  }
+
+ private:
+  ExpositionWriter& w_;
+};
+
+// Into a prometheus-cpp family.
+class FamilyOut final : public SeriesOut {
+ public:
+  explicit FamilyOut(MetricFamily& f) : f_(f) {}
+  void sample(const Series& s, double value, std::string_view extra_name,
+              std::string_view extra_value) override {
+    ClientMetric& m = f_.metric.emplace_back();
+    m.label = s.labels;
+    if (!extra_name.empty()) m.label.push_back({std::string(extra_name), std::string(extra_value)});
+    if (f_.type == MetricType::Counter) {
+      m.counter.value = value;
+    } else {
+      m.gauge.value = value;
+    }
+  }
+  void histogram(const Series& s, const prometheus::Histogram& h) override {
+    ClientMetric m = h.Collect();
+    m.label = s.labels;
+    f_.metric.push_back(std::move(m));
+  }
+
+ private:
+  MetricFamily& f_;
+};
+
+}  // namespace
 
 TargetMetrics::TargetMetrics(bool histograms, Labels const_labels)
     : histograms_(histograms), const_labels_(std::move(const_labels)) {}
@@ -179,31 +273,37 @@ void TargetMetrics::set_targets(const std::vector<const TargetInfo*>& targets) {
   for (const auto& [key, series] : series_)
     old_key.emplace(series->info.name, key);
 
-  // Build the new table without the lock (only this thread writes series_), so a scrape
-  // waits only for the swap below.
-  std::unordered_map<const TargetInfo*, const TargetInfo*> kept;  // new address -> old
-  std::unordered_map<const TargetInfo*, std::unique_ptr<Series>> fresh;
+  // Scrapes never look at series_ (only this thread does), so it is rebuilt without a lock;
+  // they walk the roster, which is swapped whole below.
+  std::unordered_map<const TargetInfo*, std::shared_ptr<Series>> fresh;
+  auto roster = std::make_shared<Roster>();
+  roster->reserve(targets.size());
   std::unordered_set<std::string_view> seen;
   for (const TargetInfo* t : targets) {
     if (!seen.insert(t->name).second) continue;
     auto old = old_key.find(t->name);
+    std::shared_ptr<Series> s;
     if (old != old_key.end() && series_.at(old->second)->info == *t) {
-      kept.emplace(t, old->second);
+      s = series_.at(old->second);
     } else {
-      fresh.emplace(t, std::make_unique<Series>(*t, histograms_, const_labels_));
+      s = std::make_shared<Series>(*t, histograms_, const_labels_);
     }
+    roster->push_back(s);
+    fresh.emplace(t, std::move(s));
   }
-
-  std::unordered_map<const TargetInfo*, std::unique_ptr<Series>> gone;
+  series_.swap(fresh);
+  std::shared_ptr<const Roster> gone;
   {
     std::lock_guard lock(mutex_);
-    for (auto& [now, before] : kept)
-      fresh.emplace(now, std::move(series_.at(before)));
-    gone.swap(series_);
-    series_.swap(fresh);
+    gone = std::exchange(roster_, std::move(roster));
   }
-  // `gone` (the removed targets' values, and empty slots of the kept ones) is freed here,
-  // outside the lock.
+  // The previous roster goes here, outside the lock; the series of removed targets live on
+  // until the last scrape walking them has finished.
+}
+
+std::shared_ptr<const TargetMetrics::Roster> TargetMetrics::roster() const {
+  std::lock_guard lock(mutex_);
+  return roster_;
 }
 
 void TargetMetrics::record(const TargetInfo& target, const ProbeResult& result) {
@@ -255,82 +355,30 @@ void TargetMetrics::set_idle_finding(const TargetInfo& target, const IdleFinding
       detected ? (finding.keepalive_verified == KeepaliveVerdict::yes ? 1 : 0) : kAbsent);
 }
 
-std::vector<MetricFamily> TargetMetrics::Collect() const {
-  MetricFamily probes = family("faultline_probes_total",
-                               "Probes finished, by failure class (class=\"ok\" for successes).",
-                               MetricType::Counter);
-  MetricFamily success =
-      family("faultline_probe_success", "1 if the last probe succeeded, 0 if it failed.",
-             MetricType::Gauge);
-  MetricFamily up =
-      family("faultline_target_up", "Damped target state: 1 up, 0 down; absent while unknown.",
-             MetricType::Gauge);
-  MetricFamily phase =
-      family("faultline_probe_phase_seconds",
-             "The last probe's time in each layer; absent for layers it did not reach.",
-             MetricType::Gauge);
-  MetricFamily last_failure =
-      family("faultline_last_failure_timestamp_seconds",
-             "Start time of the last failed probe of each class.", MetricType::Gauge);
-  MetricFamily tls =
-      family("faultline_tls_cert_not_after_timestamp_seconds",
-             "Expiry (notAfter) of the last certificate the target served.", MetricType::Gauge);
-  MetricFamily idle_detected =
-      family("faultline_idle_reset_detected",
-             "1 when the idle-connection experiment found a middlebox resetting connections "
-             "that sit idle, else 0; absent before the first experiment.",
-             MetricType::Gauge);
-  MetricFamily idle_threshold =
-      family("faultline_idle_reset_threshold_seconds",
-             "Longest idle time that survived below the middlebox's threshold (the bracket's "
-             "lower bound): keep TCP keepalive shorter than this.",
-             MetricType::Gauge);
-  MetricFamily idle_keepalive =
-      family("faultline_idle_keepalive_verified",
-             "1 when TCP keepalive below the threshold kept an idle connection alive in a "
-             "verification run, 0 when it did not or was not tried.",
-             MetricType::Gauge);
-  auto [slow, degraded] = slow_families();
-  auto [icmp_loss, icmp_rtt] = icmp_families();
-  MetricFamily duration = family("faultline_probe_duration_seconds",
-                                 "Probe durations, all layers together.", MetricType::Histogram);
-
-  {
-    std::lock_guard lock(mutex_);
-    for (const auto& [key, series] : series_) {
-      const Series& s = *series;
-      for (FailureClass c : kAllClasses) {
-        add_metric(probes, s.labels, "class", to_string(c)).counter.value =
-            get(s.probes[static_cast<std::size_t>(c)]);
-      }
-      add_gauge(success, s.labels, s.success);
-      add_gauge(up, s.labels, s.up);
-      for (std::size_t i = 0; i < kTimingLayers.size(); ++i)
-        add_gauge(phase, s.labels, s.phase[i], "phase", kTimingLayers[i].name);
-      for (FailureClass c : kAllClasses) {
-        add_gauge(last_failure, s.labels, s.last_failure[static_cast<std::size_t>(c)], "class",
-                  to_string(c));
-      }
-      add_gauge(tls, s.labels, s.tls_not_after);
-      add_gauge(idle_detected, s.labels, s.idle_detected);
-      add_gauge(idle_threshold, s.labels, s.idle_threshold);
-      add_gauge(idle_keepalive, s.labels, s.idle_keepalive);
-      add_metric(slow, s.labels).counter.value = get(s.slow_total);
-      add_gauge(degraded, s.labels, s.degraded);
-      add_gauge(icmp_loss, s.labels, s.icmp_loss);
-      add_gauge(icmp_rtt, s.labels, s.icmp_rtt);
-      if (s.duration) {
-        ClientMetric m = s.duration->Collect();
-        m.label = s.labels;
-        duration.metric.push_back(std::move(m));
-      }
+void TargetMetrics::write(ExpositionWriter& out) const {
+  const std::shared_ptr<const Roster> targets = roster();
+  if (!targets) return;
+  TextOut text(out);
+  for (const TargetFamily& f : kFamilies) {
+    out.begin_family(f.name, f.help, f.type, FamilyHeader::with_first_sample);
+    for (const auto& s : *targets) {
+      f.samples(*s, text);
+      if (!out.ok()) return;
     }
   }
+}
+
+std::vector<MetricFamily> TargetMetrics::collect() const {
+  const std::shared_ptr<const Roster> targets = roster();
   std::vector<MetricFamily> out;
-  for (MetricFamily* f :
-       {&probes, &success, &up, &phase, &last_failure, &tls, &idle_detected, &idle_threshold,
-        &idle_keepalive, &slow, &degraded, &icmp_loss, &icmp_rtt, &duration}) {
-    if (!f->metric.empty()) out.push_back(std::move(*f));
+  for (const TargetFamily& f : kFamilies) {
+    MetricFamily family{std::string(f.name), std::string(f.help), f.type, {}};
+    FamilyOut into(family);
+    if (targets) {
+      for (const auto& s : *targets)
+        f.samples(*s, into);
+    }
+    if (!family.metric.empty()) out.push_back(std::move(family));
   }
   return out;
 }

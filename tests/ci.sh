@@ -25,6 +25,8 @@ packages=(
   libuv1-dev libcurl4-openssl-dev libyaml-cpp-dev prometheus-cpp-dev libsqlite3-dev
   libspdlog-dev doctest-dev libssl-dev libcli11-dev nlohmann-json3-dev libsystemd-dev
   libc-ares-dev libpcre2-dev
+  # /metrics: civetweb serves it and zlib gzips it, both used directly (exporters/metrics_server)
+  libcivetweb-dev zlib1g-dev
   # used by the tests themselves
   openssl sqlite3 iproute2 nftables procps
   # the grpc:// tests: a real gRPC health server (tests/support/grpc_health_server.py)

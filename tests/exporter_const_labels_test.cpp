@@ -64,8 +64,8 @@ TEST_CASE("exporter const labels: vantage is on every series of a scrape") {
   const auto samples = parse_exposition(r.body);
   std::set<std::string> names;
   for (const Sample& s : samples) {
-    // prometheus-cpp's own exposer_* series (scrape counts, bytes sent) are the HTTP server's,
-    // registered where no labels can be added; faultline's are all faultline_*.
+    // The exposer_* series (scrape counts, bytes sent) are the HTTP server's, without labels
+    // as prometheus-cpp's exposer served them; faultline's are all faultline_*.
     if (!s.name.starts_with("faultline_")) continue;
     names.insert(s.name);
     CHECK_MESSAGE(s.labels.count("vantage") == 1, s.name);

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <cctype>
 #include <csignal>
@@ -112,6 +113,84 @@ HttpResponse http_get(int port, const std::string& path,
   }
   curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &r.status);
   return r;
+}
+
+namespace {
+
+size_t keep_header(char* data, size_t size, size_t count, void* out) {
+  std::string line(data, size * count);
+  const auto colon = line.find(':');
+  if (colon != std::string::npos) {
+    std::string name = line.substr(0, colon);
+    for (char& c : name)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string value = line.substr(colon + 1);
+    value.erase(0, value.find_first_not_of(' '));
+    value.erase(value.find_last_not_of("\r\n") + 1);
+    (*static_cast<std::map<std::string, std::string>*>(out))[name] = value;
+  }
+  return size * count;
+}
+
+struct SlistDeleter {
+  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+
+}  // namespace
+
+HttpResponse http_request(int port, const HttpRequest& request) {
+  HttpResponse r;
+  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+  REQUIRE(curl);
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + request.path;
+  std::unique_ptr<curl_slist, SlistDeleter> headers;
+  for (const std::string& h : request.headers)
+    headers.reset(curl_slist_append(headers.release(), h.c_str()));
+  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl.get(), CURLOPT_NOPROXY, "*");
+  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, 30'000L);
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, append_body);
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &r.body);
+  curl_easy_setopt(curl.get(), CURLOPT_HEADERFUNCTION, keep_header);
+  curl_easy_setopt(curl.get(), CURLOPT_HEADERDATA, &r.headers);
+  if (headers) curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers.get());
+  if (!request.accept_encoding.empty()) {
+    curl_easy_setopt(curl.get(), CURLOPT_ACCEPT_ENCODING, request.accept_encoding.c_str());
+  }
+  curl_easy_setopt(curl.get(), CURLOPT_HTTP_CONTENT_DECODING, request.decode ? 1L : 0L);
+  if (request.http10) {
+    curl_easy_setopt(curl.get(), CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_0));
+  }
+  CURLcode rc = curl_easy_perform(curl.get());
+  if (rc != CURLE_OK) {
+    r.error = curl_easy_strerror(rc);
+    return r;
+  }
+  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &r.status);
+  if (auto it = r.headers.find("www-authenticate"); it != r.headers.end())
+    r.www_authenticate = it->second;
+  return r;
+}
+
+std::string gunzip(const std::string& data) {
+  z_stream zs{};
+  REQUIRE(inflateInit2(&zs, 15 + 16) == Z_OK);
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  std::string out;
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    char buf[1 << 16];
+    zs.next_out = reinterpret_cast<Bytef*>(buf);
+    zs.avail_out = sizeof buf;
+    rc = inflate(&zs, Z_NO_FLUSH);
+    out.append(buf, sizeof buf - zs.avail_out);
+  }
+  const uInt left = zs.avail_in;
+  inflateEnd(&zs);
+  REQUIRE_MESSAGE(rc == Z_STREAM_END, "gzip stream broken: zlib says " << rc);
+  CHECK(left == 0);
+  return out;
 }
 
 std::vector<Sample> parse_exposition(const std::string& text) {

@@ -14,6 +14,8 @@ struct HttpResponse {
   std::string body;
   std::string www_authenticate;  // the header's value, if sent
   std::string error;
+  // Every response header, names in lower case (http_request() only).
+  std::map<std::string, std::string> headers;
 };
 
 struct Credentials {
@@ -26,6 +28,21 @@ struct Credentials {
 HttpResponse http_get(int port, const std::string& path = "/metrics",
                       const std::optional<Credentials>& credentials = std::nullopt,
                       const std::string& host = "127.0.0.1");
+
+// A request with the details http_get() leaves at their defaults.
+struct HttpRequest {
+  std::string path = "/metrics";
+  std::vector<std::string> headers;  // extra request header lines, "Name: value"
+  std::string accept_encoding;       // sent as Accept-Encoding when not empty
+  bool decode = true;                // false: the body as it came, still compressed
+  bool http10 = false;               // an HTTP/1.0 request instead of 1.1
+};
+
+// GET http://127.0.0.1:PORT/PATH as `request` says (blocking, 30 s timeout, no proxy).
+HttpResponse http_request(int port, const HttpRequest& request);
+
+// The gunzipped `data` (zlib); fails the calling test unless it is one whole gzip stream.
+std::string gunzip(const std::string& data);
 
 using SampleLabels = std::map<std::string, std::string>;
 

@@ -169,15 +169,15 @@ Expected<std::unique_ptr<PrometheusExporter>> PrometheusExporter::start(
   std::optional<ScrapeCredentials> credentials;
   if (options.basic_auth) credentials = ScrapeCredentials{options.basic_auth->username, *password};
   // Raw pointers: the server stops (in the destructor) before any of them goes.
-  auto server = MetricsServer::start(*address, std::move(credentials),
-                                     [registry = exporter->registry_.get(),
-                                      targets = exporter->targets_.get(),
-                                      paths = exporter->paths_.get()](ExpositionWriter& out) {
-                                       for (const prometheus::MetricFamily& f : registry->Collect())
-                                         out.family(f);
-                                       targets->write(out);
-                                       paths->write(out);
-                                     });
+  auto server = MetricsServer::start(
+      *address, std::move(credentials),
+      [registry = exporter->registry_.get(), targets = exporter->targets_.get(),
+       paths = exporter->paths_.get()](ExpositionWriter& out) {
+        for (const prometheus::MetricFamily& f : registry->Collect())
+          out.family(f);
+        targets->write(out);
+        paths->write(out);
+      });
   if (!server) return unexpected(server.error());
   exporter->server_ = std::move(*server);
   return exporter;

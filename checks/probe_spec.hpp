@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "checks/boxed.hpp"
 #include "checks/icmp_options.hpp"
 #include "checks/ip_family.hpp"
 #include "checks/json_expectation.hpp"
@@ -64,15 +65,15 @@ struct ProbeSpec {
 
   // What an HTTP probe sends and what the answer must hold beyond its status (issue 18).
   // Sent with a Content-Length, under `method` (never GET or HEAD: the config refuses that).
-  std::optional<std::string> body;
+  Boxed<std::string> body;
   // Redirects (301, 302, 303, 307, 308, 300) followed, each one a new hop through the engine's
   // own resolve, connect and classify path; 0: a redirect is the answer. At most kMaxRedirects.
   int follow_redirects = 0;
-  std::optional<HttpAuth> auth;
+  Boxed<HttpAuth> auth;
   // Assertions on the final response's body (its first body_limit bytes), checked once its
   // status is accepted; a failure is http/body_mismatch (body_check.hpp).
-  std::optional<Pattern> expect_body;
-  std::optional<Pattern> reject_body;
+  Boxed<Pattern> expect_body;
+  Boxed<Pattern> reject_body;
   std::vector<JsonExpectation> expect_json;
   // A successful probe that took longer than this in all is slow (ProbeResult::slow).
   std::optional<std::chrono::milliseconds> degraded_after;
@@ -90,11 +91,11 @@ struct ProbeSpec {
   IpFamily ip_family = IpFamily::any;
   // Every connection goes through this proxy; none: straight to the target, whatever the
   // environment's http_proxy and friends say.
-  std::optional<ProxyUrl> proxy;
+  Boxed<ProxyUrl> proxy;
   // tcp:// and tls:// only: after connecting (and the handshake), send `send` and read until
   // `expect` matches what came back; neither: connecting is the whole probe.
-  std::string send;               // the bytes to send, escapes already decoded
-  std::optional<Pattern> expect;  // read up to body_limit bytes for a match
+  std::string send;       // the bytes to send, escapes already decoded
+  Boxed<Pattern> expect;  // read up to body_limit bytes for a match
   // dns:// only: records the answer must hold, each in normalise_dns_value()'s form for the
   // URL's type (checks/dns_record_type.hpp); empty: any answer with records will do.
   std::vector<std::string> expect_answer;

@@ -7,45 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "checks/probe_spec.hpp"
-#include "sinks/target_info.hpp"
+#include "daemon/target_config.hpp"
+#include "daemon/target_list.hpp"
 
 namespace faultline {
-
-// Where something was written in the config file; 1-based like a compiler's messages.
-struct SourcePos {
-  int line = 1;
-  int column = 1;
-};
-
-struct IdleProbeConfig {
-  std::vector<std::chrono::milliseconds> ladder;  // ascending, no duplicates
-  bool keepalive_check = false;
-
-  bool operator==(const IdleProbeConfig&) const = default;
-};
-
-struct TargetConfig {
-  std::string name;
-  ProbeSpec probe;
-  std::chrono::milliseconds interval{30'000};
-  int failure_threshold = 2;
-  int success_threshold = 1;
-  Labels labels;
-  std::optional<IdleProbeConfig> idle_probe;
-  SourcePos pos;  // the target's entry in the file, for messages
-  // The files its credentials were read from (basic_auth.password_file, bearer_token_file),
-  // for the warning about files others can read; the credential itself is in `probe`.
-  std::vector<std::string> credential_files;
-
-  // Equal when probing and scheduling would be identical; the position is not compared, so
-  // moving a target within the file does not restart it on reload.
-  bool operator==(const TargetConfig& o) const {
-    return name == o.name && probe == o.probe && interval == o.interval &&
-           failure_threshold == o.failure_threshold && success_threshold == o.success_threshold &&
-           labels == o.labels && idle_probe == o.idle_probe;
-  }
-};
 
 struct RetentionConfig {
   std::chrono::milliseconds failures = std::chrono::days(90);
@@ -113,7 +78,7 @@ struct Config {
   MetricsConfig metrics;
   LogConfig log;
   EngineConfig engine;
-  std::vector<TargetConfig> targets;
+  TargetList targets;
 };
 
 // The storage path used when the config names none: $STATE_DIRECTORY (set by systemd's

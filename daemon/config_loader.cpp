@@ -63,8 +63,8 @@ void check_storage_path(ConfigReader& r, const StoragePathSource& source, const 
 // Reads the list's items one slice at a time (config_target_slices.hpp). False when a slice
 // is not one mapping that parses on its own: the whole document must be read instead.
 bool read_target_slices(ConfigReader& r, std::string_view yaml, const TargetSlices& slices,
-                        const Settings& defaults, std::vector<TargetConfig>& out) {
-  TargetListReader reader(r, defaults, out);
+                        const Settings& defaults, TargetList& out, const ReusableTargets* reuse) {
+  TargetListReader reader(r, defaults, out, reuse);
   for (const TargetSlice& slice : slices.items) {
     YAML::Node item;
     try {
@@ -84,7 +84,8 @@ bool read_target_slices(ConfigReader& r, std::string_view yaml, const TargetSlic
 // cannot stand for the document (a YAML error in the rest of the file, or a slice that does
 // not parse alone): the caller reads the whole document, whose errors are then the file's own.
 std::optional<ConfigLoad> parse_document(std::string_view yaml, const TargetSlices* slices,
-                                         const std::string& path, StorageUse storage) {
+                                         const std::string& path, StorageUse storage,
+                                         const ReusableTargets* reuse) {
   const fs::path absolute = fs::absolute(path).lexically_normal();
   ConfigReader r(path, absolute.parent_path());
   ConfigLoad out;
@@ -98,9 +99,11 @@ std::optional<ConfigLoad> parse_document(std::string_view yaml, const TargetSlic
     if (!top.targets) {
       r.error(root->Mark(), "missing 'targets:' list (use 'targets: []' for none)");
     } else if (slices) {
-      if (!read_target_slices(r, yaml, *slices, top.defaults, config.targets)) return std::nullopt;
+      if (!read_target_slices(r, yaml, *slices, top.defaults, config.targets, reuse)) {
+        return std::nullopt;
+      }
     } else {
-      read_targets(r, *top.targets, top.defaults, config.targets);
+      read_targets(r, *top.targets, top.defaults, config.targets, reuse);
     }
     if (storage == StorageUse::write) check_storage_path(r, top.storage_path, config.storage.path);
   }
@@ -113,12 +116,12 @@ std::optional<ConfigLoad> parse_document(std::string_view yaml, const TargetSlic
 // A config whose list is in the plain block form is read a target at a time, so that the
 // largest YAML tree held is the rest of the file or one target's; any other is read whole.
 ConfigLoad parse(std::string_view yaml, const std::string& path, StorageUse storage,
-                 TargetReading reading = TargetReading::sliced_when_plain) {
+                 TargetReading reading, const ReusableTargets* reuse) {
   if (const auto slices =
           reading == TargetReading::sliced_when_plain ? slice_targets(yaml) : std::nullopt) {
-    if (auto load = parse_document(yaml, &*slices, path, storage)) return std::move(*load);
+    if (auto load = parse_document(yaml, &*slices, path, storage, reuse)) return std::move(*load);
   }
-  return *parse_document(yaml, nullptr, path, storage);
+  return *parse_document(yaml, nullptr, path, storage, reuse);
 }
 
 }  // namespace
@@ -136,17 +139,17 @@ std::string default_storage_path() {
 }
 
 ConfigLoad parse_config(std::string_view yaml, const std::string& path, TargetReading reading) {
-  return parse(yaml, path, StorageUse::none, reading);
+  return parse(yaml, path, StorageUse::none, reading, nullptr);
 }
 
-ConfigLoad load_config(const std::string& path, StorageUse storage) {
+ConfigLoad load_config(const std::string& path, StorageUse storage, const ReusableTargets* reuse) {
   auto text = read_config_file(path);
   if (!text) {
     ConfigLoad out;
     out.errors.push_back({path, 1, 1, text.error()});
     return out;
   }
-  return parse(*text, path, storage);
+  return parse(*text, path, storage, TargetReading::sliced_when_plain, reuse);
 }
 
 }  // namespace faultline

@@ -29,8 +29,11 @@ enum class StorageUse {
 // holding `path`. Files the config names must be regular, readable and not empty; with
 // StorageUse::write, storage.path must be usable (config_validators.hpp). Reads the disk, so
 // never call it on the event loop. Never throws for bad input: every problem, including an
-// unreadable file and YAML syntax errors, is an entry in `errors`.
-ConfigLoad load_config(const std::string& path, StorageUse storage = StorageUse::write);
+// unreadable file and YAML syntax errors, is an entry in `errors`. A target read with the same
+// settings as the one of its name in `reuse` (a reload's running targets) is that one, shared
+// (`reuse`'s settings must not change while this runs; they never do once read).
+ConfigLoad load_config(const std::string& path, StorageUse storage = StorageUse::write,
+                       const ReusableTargets* reuse = nullptr);
 
 // How the `targets:` list is read. The two give the same result for every text (the tests
 // hold them to it); the slices keep the largest YAML tree to one target's.

@@ -233,9 +233,9 @@ TargetEntry read_entry(ConfigReader& r, const YAML::Node& t, NamesSeen& names,
 
 }  // namespace
 
-TargetListReader::TargetListReader(ConfigReader& r, const Settings& defaults,
-                                   std::vector<TargetConfig>& out)
-    : r_(r), defaults_(defaults), out_(out) {}
+TargetListReader::TargetListReader(ConfigReader& r, const Settings& defaults, TargetList& out,
+                                   const ReusableTargets* reuse)
+    : r_(r), defaults_(defaults), out_(out), reuse_(reuse) {}
 
 void TargetListReader::read(const YAML::Node& t) {
   ConfigReader& r = r_;
@@ -259,17 +259,24 @@ void TargetListReader::read(const YAML::Node& t) {
             "targets, and '" +
                 target.name + "' is " + std::string(to_string(target.probe.url.scheme)) + "://");
   }
+  if (reuse_ != nullptr) {
+    auto running = reuse_->find(target.name);
+    if (running != reuse_->end() && *running->second == target) {
+      out_.push_back(running->second);
+      return;
+    }
+  }
   out_.push_back(std::move(target));
 }
 
 void read_targets(ConfigReader& r, const YAML::Node& list, const Settings& defaults,
-                  std::vector<TargetConfig>& out) {
+                  TargetList& out, const ReusableTargets* reuse) {
   if (list.IsNull()) return;
   if (!list.IsSequence()) {
     r.error(list.Mark(), "'targets' must be a list of targets, not " + node_kind(list));
     return;
   }
-  TargetListReader reader(r, defaults, out);
+  TargetListReader reader(r, defaults, out, reuse);
   for (const auto& t : list)
     reader.read(t);
 }

@@ -17,7 +17,10 @@ namespace faultline {
 struct Daemon::ReloadWork {
   uv_work_t req{};
   std::string path;
-  std::function<ConfigLoad(const std::string&)> load;
+  std::function<ConfigLoad(const std::string&, const ReusableTargets&)> load;
+  // The running targets' settings, shared with the scheduler (never changed once read), so the
+  // load can reuse them without touching the loop's own objects.
+  ReusableTargets running;
   ConfigLoad result;
   std::exception_ptr error;  // what `load` threw, if it did
   Daemon* daemon = nullptr;  // cleared if the daemon goes away first
@@ -158,6 +161,10 @@ void Daemon::request_reload() {
   work->req.data = work.get();
   work->path = config_.path;
   work->load = seams_.load_config;
+  const std::vector<const MonitoredTarget*> running = scheduler_.monitored();
+  work->running.reserve(running.size());
+  for (const MonitoredTarget* t : running)
+    work->running.emplace(t->config.name, t->shared_config);
   work->daemon = this;
   // Reading and validating the file (and checking ca_file paths) touches the disk, so it runs
   // in libuv's pool; only applying the result happens on the loop.
@@ -167,7 +174,7 @@ void Daemon::request_reload() {
         auto* w = static_cast<ReloadWork*>(req->data);
         // The top of the reload worker: an exception leaving it would end the process.
         try {
-          w->result = w->load(w->path);
+          w->result = w->load(w->path, w->running);
         } catch (...) {
           w->error = std::current_exception();
         }
@@ -185,6 +192,9 @@ void Daemon::request_reload() {
 
 void Daemon::reload_done(ReloadWork& work) {
   reload_in_progress_ = nullptr;
+  // What the load reused is in its result now; the others' settings (removed or changed
+  // targets) must be free to go as the scheduler lets them.
+  work.running = {};
   if (work.error) {
     reload_failed("cannot read " + work.path + ": " + describe(work.error));
   } else {

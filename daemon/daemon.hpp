@@ -48,10 +48,12 @@ void return_freed_memory();
 // What the daemon calls to reload, replaceable so that tests can make each step fail.
 struct DaemonSeams {
   // Reads and validates the config file; runs in libuv's pool. An exception it throws fails
-  // the reload like an invalid file.
-  std::function<ConfigLoad(const std::string& path)> load_config = [](const std::string& path) {
-    return ::faultline::load_config(path);
-  };
+  // the reload like an invalid file. `running`: the targets being probed, for the load to reuse
+  // the settings of those it reads unchanged (load_config's `reuse`).
+  std::function<ConfigLoad(const std::string& path, const ReusableTargets& running)> load_config =
+      [](const std::string& path, const ReusableTargets& running) {
+        return ::faultline::load_config(path, StorageUse::write, &running);
+      };
   // Queues that work (uv_queue_work's signature); a non-zero return fails the reload.
   using QueueWork = int (*)(uv_loop_t*, uv_work_t*, uv_work_cb, uv_after_work_cb);
   QueueWork queue_work = uv_queue_work;

@@ -18,7 +18,10 @@ std::uint64_t next_target_id() {
 }  // namespace
 
 MonitoredTarget::MonitoredTarget(TargetConfig c)
-    : shared_config(std::make_shared<TargetConfig>(std::move(c))),
+    : MonitoredTarget(std::make_shared<const TargetConfig>(std::move(c))) {}
+
+MonitoredTarget::MonitoredTarget(SharedTargetConfig c)
+    : shared_config(std::move(c)),
       config(*shared_config),
       spec(shared_config, &shared_config->probe),
       info{config.name, config.probe.url.text, config.probe.url.scheme, config.labels},
@@ -48,10 +51,10 @@ Scheduler::Entry* Scheduler::live(std::uint64_t generation) const {
   return it == live_.end() ? nullptr : it->second;
 }
 
-ReloadSummary Scheduler::set_targets(std::vector<TargetConfig> targets) {
+ReloadSummary Scheduler::set_targets(TargetList list) {
   ReloadSummary summary;
-  std::unordered_set<std::string> wanted;
-  for (const TargetConfig& t : targets)
+  std::unordered_set<std::string_view> wanted;
+  for (const TargetConfig& t : list)
     wanted.insert(t.name);
   for (const std::string& name : order_) {
     if (!wanted.count(name)) {
@@ -59,19 +62,21 @@ ReloadSummary Scheduler::set_targets(std::vector<TargetConfig> targets) {
       summary.removed.push_back(name);
     }
   }
+  wanted.clear();
   order_.clear();
-  for (const TargetConfig& t : targets) {
-    order_.push_back(t.name);
-    auto it = entries_.find(t.name);
+  for (SharedTargetConfig& shared : std::move(list).release()) {
+    // Each of the parser's objects goes as soon as it has been compared or copied.
+    const SharedTargetConfig t = std::move(shared);
+    order_.push_back(t->name);
+    auto it = entries_.find(t->name);
     if (it == entries_.end()) {
-      summary.added.push_back(t.name);
+      summary.added.push_back(t->name);
       add(t);
-    } else if (it->second->target->config == t) {
-      it->second->target->config.pos = t.pos;
+    } else if (it->second->target->shared_config == t || it->second->target->config == *t) {
       ++summary.unchanged;
     } else {
-      summary.changed.push_back(t.name);
-      remove(t.name);
+      summary.changed.push_back(t->name);
+      remove(t->name);
       add(t);
     }
   }
@@ -83,12 +88,9 @@ void Scheduler::set_max_in_flight(std::size_t max_in_flight) {
   drain_queue();
 }
 
-// Copies rather than moves: `target` was built by the config parser, often on another thread,
-// amid the parser's garbage; a fresh copy keeps long-lived settings compact and lets the
-// parser's memory be returned whole.
-void Scheduler::add(const TargetConfig& target) {
+void Scheduler::add(SharedTargetConfig target) {
   auto entry = std::make_unique<Entry>();
-  entry->target = std::make_unique<MonitoredTarget>(target);
+  entry->target = std::make_unique<MonitoredTarget>(std::move(target));
   const TargetConfig& config = entry->target->config;
   entry->generation = next_generation_++;
   const auto offset = start_offset(config.name, config.interval);

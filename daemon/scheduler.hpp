@@ -28,14 +28,17 @@ namespace faultline {
 // configured unchanged; its state lives with the ResultRouter, keyed by `id`.
 struct MonitoredTarget {
   explicit MonitoredTarget(TargetConfig c);
+  // Shares `c`, which must not change while the target runs (nothing changes a target's
+  // settings once they are read).
+  explicit MonitoredTarget(SharedTargetConfig c);
   MonitoredTarget(const MonitoredTarget&) = delete;
   MonitoredTarget& operator=(const MonitoredTarget&) = delete;
 
   // The one copy of the target's settings: `spec` shares it (a probe in flight keeps it alive
   // after a reload removes the target) rather than copying the probe settings, which at
   // 100,000 targets cost tens of megabytes.
-  std::shared_ptr<TargetConfig> shared_config;
-  TargetConfig& config;
+  SharedTargetConfig shared_config;
+  const TargetConfig& config;
   std::shared_ptr<const ProbeSpec> spec;
   TargetInfo info;
   // Names this target with these settings: no other MonitoredTarget of the process ever has
@@ -69,8 +72,10 @@ class Scheduler {
   // Makes `targets` the configured set. Unchanged targets keep their phase, state and any
   // running probe; removed ones stop (a running probe is cancelled, its result never
   // arrives); changed ones restart from scratch with the new settings; new ones start.
-  // Takes the vector, so the caller's copies (the parser's) are gone when it returns.
-  ReloadSummary set_targets(std::vector<TargetConfig> targets);
+  // A target is unchanged when its settings are the running ones (the same shared object, as a
+  // reload hands them over) or equal to them. Takes the list, so the parser's objects are gone
+  // when it returns, each freed once used.
+  ReloadSummary set_targets(TargetList targets);
   void set_max_in_flight(std::size_t max_in_flight);
 
   // Starts every probe that is due, up to the in-flight cap.
@@ -106,7 +111,7 @@ class Scheduler {
     bool operator>(const Due& o) const { return at > o.at; }
   };
 
-  void add(const TargetConfig& target);
+  void add(SharedTargetConfig target);
   void remove(const std::string& name);
   void start(Entry& entry);
   void finished(Entry& entry, const ProbeResult& result);

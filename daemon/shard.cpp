@@ -24,12 +24,10 @@ int shard_of(std::string_view name, int shards) {
   return best;
 }
 
-std::vector<TargetConfig> owned_targets(std::vector<TargetConfig> targets,
-                                        const ClusterConfig& cluster) {
+TargetList owned_targets(TargetList targets, const ClusterConfig& cluster) {
   if (cluster.shards <= 1) return targets;
-  std::erase_if(targets, [&](const TargetConfig& t) {
-    return shard_of(t.name, cluster.shards) != cluster.shard;
-  });
+  targets.keep_if(
+      [&](const TargetConfig& t) { return shard_of(t.name, cluster.shards) == cluster.shard; });
   return targets;
 }
 

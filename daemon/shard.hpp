@@ -23,7 +23,6 @@ std::uint64_t shard_weight(std::string_view name, int shard);
 int shard_of(std::string_view name, int shards);
 
 // The targets `cluster.shard` owns, in config order. All of them when cluster.shards is 1.
-std::vector<TargetConfig> owned_targets(std::vector<TargetConfig> targets,
-                                        const ClusterConfig& cluster);
+TargetList owned_targets(TargetList targets, const ClusterConfig& cluster);
 
 }  // namespace faultline

@@ -216,7 +216,7 @@ TEST_CASE(
 TEST_CASE("daemon: a reload whose reading throws keeps the previous config and counts as failed") {
   int calls = 0;
   DaemonSeams seams;
-  seams.load_config = [&calls](const std::string& path) -> ConfigLoad {
+  seams.load_config = [&calls](const std::string& path, const ReusableTargets&) -> ConfigLoad {
     ++calls;
     if (calls == 1) throw std::bad_alloc();
     if (calls == 2) {
@@ -309,4 +309,49 @@ TEST_CASE("daemon: a SIGTERM held before start stops cleanly once released, and 
   // A stop signal after the stop is complete is no "second stop signal": nothing exits.
   h.daemon->request_stop();
   CHECK(h.daemon->stopped());
+}
+
+TEST_CASE("daemon: a reload keeps the running settings of unchanged targets, not a copy") {
+  // What the reload's load read for `a`, seen through the seam.
+  const TargetConfig* loaded_a = nullptr;
+  DaemonSeams seams;
+  seams.load_config = [&loaded_a](const std::string& path, const ReusableTargets& running) {
+    ConfigLoad load = load_config(path, StorageUse::write, &running);
+    if (load.config) {
+      for (std::size_t i = 0; i < load.config->targets.size(); ++i) {
+        if (load.config->targets[i].name == "a") loaded_a = load.config->targets.shared(i).get();
+      }
+    }
+    return load;
+  };
+  Harness h(
+      "targets:\n"
+      "  - {name: a, url: 'http://a.test/', interval: 200ms, timeout: 100ms}\n"
+      "  - {name: b, url: 'http://b.test/', interval: 200ms, timeout: 100ms}\n",
+      {}, std::move(seams));
+  h.daemon->start();
+  const TargetConfig* a = &h.daemon->scheduler().find("a")->config;
+  const long uses = h.daemon->scheduler().find("a")->shared_config.use_count();
+  const TargetConfig* b = &h.daemon->scheduler().find("b")->config;
+
+  // `a` moves down a line and is written another way; `b` changes; `c` is new.
+  h.dir.write("faultline.yaml",
+              "targets:\n"
+              "  - {name: c, url: 'http://c.test/', interval: 200ms, timeout: 100ms}\n"
+              "  - name: a\n    url: http://a.test/\n    interval: 200ms\n    timeout: 100ms\n"
+              "  - {name: b, url: 'http://b.test/other', interval: 200ms, timeout: 100ms}\n");
+  h.daemon->request_reload();
+  h.run_until([&] { return h.reloads.size() == 1; });
+  REQUIRE(h.reloads[0].first);
+  CHECK(loaded_a == a);  // the load shared the running object instead of reading a copy
+  const MonitoredTarget* now_a = h.daemon->scheduler().find("a");
+  const MonitoredTarget* now_b = h.daemon->scheduler().find("b");
+  REQUIRE(now_a != nullptr);
+  REQUIRE(now_b != nullptr);
+  CHECK(&now_a->config == a);
+  // Held as before: the reload's snapshot and its parse let go of theirs.
+  CHECK(now_a->shared_config.use_count() == uses);
+  CHECK(&now_b->config != b);
+  CHECK(now_b->config.probe.url.path == "/other");
+  CHECK(h.daemon->scheduler().find("c") != nullptr);
 }

@@ -69,26 +69,34 @@ bool usable_label(const std::string& name, const Labels& constant) {
   return prometheus::CheckLabelName(name);
 }
 
+// A target's series labels: `target`, its configured labels that can be exported and the
+// constant ones, sorted. `warn`: log each configured label left out (once per target set).
+std::vector<ClientMetric::Label> series_labels(const TargetInfo& target, const Labels& constant,
+                                               bool warn) {
+  std::map<std::string, std::string> sorted(constant.begin(), constant.end());
+  for (const auto& [name, value] : target.labels) {
+    if (usable_label(name, constant)) {
+      sorted.emplace(name, value);
+    } else if (warn) {
+      spdlog::warn(
+          "target {}: label '{}' left out of metrics: not a label name faultline can export",
+          target.name, name);
+    }
+  }
+  sorted.emplace("target", target.name);
+  std::vector<ClientMetric::Label> out;
+  out.reserve(sorted.size());
+  for (auto& [name, value] : sorted)
+    out.push_back({name, value});
+  return out;
+}
+
 }  // namespace
 
 // One target's values, in one block. Absent gauges hold kAbsent.
 struct TargetMetrics::Series {
-  Series(const TargetInfo& target, bool histogram, const Labels& constant) : info(target) {
-    std::map<std::string, std::string> sorted(constant.begin(), constant.end());
-    for (const auto& [name, value] : target.labels) {
-      if (usable_label(name, constant)) {
-        sorted.emplace(name, value);
-      } else {
-        spdlog::warn(
-            "target {}: label '{}' left out of metrics: not a label name faultline can "
-            "export",
-            target.name, name);
-      }
-    }
-    sorted.emplace("target", target.name);
-    for (auto& [name, value] : sorted)
-      labels.push_back({name, value});
-    rendered = render_labels(labels);
+  Series(const TargetInfo& target, bool histogram, const Labels& constant)
+      : info(target), rendered(render_labels(series_labels(target, constant, true))) {
     success = kAbsent;
     up = kAbsent;
     tls_not_after = kAbsent;
@@ -107,9 +115,8 @@ struct TargetMetrics::Series {
 
   // A copy: the daemon may destroy its object before the next set_targets() compares.
   const TargetInfo info;
-  // `target`, the configured labels and the constant ones, sorted.
-  std::vector<ClientMetric::Label> labels;
-  // The same as the inside of a series' braces, rendered once (render_labels()).
+  // The inside of a series' braces (series_labels(), render_labels()), rendered once: the one
+  // form of the labels kept, as scrapes write it (collect() derives the list again).
   std::string rendered;
   // All classes from the start, at 0: rate() and increase() need a sample before the first
   // failure of a class to see that failure.
@@ -237,11 +244,11 @@ class TextOut final : public SeriesOut {
 // Into a prometheus-cpp family.
 class FamilyOut final : public SeriesOut {
  public:
-  explicit FamilyOut(MetricFamily& f) : f_(f) {}
+  FamilyOut(MetricFamily& f, const Labels& constant) : f_(f), constant_(constant) {}
   void sample(const Series& s, double value, std::string_view extra_name,
               std::string_view extra_value) override {
     ClientMetric& m = f_.metric.emplace_back();
-    m.label = s.labels;
+    m.label = series_labels(s.info, constant_, false);
     if (!extra_name.empty()) m.label.push_back({std::string(extra_name), std::string(extra_value)});
     if (f_.type == MetricType::Counter) {
       m.counter.value = value;
@@ -251,12 +258,13 @@ class FamilyOut final : public SeriesOut {
   }
   void histogram(const Series& s, const prometheus::Histogram& h) override {
     ClientMetric m = h.Collect();
-    m.label = s.labels;
+    m.label = series_labels(s.info, constant_, false);
     f_.metric.push_back(std::move(m));
   }
 
  private:
   MetricFamily& f_;
+  const Labels& constant_;
 };
 
 }  // namespace
@@ -373,7 +381,7 @@ std::vector<MetricFamily> TargetMetrics::collect() const {
   std::vector<MetricFamily> out;
   for (const TargetFamily& f : kFamilies) {
     MetricFamily family{std::string(f.name), std::string(f.help), f.type, {}};
-    FamilyOut into(family);
+    FamilyOut into(family, const_labels_);
     if (targets) {
       for (const auto& s : *targets)
         f.samples(*s, into);

@@ -166,6 +166,8 @@ struct TargetFamily {
   void (*samples)(const Series& s, SeriesOut& out);
 };
 
+// faultline_probes_total stays first: a scrape reads the probe counts before anything else that
+// record() set (see there).
 const TargetFamily kFamilies[] = {
     {"faultline_probes_total", "Probes finished, by failure class (class=\"ok\" for successes).",
      MetricType::Counter,
@@ -321,7 +323,6 @@ void TargetMetrics::record(const TargetInfo& target, const ProbeResult& result) 
   const auto cls = static_cast<std::size_t>(result.cls);
   if (cls >= kAllClasses.size()) return;
 
-  add(s.probes[cls], 1);
   set(s.success, result.ok() ? 1 : 0);
   if (result.slow) add(s.slow_total, 1);
   set(s.degraded, result.slow ? 1 : 0);
@@ -344,6 +345,11 @@ void TargetMetrics::record(const TargetInfo& target, const ProbeResult& result) 
     set(s.icmp_loss, icmp.sent > 0 ? icmp.loss_ratio() : kAbsent);
     set(s.icmp_rtt, icmp.avg_ms ? *icmp.avg_ms / 1000.0 : kAbsent);
   }
+  // Counted last, and released: a scrape reads faultline_probes_total first (then a fence), so
+  // one that counts this probe also shows everything else it set. Without the order, a scrape
+  // between the two could count a probe whose phase times or last failure were not there yet.
+  Value& count = s.probes[cls];
+  count.store(get(count) + 1, std::memory_order_release);
 }
 
 void TargetMetrics::set_state(const TargetInfo& target, TargetState state) {
@@ -373,6 +379,8 @@ void TargetMetrics::write(ExpositionWriter& out) const {
       f.samples(*s, text);
       if (!out.ok()) return;
     }
+    // Pairs with record()'s release of the probe count (the first family).
+    std::atomic_thread_fence(std::memory_order_acquire);
   }
 }
 
@@ -386,6 +394,7 @@ std::vector<MetricFamily> TargetMetrics::collect() const {
       for (const auto& s : *targets)
         f.samples(*s, into);
     }
+    std::atomic_thread_fence(std::memory_order_acquire);  // as in write()
     if (!family.metric.empty()) out.push_back(std::move(family));
   }
   return out;

@@ -1024,15 +1024,16 @@ def scale_rows(s):
         ("peak RSS, one gzip scrape", f"{rss('rss_gzip_scrape_peak_mb'):.0f} MB", "≤ 300 MB",
          goal_status(rss("rss_gzip_scrape_peak_mb"), 300)),
         ("peak RSS, reload (SIGHUP -> READY=1 + 2 s)",
-         f"{rss('rss_reload_peak_mb'):.0f} MB (2 s after READY=1 {rss('rss_after_reload_mb'):.0f} MB)",
+         f"{rss('rss_reload_peak_mb'):.0f} MB "
+         f"(2 s after READY=1 {rss('rss_after_reload_mb'):.0f} MB)",
          "≤ 300 MB", goal_status(rss("rss_reload_peak_mb"), 300))]
     for key in ("plain", "gzip"):
+        f = lambda name: s[f"{key}_scrape_{name}"]
         rows.append((f"one {key} scrape alone: CPU of the metrics server (whole process over it), "
                      "wall, on the wire / text",
-                     f"{s[key + '_scrape_cpu_s']:.2f} CPU s ({s[key + '_scrape_process_cpu_s']:.2f}), "
-                     f"{s[key + '_scrape_s']:.2f} s, {s[key + '_scrape_wire_mb']:.1f} / "
-                     f"{s[key + '_scrape_text_mb']:.1f} MB ({s[key + '_scrape_encoding']})",
-                     "≤ 0.5 CPU s", goal_status(s[key + "_scrape_cpu_s"], 0.5)))
+                     f"{f('cpu_s'):.2f} CPU s ({f('process_cpu_s'):.2f}), {f('s'):.2f} s, "
+                     f"{f('wire_mb'):.1f} / {f('text_mb'):.1f} MB ({f('encoding')})",
+                     "≤ 0.5 CPU s", goal_status(f("cpu_s"), 0.5)))
     rows += [
         ("scrapes in the window: count, wall p50 / max, MB on the wire each",
          f"{s['window_scrapes']} ({', '.join(s['window_scrape_encodings'])}), "

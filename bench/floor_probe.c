@@ -11,11 +11,15 @@
  *   icmp   (the unprivileged ping socket, as faultline and blackbox_exporter use it: no
  *          connect) sends one echo request with 56 bytes of data and waits for the echo reply
  *          with its sequence number. The kernel sets the identifier and the checksum.
+ * --ctx-per-probe (tls, https): a fresh SSL_CTX per probe, set up as libcurl 7.88's OpenSSL
+ * backend sets up its own per connection (new context, the default cipher list parsed, the
+ * shared certificate store, peer verification, no session cache), where by default one SSL_CTX
+ * serves every probe: the difference between the two is what that per-connection context costs.
  * Probes start at a fixed rate, round-robin over the targets. After --warmup seconds it measures
  * its own CPU (getrusage: user+sys) for --duration seconds and prints one line of key=value.
  *
  * Usage: floor_probe --mode tcp|http|tls|https|dns|icmp --targets FILE --rate N --warmup S
- *                    --duration S [--timeout-ms 5000] [--ca FILE]
+ *                    --duration S [--timeout-ms 5000] [--ca FILE] [--ctx-per-probe]
  * FILE holds one target per line: "IP PORT", and for dns "IP PORT NAME" (the name to ask); the
  * port of an icmp target is ignored. */
 #define _GNU_SOURCE
@@ -64,6 +68,7 @@ struct conn {
 
 static enum mode g_mode;
 static SSL_CTX* g_ctx;
+static int g_ctx_per_probe;
 static int g_epoll;
 static struct conn* g_head;
 static struct conn* g_tail;
@@ -146,6 +151,21 @@ static int response_complete(const struct conn* c, int* status) {
 
 static void advance(struct conn* c);
 
+/* --ctx-per-probe: what libcurl 7.88 (lib/vtls/openssl.c, ossl_connect_step1) does to a
+ * context of its own for each connection, with the CA store cached (shared, as faultline gets
+ * it from CURLOPT_CA_CACHE_TIMEOUT). */
+static SSL_CTX* probe_ctx(void) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+  SSL_CTX_set_cipher_list(ctx, "ALL:!EXPORT:!EXPORT40:!EXPORT56:!aNULL:!LOW:!RC4:@STRENGTH");
+  X509_STORE* store = SSL_CTX_get_cert_store(g_ctx);
+  X509_STORE_up_ref(store);
+  SSL_CTX_set_cert_store(ctx, store);
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+  return ctx;
+}
+
 static void on_connected(struct conn* c) {
   int err = 0;
   socklen_t len = sizeof err;
@@ -159,7 +179,14 @@ static void on_connected(struct conn* c) {
     return;
   }
   if (g_mode == MODE_TLS || g_mode == MODE_HTTPS) {
-    c->ssl = SSL_new(g_ctx);
+    if (g_ctx_per_probe) {
+      /* SSL_new holds its own reference: the context goes with the SSL in finish(). */
+      SSL_CTX* ctx = probe_ctx();
+      c->ssl = SSL_new(ctx);
+      SSL_CTX_free(ctx);
+    } else {
+      c->ssl = SSL_new(g_ctx);
+    }
     SSL_set_fd(c->ssl, c->fd);
     /* IP-literal targets: the certificate must name the IP (an IP SAN), as curl checks it. */
     X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c->ssl), c->target->host);
@@ -403,8 +430,14 @@ static int load_targets(const char* path, struct target** out) {
 int main(int argc, char** argv) {
   const char *mode = "tcp", *targets_path = NULL, *ca = NULL;
   double rate = 100, warmup = 2, duration = 10, timeout = 5.0;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!strcmp(argv[i], "--mode"))
+  for (int i = 1; i < argc; i += 2) {
+    if (!strcmp(argv[i], "--ctx-per-probe")) {
+      g_ctx_per_probe = 1;
+      i--; /* a flag: no value follows */
+    } else if (i + 1 >= argc) {
+      fprintf(stderr, "%s needs a value\n", argv[i]);
+      return 2;
+    } else if (!strcmp(argv[i], "--mode"))
       mode = argv[i + 1];
     else if (!strcmp(argv[i], "--targets"))
       targets_path = argv[i + 1];

@@ -195,6 +195,10 @@ void Daemon::reload_done(ReloadWork& work) {
   // What the load reused is in its result now; the others' settings (removed or changed
   // targets) must be free to go as the scheduler lets them.
   work.running = {};
+  // The parse's garbage (the file's text, each target's YAML tree) was freed on the pool thread
+  // but is still resident; give it back before the sinks rebuild their tables for the new
+  // targets, so that the reload's peak is the larger of the two, not their sum.
+  return_freed_memory();
   if (work.error) {
     reload_failed("cannot read " + work.path + ": " + describe(work.error));
   } else {

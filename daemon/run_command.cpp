@@ -1,6 +1,5 @@
 #include "daemon/run_command.hpp"
 
-#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <uv.h>
 
@@ -185,12 +184,6 @@ int run_daemon(const std::string& config_path, std::optional<std::string> log_le
   // resolver starve every other probe's DNS.
   setenv("UV_THREADPOOL_SIZE", "32", 0);
   std::signal(SIGPIPE, SIG_IGN);
-  // One malloc arena for every thread. A reload reads the config on a pool thread, and in an
-  // arena of its own the parse's freed memory stayed apart from the loop's: at 100,000 targets
-  // 14 MB more resident while probing and 17 MB more at a reload's peak. The threads allocate
-  // little besides, and the shared lock cost no measurable CPU (docs/BENCHMARKS.md). glibc's
-  // own MALLOC_ARENA_MAX, when set, still decides.
-  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 1);
 
   std::optional<Config> config = load_startup_config(config_path, log_level_override.has_value());
   if (!config) return 1;

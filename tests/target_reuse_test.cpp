@@ -31,15 +31,30 @@ constexpr const char* kTargets =
     "  - name: edited\n"
     "    url: tcp://c.test:22\n";
 
+// kTargets loaded once, as a running daemon holds them, and the file to load again.
+struct Running {
+  TempDir dir;
+  std::string path;
+  ConfigLoad first;
+  ReusableTargets running;
+
+  Running() {
+    dir.write("password", "one\n");
+    path = dir.write("t.yaml", kTargets);
+    first = load_config(path, StorageUse::none);
+    REQUIRE(first.config);
+    running = running_of(*first.config);
+  }
+};
+
 }  // namespace
 
 TEST_CASE("reload: a target read with the running settings is the running object") {
-  TempDir dir;
-  dir.write("password", "one\n");
-  const std::string path = dir.write("t.yaml", kTargets);
-  ConfigLoad first = load_config(path, StorageUse::none);
-  REQUIRE(first.config);
-  const ReusableTargets running = running_of(*first.config);
+  Running r;
+  TempDir& dir = r.dir;
+  const std::string& path = r.path;
+  const ConfigLoad& first = r.first;
+  const ReusableTargets& running = r.running;
 
   // The same file: every target is shared, and the list reads as before.
   ConfigLoad again = load_config(path, StorageUse::none, &running);
@@ -68,12 +83,10 @@ TEST_CASE("reload: a target read with the running settings is the running object
 }
 
 TEST_CASE("reload: reuse never hides an error, and a shard keeps only its own targets") {
-  TempDir dir;
-  dir.write("password", "one\n");
-  const std::string path = dir.write("t.yaml", kTargets);
-  ConfigLoad first = load_config(path, StorageUse::none);
-  REQUIRE(first.config);
-  const ReusableTargets running = running_of(*first.config);
+  Running r;
+  TempDir& dir = r.dir;
+  const std::string& path = r.path;
+  const ReusableTargets& running = r.running;
 
   // A duplicate name is still an error when its first use is a reused target.
   dir.write("t.yaml", std::string(kTargets) + "  - {name: same, url: 'https://a.test/'}\n");

@@ -65,7 +65,8 @@ ReloadSummary Scheduler::set_targets(TargetList list) {
   wanted.clear();
   order_.clear();
   for (SharedTargetConfig& shared : std::move(list).release()) {
-    // Each of the parser's objects goes as soon as it has been compared or copied.
+    // Each of the parser's objects goes as soon as it has been compared: an unchanged target
+    // keeps its running settings, a new or changed one takes these.
     const SharedTargetConfig t = std::move(shared);
     order_.push_back(t->name);
     auto it = entries_.find(t->name);

@@ -3,11 +3,11 @@
 // by class, and each failure lands in SQLite as the usual row with the kind `grpc`/`grpcs` and
 // the protocol or tls class and detail.
 #include <doctest/doctest.h>
-#include <sqlite3.h>
 
 #include <csignal>
 #include <string>
 
+#include "storage_test_support.hpp"
 #include "tests/metrics_scrape.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/closed_port.hpp"
@@ -20,25 +20,6 @@
 using namespace faultline::testing;
 
 namespace {
-
-// The first row of `sql` on the database at `path`, columns joined by '|'.
-std::string query_row(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  std::string out;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
-        sqlite3_step(stmt) == SQLITE_ROW) {
-      for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
-        const auto* text = sqlite3_column_text(stmt, i);
-        out += (i ? "|" : "") + std::string(text ? reinterpret_cast<const char*>(text) : "");
-      }
-    }
-    sqlite3_finalize(stmt);
-  }
-  sqlite3_close(db);
-  return out;
-}
 
 std::string failure_of(const std::string& db, const std::string& target) {
   return query_row(db,

@@ -3,12 +3,12 @@
 // line carries the verdict, the metrics and the database have it, and the target is traced
 // once however often it fails within trace_interval. Needs root; skipped otherwise.
 #include <doctest/doctest.h>
-#include <sqlite3.h>
 
 #include <csignal>
 #include <cstdio>
 #include <string>
 
+#include "storage_test_support.hpp"
 #include "tests/metrics_scrape.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/closed_port.hpp"
@@ -21,25 +21,6 @@
 using namespace faultline::testing;
 
 namespace {
-
-// The single text row of `sql` on the database at `path`, columns joined by '|'.
-std::string query_row(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  std::string out;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
-        sqlite3_step(stmt) == SQLITE_ROW) {
-      for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
-        const auto* text = sqlite3_column_text(stmt, i);
-        out += (i ? "|" : "") + std::string(text ? reinterpret_cast<const char*>(text) : "");
-      }
-    }
-    sqlite3_finalize(stmt);
-  }
-  sqlite3_close(db);
-  return out;
-}
 
 std::size_t occurrences(const std::string& text, const std::string& part) {
   std::size_t n = 0;

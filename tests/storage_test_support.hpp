@@ -52,6 +52,11 @@ class TestDb {
   sqlite3* db_ = nullptr;
 };
 
+// The first row of `sql` on the database at `path`, opened read-only, its columns joined by '|';
+// "" when there is no row or the file cannot be read yet (a daemon may still be creating it), so
+// that tests can poll it with eventually().
+std::string query_row(const std::string& path, const std::string& sql);
+
 // Runs `body` in a forked child (run_in_netns) with a private mount namespace in which a tmpfs
 // of `size_bytes` is mounted on `dir`: the mount vanishes with the child whatever happens. The
 // body returns "" on success or what went wrong, which ends up in the result's output.

@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "tests/support/temp_dir.hpp"
+
 namespace faultline::testing {
 
 struct Run {
@@ -15,6 +17,16 @@ struct Run {
 
 // FAULTLINE_BINARY ARGS..., waited for up to 20 s (a test failure after that).
 Run run_faultline(const std::vector<std::string>& args);
+
+// What a run printed on each stream apart.
+struct SeparateRun {
+  int status = -1;
+  std::string out, err;
+};
+
+// FAULTLINE_BINARY followed by `args`, a shell word list already quoted, with stdout and stderr
+// apart (stderr through a file in `dir`).
+SeparateRun run_faultline_shell(const std::string& args, const TempDir& dir);
 
 // `faultline check --json ARGS...`: its exit status and its one JSON object (a test failure when
 // the output is not JSON).

@@ -3,11 +3,7 @@
 #include "daemon/report_command.hpp"
 
 #include <doctest/doctest.h>
-#include <sys/wait.h>
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -19,6 +15,7 @@
 #include "storage/schema.hpp"
 #include "storage/sqlite_store.hpp"
 #include "storage_test_support.hpp"
+#include "tests/faultline_cli.hpp"
 
 using namespace faultline;
 using namespace faultline::testing;
@@ -157,32 +154,6 @@ std::vector<std::string> lines_of(const std::string& text) {
   while (std::getline(in, line))
     out.push_back(line);
   return out;
-}
-
-struct Run {
-  int status = -1;
-  std::string out, err;
-};
-
-// The faultline binary with `args` (already quoted), stdout and stderr apart.
-Run run_binary(const std::string& args, const TempDir& dir) {
-  const std::string err_file = dir.file("stderr.txt");
-  const std::string command =
-      std::string("'") + FAULTLINE_BINARY + "' " + args + " 2>'" + err_file + "'";
-  Run run;
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE_MESSAGE(pipe != nullptr, "popen: " << std::strerror(errno));
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0)
-    run.out.append(buf, n);
-  const int status = pclose(pipe);
-  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(err_file);
-  std::ostringstream err;
-  err << in.rdbuf();
-  run.err = err.str();
-  return run;
 }
 
 }  // namespace
@@ -523,41 +494,43 @@ TEST_CASE("report binary: exit statuses and messages") {
 
   // Through -c: storage.path of the config, relative to the config's folder.
   dir.write("faultline.yaml", "storage: {path: history.db}\ntargets: []\n");
-  Run ok = run_binary("report -c '" + dir.file("faultline.yaml") + "' --since 1000d --json", dir);
+  SeparateRun ok = run_faultline_shell(
+      "report -c '" + dir.file("faultline.yaml") + "' --since 1000d --json", dir);
   CHECK_MESSAGE(ok.status == 0, ok.err);
   const auto j = nlohmann::json::parse(ok.out);
   CHECK(j["database"] == path);
   CHECK(j["targets"].size() == 4);  // `old` too, over 1000 days
   CHECK(contents(path) == before);  // read-only: the file is untouched
 
-  Run text = run_binary("report --db '" + path + "' --since 1000d --target db", dir);
+  SeparateRun text =
+      run_faultline_shell("report --db '" + path + "' --since 1000d --target db", dir);
   CHECK(text.status == 0);
   CHECK(text.out.find("db      97.222%") != std::string::npos);
 
-  Run missing = run_binary("report --db '" + dir.file("none.db") + "'", dir);
+  SeparateRun missing = run_faultline_shell("report --db '" + dir.file("none.db") + "'", dir);
   CHECK(missing.status == 1);
   CHECK(missing.err == "faultline report: no history database at " + dir.file("none.db") +
                            " (faultline run creates it at storage.path)\n");
   CHECK_FALSE(std::filesystem::exists(dir.file("none.db")));
 
-  Run bad_since = run_binary("report --db '" + path + "' --since 5x", dir);
+  SeparateRun bad_since = run_faultline_shell("report --db '" + path + "' --since 5x", dir);
   CHECK(bad_since.status == 2);
   CHECK(bad_since.err.starts_with("faultline report: --since: "));
-  CHECK(run_binary("report --db '" + path + "' --since 30s", dir).status == 2);
-  Run before_1970 = run_binary("report --db '" + path + "' --since 1000000d", dir);
+  CHECK(run_faultline_shell("report --db '" + path + "' --since 30s", dir).status == 2);
+  SeparateRun before_1970 = run_faultline_shell("report --db '" + path + "' --since 1000000d", dir);
   CHECK(before_1970.status == 2);
   CHECK(before_1970.out.empty());
   CHECK(before_1970.err.find("reaches back before 1970") != std::string::npos);
-  CHECK(run_binary("report --db x -c y", dir).status == 2);
+  CHECK(run_faultline_shell("report --db x -c y", dir).status == 2);
 
   const std::string text_file = dir.write("notes.txt", "not a database\n");
-  Run not_db = run_binary("report --db '" + text_file + "'", dir);
+  SeparateRun not_db = run_faultline_shell("report --db '" + text_file + "'", dir);
   CHECK(not_db.status == 1);
   CHECK(not_db.err.find("file is not a database") != std::string::npos);
 
   const std::string foreign = dir.file("foreign.db");
   REQUIRE(std::system(("sqlite3 '" + foreign + "' 'CREATE TABLE t (x)'").c_str()) == 0);
-  Run not_ours = run_binary("report --db '" + foreign + "'", dir);
+  SeparateRun not_ours = run_faultline_shell("report --db '" + foreign + "'", dir);
   CHECK(not_ours.status == 1);
   CHECK(not_ours.err == "faultline report: " + foreign +
                             " is not a faultline history database (no faultline schema in it)\n");
@@ -566,7 +539,7 @@ TEST_CASE("report binary: exit statuses and messages") {
     TestDb db(path);
     REQUIRE(db.exec("PRAGMA user_version = 99") == "");
   }
-  Run newer = run_binary("report --db '" + path + "'", dir);
+  SeparateRun newer = run_faultline_shell("report --db '" + path + "'", dir);
   CHECK(newer.status == 1);
   CHECK(newer.err.find("has schema version 99, newer than this faultline reads (" +
                        std::to_string(kSchemaVersion) + ")") != std::string::npos);
@@ -574,7 +547,7 @@ TEST_CASE("report binary: exit statuses and messages") {
     TestDb db(path);
     REQUIRE(db.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion)) == "");
   }
-  Run unknown = run_binary("report --db '" + path + "' --target nope", dir);
+  SeparateRun unknown = run_faultline_shell("report --db '" + path + "' --target nope", dir);
   CHECK(unknown.status == 1);
   CHECK(unknown.err == "faultline report: " + path + ": no target named 'nope' in the history\n");
 }

@@ -4,11 +4,7 @@
 // Every file is written by SqliteStore, as the daemon writes it.
 #include <doctest/doctest.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -28,6 +24,7 @@
 #include "storage/schema.hpp"
 #include "storage/sqlite_store.hpp"
 #include "storage_test_support.hpp"
+#include "tests/faultline_cli.hpp"
 
 using namespace faultline;
 using namespace faultline::testing;
@@ -171,32 +168,6 @@ json without_sources(json j) {
   return j;
 }
 
-struct Run {
-  int status = -1;
-  std::string out, err;
-};
-
-// The faultline binary with `args` (already quoted), stdout and stderr apart.
-Run run_binary(const std::string& args, const TempDir& dir) {
-  const std::string err_file = dir.file("stderr.txt");
-  const std::string command =
-      std::string("'") + FAULTLINE_BINARY + "' " + args + " 2>'" + err_file + "'";
-  Run run;
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE_MESSAGE(pipe != nullptr, "popen: " << std::strerror(errno));
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0)
-    run.out.append(buf, n);
-  const int status = pclose(pipe);
-  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(err_file);
-  std::ostringstream err;
-  err << in.rdbuf();
-  run.err = err.str();
-  return run;
-}
-
 std::string db_args(const std::vector<std::string>& paths) {
   std::string args;
   for (const std::string& p : paths)
@@ -303,10 +274,10 @@ TEST_CASE("report shards: one target in two files at the same time keeps both in
       "eu.yaml", "cluster: {vantage: eu-west}\nstorage: {path: vantage0.db}\ntargets: []\n");
   const std::string config_us = dir.write(
       "us.yaml", "cluster: {vantage: us-east}\nstorage: {path: vantage1.db}\ntargets: []\n");
-  Run run = run_binary("report -c '" + config_eu + "' -c '" + config_us +
-                           "' --since 24h --json "
-                           "--target t0",
-                       dir);
+  SeparateRun run = run_faultline_shell("report -c '" + config_eu + "' -c '" + config_us +
+                                            "' --since 24h --json "
+                                            "--target t0",
+                                        dir);
   REQUIRE_MESSAGE(run.status == 0, run.err);
   // The binary's now is today, not 2024: read through --since 24h, the window is empty; ask
   // for the target by name, which lists it whatever the window, then read the rows in-process.
@@ -388,10 +359,11 @@ TEST_CASE("report shards: read-only, the files' bytes and times stay and nothing
   for (const std::string& name : names)
     CHECK_FALSE(name.ends_with("-wal"));
 
-  Run run = run_binary("report" + db_args(shards.paths) + " --since 1000d --json", dir);
+  SeparateRun run =
+      run_faultline_shell("report" + db_args(shards.paths) + " --since 1000d --json", dir);
   REQUIRE_MESSAGE(run.status == 0, run.err);
   CHECK(json::parse(run.out)["targets"].size() == 12);
-  Run text = run_binary("report" + db_args(shards.paths) + " --since 1000d", dir);
+  SeparateRun text = run_faultline_shell("report" + db_args(shards.paths) + " --since 1000d", dir);
   CHECK(text.status == 0);
   std::filesystem::remove(dir.file("stderr.txt"));
 
@@ -411,14 +383,15 @@ TEST_CASE("report shards: a missing, foreign, corrupt, locked or repeated file i
   write_fleet(shards, [](const std::string& target, int) { return shard_of(target, 2); });
   const std::string good = db_args(shards.paths);
 
-  Run missing = run_binary("report" + good + " --db '" + dir.file("none.db") + "'", dir);
+  SeparateRun missing =
+      run_faultline_shell("report" + good + " --db '" + dir.file("none.db") + "'", dir);
   CHECK(missing.status == 1);
   CHECK(missing.err == "faultline report: no history database at " + dir.file("none.db") +
                            " (faultline run creates it at storage.path)\n");
   CHECK_FALSE(std::filesystem::exists(dir.file("none.db")));
 
   const std::string text_file = dir.write("notes.txt", "not a database\n");
-  Run not_db = run_binary("report" + good + " --db '" + text_file + "'", dir);
+  SeparateRun not_db = run_faultline_shell("report" + good + " --db '" + text_file + "'", dir);
   CHECK(not_db.status == 1);
   CHECK(not_db.err.starts_with("faultline report: cannot open " + text_file + ": ") !=
         not_db.err.starts_with("faultline report: cannot read " + text_file + ": "));
@@ -426,12 +399,12 @@ TEST_CASE("report shards: a missing, foreign, corrupt, locked or repeated file i
 
   const std::string foreign = dir.file("foreign.db");
   REQUIRE(std::system(("sqlite3 '" + foreign + "' 'CREATE TABLE t (x)'").c_str()) == 0);
-  Run not_ours = run_binary("report --db '" + foreign + "'" + good, dir);
+  SeparateRun not_ours = run_faultline_shell("report --db '" + foreign + "'" + good, dir);
   CHECK(not_ours.status == 1);
   CHECK(not_ours.err == "faultline report: " + foreign +
                             " is not a faultline history database (no faultline schema in it)\n");
 
-  Run twice = run_binary("report" + good + " --db '" + shards.paths[0] + "'", dir);
+  SeparateRun twice = run_faultline_shell("report" + good + " --db '" + shards.paths[0] + "'", dir);
   CHECK(twice.status == 1);
   CHECK(twice.err == "faultline report: " + shards.paths[0] + " is the same file as " +
                          shards.paths[0] + ": give each history once\n");
@@ -446,8 +419,8 @@ TEST_CASE("report shards: a missing, foreign, corrupt, locked or repeated file i
     const std::string junk(4 * 4096, '\x5a');
     f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
   }
-  Run bad =
-      run_binary("report --db '" + shards.paths[0] + "' --db '" + corrupt + "' --since 1000d", dir);
+  SeparateRun bad = run_faultline_shell(
+      "report --db '" + shards.paths[0] + "' --db '" + corrupt + "' --since 1000d", dir);
   CHECK(bad.status == 1);
   CHECK(bad.err.starts_with("faultline report: "));
   CHECK(bad.err.find(corrupt) != std::string::npos);
@@ -457,7 +430,7 @@ TEST_CASE("report shards: a missing, foreign, corrupt, locked or repeated file i
   TestDb holder(shards.paths[1]);
   REQUIRE(holder.exec("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; "
                       "UPDATE targets SET last_seen = last_seen; ") == "");
-  Run locked = run_binary("report" + good + " --since 1000d", dir);
+  SeparateRun locked = run_faultline_shell("report" + good + " --since 1000d", dir);
   CHECK(locked.status == 1);
   CHECK(locked.err.find(shards.paths[1]) != std::string::npos);
   CHECK(locked.err.find("locked") != std::string::npos);

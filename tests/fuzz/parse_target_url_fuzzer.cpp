@@ -33,8 +33,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(!has_control_or_space(url.host), "host '%s' has a control byte", url.host.c_str());
   FUZZ_CHECK(!has_control_or_space(url.path), "path '%s' has a control byte", url.path.c_str());
   FUZZ_CHECK(!has_control_or_space(url.text), "text '%s' has a control byte", url.text.c_str());
-  FUZZ_CHECK(url.is_http() ? url.path.starts_with("/") : url.path.empty(),
-             "path '%s' does not fit the scheme", url.path.c_str());
+  // http(s): a path from "/"; grpc(s): nothing or "/SERVICE"; every other scheme: nothing.
+  const faultline::PathRule rule = faultline::scheme_row(url.scheme).path;
+  const bool path_fits = rule == faultline::PathRule::http ? url.path.starts_with("/")
+                         : rule == faultline::PathRule::grpc_service
+                             ? url.path.empty() || (url.path.size() > 1 && url.path[0] == '/')
+                             : url.path.empty();
+  FUZZ_CHECK(path_fits, "path '%s' does not fit the scheme", url.path.c_str());
   auto again = faultline::parse_target_url(url.text);
   FUZZ_CHECK(again, "normalised '%s' is rejected: %s", url.text.c_str(),
              again ? "" : again.error().c_str());

@@ -19,8 +19,9 @@ struct Daemon::ReloadWork {
   std::string path;
   std::function<ConfigLoad(const std::string&, const ReusableTargets&)> load;
   // The running targets' settings, shared with the scheduler (never changed once read), so the
-  // load can reuse them without touching the loop's own objects.
-  ReusableTargets running;
+  // load can reuse them without touching the loop's own objects. The loop only copies the
+  // pointers; the index by name is built in the pool.
+  std::vector<SharedTargetConfig> running;
   ConfigLoad result;
   std::exception_ptr error;  // what `load` threw, if it did
   Daemon* daemon = nullptr;  // cleared if the daemon goes away first
@@ -164,7 +165,7 @@ void Daemon::request_reload() {
   const std::vector<const MonitoredTarget*> running = scheduler_.monitored();
   work->running.reserve(running.size());
   for (const MonitoredTarget* t : running)
-    work->running.emplace(t->config.name, t->shared_config);
+    work->running.push_back(t->shared_config);
   work->daemon = this;
   // Reading and validating the file (and checking ca_file paths) touches the disk, so it runs
   // in libuv's pool; only applying the result happens on the loop.
@@ -174,7 +175,11 @@ void Daemon::request_reload() {
         auto* w = static_cast<ReloadWork*>(req->data);
         // The top of the reload worker: an exception leaving it would end the process.
         try {
-          w->result = w->load(w->path, w->running);
+          ReusableTargets reusable;
+          reusable.reserve(w->running.size());
+          for (const SharedTargetConfig& t : w->running)
+            reusable.emplace(t->name, t);
+          w->result = w->load(w->path, reusable);
         } catch (...) {
           w->error = std::current_exception();
         }

@@ -25,19 +25,24 @@ Run run_faultline(const std::vector<std::string>& args) {
   return {*status, p.output()};
 }
 
-SeparateRun run_faultline_shell(const std::string& args, const TempDir& dir) {
-  const std::string err_file = dir.file("stderr.txt");
-  const std::string command =
-      std::string("'") + FAULTLINE_BINARY + "' " + args + " 2>'" + err_file + "'";
-  SeparateRun run;
+Run run_shell(const std::string& command) {
+  Run run;
   FILE* pipe = popen(command.c_str(), "r");
   REQUIRE_MESSAGE(pipe != nullptr, "popen: " << std::strerror(errno));
   char buf[4096];
   std::size_t n;
   while ((n = fread(buf, 1, sizeof buf, pipe)) > 0)
-    run.out.append(buf, n);
+    run.output.append(buf, n);
   const int status = pclose(pipe);
   run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+SeparateRun run_faultline_shell(const std::string& args, const TempDir& dir) {
+  const std::string err_file = dir.file("stderr.txt");
+  const Run shell =
+      run_shell(std::string("'") + FAULTLINE_BINARY + "' " + args + " 2>'" + err_file + "'");
+  SeparateRun run{shell.status, shell.output, {}};
   std::ifstream in(err_file);
   std::ostringstream err;
   err << in.rdbuf();

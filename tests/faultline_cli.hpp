@@ -18,6 +18,10 @@ struct Run {
 // FAULTLINE_BINARY ARGS..., waited for up to 20 s (a test failure after that).
 Run run_faultline(const std::vector<std::string>& args);
 
+// `command` through /bin/sh (popen): its exit status and its standard output (the command
+// redirects stderr itself if it wants it).
+Run run_shell(const std::string& command);
+
 // What a run printed on each stream apart.
 struct SeparateRun {
   int status = -1;

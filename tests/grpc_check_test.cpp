@@ -7,6 +7,7 @@
 #include <string>
 
 #include "tests/faultline_cli.hpp"
+#include "tests/grpc_test_support.hpp"
 #include "tests/support/grpc_health_server.hpp"
 #include "tests/support/skip_test.hpp"
 #include "tests/support/test_pki.hpp"
@@ -14,16 +15,6 @@
 using namespace faultline::testing;
 
 namespace {
-
-bool usable(const GrpcHealthServer& server) {
-  if (server.running()) return true;
-  if (server.grpcio_missing()) {
-    skip_test("python3-grpcio is not installed (apt-get install python3-grpcio)");
-  } else {
-    FAIL_CHECK(server.problem());
-  }
-  return false;
-}
 
 std::string at(const char* scheme, int port, const std::string& service = "") {
   return std::string(scheme) + "://127.0.0.1:" + std::to_string(port) + service;

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <string>
 
+#include "tests/grpc_test_support.hpp"
 #include "tests/probe_checks.hpp"
 #include "tests/support/closed_port.hpp"
 #include "tests/support/grpc_health_server.hpp"
@@ -21,17 +22,6 @@ using namespace faultline::testing;
 namespace {
 
 constexpr std::chrono::milliseconds kTimeout{5000};
-
-// Whether the test can go on with `server`; a failure unless only python3-grpcio is missing.
-bool usable(const GrpcHealthServer& server) {
-  if (server.running()) return true;
-  if (server.grpcio_missing()) {
-    skip_test("python3-grpcio is not installed (apt-get install python3-grpcio)");
-  } else {
-    FAIL_CHECK(server.problem());
-  }
-  return false;
-}
 
 std::string at(const char* scheme, int port, const std::string& service = "") {
   return std::string(scheme) + "://127.0.0.1:" + std::to_string(port) +

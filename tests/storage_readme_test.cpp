@@ -1,11 +1,8 @@
 // The README's "Query history with sqlite3" queries are what users paste: each one runs here,
 // through the real sqlite3 shell, against a database written by SqliteStore.
 #include <doctest/doctest.h>
-#include <sys/wait.h>
 
 #include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <sstream>
@@ -14,6 +11,7 @@
 
 #include "storage/sqlite_store.hpp"
 #include "storage_test_support.hpp"
+#include "tests/faultline_cli.hpp"
 
 using namespace faultline;
 using namespace faultline::testing;
@@ -60,15 +58,8 @@ ShellRun run_sqlite3(const std::string& db, const std::string& sql, const TempDi
   std::ofstream(file) << sql;
   const std::string command =
       "sqlite3 -bail -batch -init /dev/null -list -noheader '" + db + "' < '" + file + "' 2>&1";
-  ShellRun run;
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE_MESSAGE(pipe != nullptr, "popen: " << std::strerror(errno));
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0)
-    run.output.append(buf, n);
-  const int status = pclose(pipe);
-  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  const Run shell = run_shell(command);
+  ShellRun run{shell.status, shell.output, {}};
   std::istringstream lines(run.output);
   std::string line;
   while (std::getline(lines, line))
